@@ -1,0 +1,198 @@
+/**
+ * BSON value helpers shared by the storage engine (index keys) and the command layer (sort, distinct, group).
+ * Values are what `bson.deserialize` gives with its defaults: JS numbers for int32/double/safe int64,
+ * Long for unsafe int64, Date, RegExp, ObjectId, Binary, Decimal128, Timestamp, MinKey, MaxKey, null.
+ */
+import type { Document } from 'bson';
+
+type BsonTagged = { _bsontype?: string };
+
+function bsonType(v: unknown): string | undefined {
+  return v !== null && typeof v === 'object' ? (v as BsonTagged)._bsontype : undefined;
+}
+
+/** mongod's canonical type order, used when comparing values of different types. */
+export function typeRank(v: unknown): number {
+  if (v === undefined || v === null) return 1;
+  switch (typeof v) {
+    case 'number':
+    case 'bigint':
+      return 2;
+    case 'string':
+      return 3;
+    case 'boolean':
+      return 8;
+  }
+  if (Array.isArray(v)) return 5;
+  if (v instanceof Date) return 9;
+  if (v instanceof RegExp) return 11;
+  switch (bsonType(v)) {
+    case 'MinKey':
+      return 0;
+    case 'Int32':
+    case 'Double':
+    case 'Long':
+    case 'Decimal128':
+      return 2;
+    case 'BSONSymbol':
+      return 3;
+    case 'Binary':
+      return 6;
+    case 'ObjectId':
+      return 7;
+    case 'Timestamp':
+      return 10;
+    case 'BSONRegExp':
+      return 11;
+    case 'Code':
+      return 12;
+    case 'MaxKey':
+      return 127;
+  }
+  return 4; // embedded document
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  const t = bsonType(v);
+  if (t === 'Long' || t === 'Int32' || t === 'Double' || t === 'Decimal128') return Number(String(v));
+  return Number.NaN;
+}
+
+/** Total order over BSON values, as mongod compares them (numbers of any width compare by value). */
+export function compareValues(a: unknown, b: unknown): number {
+  const ra = typeRank(a);
+  const rb = typeRank(b);
+  if (ra !== rb) return ra < rb ? -1 : 1;
+  switch (ra) {
+    case 0:
+    case 1:
+    case 127:
+      return 0;
+    case 2: {
+      const x = toNumber(a);
+      const y = toNumber(b);
+      if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 3: {
+      const x = String(a);
+      const y = String(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 4:
+      return compareDocuments(a as Document, b as Document);
+    case 5: {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      for (let i = 0; i < Math.min(x.length, y.length); i++) {
+        const c = compareValues(x[i], y[i]);
+        if (c !== 0) return c;
+      }
+      return x.length - y.length < 0 ? -1 : x.length === y.length ? 0 : 1;
+    }
+    case 6: {
+      const x = a as { buffer: Uint8Array; sub_type: number };
+      const y = b as { buffer: Uint8Array; sub_type: number };
+      if (x.buffer.length !== y.buffer.length) return x.buffer.length < y.buffer.length ? -1 : 1;
+      if (x.sub_type !== y.sub_type) return x.sub_type < y.sub_type ? -1 : 1;
+      return Buffer.compare(Buffer.from(x.buffer), Buffer.from(y.buffer));
+    }
+    case 7: {
+      const x = (a as { toHexString(): string }).toHexString();
+      const y = (b as { toHexString(): string }).toHexString();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 8:
+      return a === b ? 0 : a ? 1 : -1;
+    case 9: {
+      const x = (a as Date).getTime();
+      const y = (b as Date).getTime();
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 10:
+      return (a as { compare(o: unknown): number }).compare(b);
+    default: {
+      const x = String(a);
+      const y = String(b);
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+  }
+}
+
+function compareDocuments(a: Document, b: Document): number {
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
+    const c = compareValues(a[ka[i]!], b[kb[i]!]);
+    if (c !== 0) return c;
+    if (ka[i] !== kb[i]) return ka[i]! < kb[i]! ? -1 : 1;
+  }
+  return ka.length === kb.length ? 0 : ka.length < kb.length ? -1 : 1;
+}
+
+/**
+ * A string that is equal for two values exactly when mongod's equality says they are equal
+ * (1, 1.0 and Long(1) share a key; field order of embedded documents matters, as in mongod).
+ * Used as the hash key of indexes, and by distinct/$group.
+ */
+export function canonicalKey(v: unknown): string {
+  if (v === undefined || v === null) return 'n';
+  switch (typeof v) {
+    case 'number':
+      return Object.is(v, -0) ? 'd0' : 'd' + v;
+    case 'bigint':
+      return 'd' + v;
+    case 'string':
+      return 's' + JSON.stringify(v);
+    case 'boolean':
+      return v ? 'bT' : 'bF';
+  }
+  if (Array.isArray(v)) return 'a[' + v.map(canonicalKey).join(',') + ']';
+  if (v instanceof Date) return 't' + v.getTime();
+  if (v instanceof RegExp) return 'r' + JSON.stringify(v.source) + v.flags;
+  switch (bsonType(v)) {
+    case 'Int32':
+    case 'Double':
+      return 'd' + toNumber(v);
+    case 'Long': {
+      const n = toNumber(v);
+      return Number.isSafeInteger(n) ? 'd' + n : 'L' + String(v);
+    }
+    case 'Decimal128':
+      return 'm' + String(v);
+    case 'ObjectId':
+      return 'o' + (v as { toHexString(): string }).toHexString();
+    case 'Binary': {
+      const x = v as { buffer: Uint8Array; sub_type: number };
+      return 'x' + x.sub_type + ':' + Buffer.from(x.buffer).toString('base64');
+    }
+    case 'Timestamp':
+      return 'T' + String(v);
+    case 'MinKey':
+      return 'min';
+    case 'MaxKey':
+      return 'max';
+    case 'BSONRegExp': {
+      const x = v as { pattern: string; options: string };
+      return 'r' + JSON.stringify(x.pattern) + x.options;
+    }
+  }
+  const d = v as Document;
+  return 'O{' + Object.keys(d).map((k) => JSON.stringify(k) + ':' + canonicalKey(d[k])).join(',') + '}';
+}
+
+/**
+ * Deep copy of a document: plain objects, arrays and Dates are copied; BSON class instances (ObjectId,
+ * Binary, Long, ...) are immutable in practice and kept by reference, keeping their prototypes.
+ */
+export function cloneDeep<T>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(cloneDeep) as T;
+  if (v instanceof Date) return new Date(v.getTime()) as T;
+  if (v instanceof RegExp || bsonType(v) !== undefined) return v;
+  const out: Document = {};
+  for (const k of Object.keys(v as Document)) out[k] = cloneDeep((v as Document)[k]);
+  return out as T;
+}

@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global-mongo.ts'],
+    setupFiles: ['test/setup/each-file.ts'],
+    testTimeout: 20_000,
+    // beforeAll hooks start servers and synthesize stacks (notes/toolchain.md P8).
+    hookTimeout: 60_000,
+    pool: 'forks',
+    env: {
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      AWS_REGION: 'us-east-1',
+      NIMBO_LOG_LEVEL: 'silent',
+    },
+  },
+});
