@@ -1,0 +1,29 @@
+/**
+ * Turns driver errors that mean "the database is not there" into DatabaseUnavailableError (503), and
+ * leaves everything else alone: a duplicate key or a validation error is the caller's business.
+ */
+import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import { DatabaseUnavailableError } from '../errors.js';
+
+const UNAVAILABLE = new Set([
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoServerSelectionError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoServerClosedError',
+  'MongoPoolClosedError',
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof MongoNetworkError || err instanceof MongoServerSelectionError) return true;
+  return err instanceof MongoError && UNAVAILABLE.has(err.name);
+}
+
+export function asDatabaseError(err: unknown): unknown {
+  if (err instanceof DatabaseUnavailableError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new DatabaseUnavailableError('The database is unavailable; try again shortly', { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,81 @@
+/**
+ * Nimbo's typed errors. Each has a stable `code` that callers (and the API's problem+json `code` member)
+ * can rely on; lib/http maps each class to an HTTP status. The `cause` keeps the underlying error for logs,
+ * never for the reply.
+ */
+export abstract class NimboError extends Error {
+  abstract readonly code: string;
+  /** Extra, safe-to-show details for the reply (field errors, limits, ...). */
+  readonly details?: Record<string, unknown>;
+
+  constructor(message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.details) this.details = options.details;
+  }
+}
+
+/** The request is malformed (bad JSON, wrong types, unknown fields). */
+export class ValidationError extends NimboError {
+  override readonly name = 'ValidationError';
+  readonly code = 'validation_failed';
+}
+
+/** The caller is not authenticated. */
+export class UnauthorizedError extends NimboError {
+  override readonly name = 'UnauthorizedError';
+  readonly code = 'unauthorized';
+}
+
+/** The caller is authenticated but its role does not allow the action. */
+export class ForbiddenError extends NimboError {
+  override readonly name = 'ForbiddenError';
+  readonly code = 'forbidden';
+}
+
+/** The resource does not exist, or belongs to another org (no existence leak). */
+export class NotFoundError extends NimboError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+}
+
+/** The request conflicts with the resource's current state (duplicate name, wrong machine state). */
+export class ConflictError extends NimboError {
+  override readonly name = 'ConflictError';
+  readonly code = 'conflict';
+}
+
+/** The request is well-formed but cannot be done (unsupported by the provider, invalid combination). */
+export class UnprocessableError extends NimboError {
+  override readonly name = 'UnprocessableError';
+  readonly code = 'unprocessable';
+}
+
+/** The request body exceeds the accepted size. */
+export class PayloadTooLargeError extends NimboError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'payload_too_large';
+}
+
+/** The caller sends too many requests. */
+export class RateLimitedError extends NimboError {
+  override readonly name = 'RateLimitedError';
+  readonly code = 'rate_limited';
+}
+
+/** A cloud provider answered with an error; the message is the provider's, safe to show. */
+export class ProviderError extends NimboError {
+  override readonly name = 'ProviderError';
+  readonly code = 'provider_error';
+}
+
+/** MongoDB cannot be reached or answered with a server error. */
+export class DatabaseUnavailableError extends NimboError {
+  override readonly name = 'DatabaseUnavailableError';
+  readonly code = 'database_unavailable';
+}
+
+/** Configuration is missing or invalid (an operator mistake at deploy or start time). */
+export class ConfigurationError extends NimboError {
+  override readonly name = 'ConfigurationError';
+  readonly code = 'configuration_error';
+}

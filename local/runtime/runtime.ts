@@ -1,0 +1,66 @@
+/**
+ * The local runtime: the embedded database (unless MONGODB_URI points elsewhere) and the API Gateway
+ * emulation in front of functions/api. Later, the EventBridge timer and the SQS queue join here.
+ */
+import { mkdirSync } from 'node:fs';
+import { closeMongo } from '../../lib/db/client.js';
+import { log } from '../../lib/log.js';
+import { startMongoServer } from '../mongo/server.js';
+import { startApiGateway } from './api-gateway.js';
+
+export interface LocalRuntimeOptions {
+  host?: string;
+  port?: number;
+  /** Directory of the embedded database; ignored when mongoUri is given. */
+  dataDir?: string;
+  /** Use this MongoDB instead of starting the embedded one. */
+  mongoUri?: string;
+  /** Database name (MONGODB_DB). */
+  dbName?: string;
+}
+
+export interface LocalRuntime {
+  apiUrl: string;
+  mongoUri: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  let stopDatabase = async () => {};
+  let mongoUri = opts.mongoUri;
+  if (!mongoUri) {
+    if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+    const db = await startMongoServer({ host: '127.0.0.1', port: 0, dbpath: opts.dataDir });
+    mongoUri = db.uri;
+    stopDatabase = () => db.close();
+  }
+  // The functions read their configuration from the environment, exactly as in Lambda.
+  process.env.MONGODB_URI = mongoUri;
+  if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
+
+  const { handler } = await import('../../functions/api.js');
+  let gateway: Awaited<ReturnType<typeof startApiGateway>>;
+  try {
+    gateway = await startApiGateway({
+      handler,
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port ?? 8787,
+      functionName: 'api',
+      onError: (err) => log.error('api function failed', { error: err }),
+    });
+  } catch (err) {
+    await stopDatabase();
+    throw err;
+  }
+  return {
+    apiUrl: gateway.url,
+    mongoUri,
+    embedded: !opts.mongoUri,
+    stop: async () => {
+      await gateway.close();
+      await closeMongo();
+      await stopDatabase();
+    },
+  };
+}

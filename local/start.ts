@@ -1,0 +1,47 @@
+/**
+ * `npm start`: Nimbo on this machine, no AWS account needed.
+ * Env: PORT (default 8787), NIMBO_DATA_DIR (default .nimbo/data), MONGODB_URI (use a real MongoDB instead).
+ */
+import { resolve } from 'node:path';
+import { startLocalRuntime } from './runtime/runtime.js';
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+  }
+  const dataDir = resolve(process.env.NIMBO_DATA_DIR ?? '.nimbo/data');
+  const runtime = await startLocalRuntime({ port, dataDir, mongoUri: process.env.MONGODB_URI || undefined });
+  const db = runtime.embedded ? `embedded MongoDB-compatible server, data in ${dataDir}` : 'MONGODB_URI';
+  process.stdout.write(
+    [
+      'Nimbo local runtime',
+      `  API       ${runtime.apiUrl}/v1   (try: curl ${runtime.apiUrl}/v1/health)`,
+      `  database  ${db}`,
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    runtime.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  const e = err as NodeJS.ErrnoException;
+  const hint = e.code === 'EADDRINUSE' ? ' (another program uses this port: set PORT to another one)' : '';
+  process.stderr.write(`Nimbo could not start: ${e.message}${hint}\n`);
+  process.exit(1);
+});
