@@ -5,7 +5,7 @@
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const SECRET_KEY = /(secret|password|passwd|token|authorization|credential|private.?key|api.?key|uri)$/i;
+const SECRET_KEY = /secret|passw|token|authorization|cookie|credential|private.?key|api.?key|access.?key|uri$/i;
 
 function threshold(): number {
   const lvl = (process.env.NIMBO_LOG_LEVEL ?? 'info').toLowerCase() as Level | 'silent';
@@ -19,13 +19,19 @@ export function redact(value: unknown, depth = 0): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1);
   return out;
 }
 
 function write(level: Level, message: string, fields?: Record<string, unknown>): void {
   if (order[level] < threshold()) return;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...(redact(fields) as object) });
+  const line = JSON.stringify({
+    level,
+    time: new Date().toISOString(),
+    message,
+    ...(redact(fields) as object),
+  });
   if (level === 'error' || level === 'warn') process.stderr.write(line + '\n');
   else process.stdout.write(line + '\n');
 }

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   }
   const dataDir = resolve(process.env.NIMBO_DATA_DIR ?? '.nimbo/data');
   const runtime = await startLocalRuntime({ port, dataDir, mongoUri: process.env.MONGODB_URI || undefined });
-  const db = runtime.embedded ? `embedded MongoDB-compatible server, data in ${dataDir}` : 'MONGODB_URI';
+  const db = runtime.embedded ? `${runtime.mongoUri} (embedded, data in ${dataDir})` : 'MONGODB_URI';
   process.stdout.write(
     [
       'Nimbo local runtime',

@@ -30,7 +30,9 @@ export function parseConnectionSecret(secret: string): string {
 
 function checkScheme(uri: string): string {
   if (!/^mongodb(\+srv)?:\/\//.test(uri)) {
-    throw new ConfigurationError('The MongoDB connection string must start with mongodb:// or mongodb+srv://');
+    throw new ConfigurationError(
+      'The MongoDB connection string must start with mongodb:// or mongodb+srv://',
+    );
   }
   return uri;
 }
@@ -43,7 +45,9 @@ export async function resolveConnectionString(config: NimboConfig): Promise<stri
   secretsClient ??= new SecretsManagerClient({});
   let secret: string | undefined;
   try {
-    const out = await secretsClient.send(new GetSecretValueCommand({ SecretId: config.MONGODB_URI_SECRET_ARN }));
+    const out = await secretsClient.send(
+      new GetSecretValueCommand({ SecretId: config.MONGODB_URI_SECRET_ARN }),
+    );
     secret = out.SecretString;
   } catch (cause) {
     const name = (cause as Error).name ?? 'Error';

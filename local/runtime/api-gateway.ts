@@ -11,11 +11,18 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'a
 /** API Gateway's own payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export type ApiHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResultV2>;
+export type ApiHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResultV2>;
 
 const TEXT_TYPES = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml)|text\/)/i;
 
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, now = new Date()): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  now = new Date(),
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
@@ -25,7 +32,8 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, now = new 
     else headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
   const queryStringParameters: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
+  for (const [k, v] of url.searchParams)
+    queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
   const contentType = headers['content-type'] ?? '';
   const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const method = (req.method ?? 'GET').toUpperCase();

@@ -55,7 +55,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   }
   return {
     apiUrl: gateway.url,
-    mongoUri,
+    mongoUri: process.env.MONGODB_URI ?? mongoUri,
     embedded: !opts.mongoUri,
     stop: async () => {
       await gateway.close();

@@ -17,7 +17,8 @@ export function problemJson(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult>
       const requestId = request.event?.requestContext?.requestId;
       const problem = toProblem(err, requestId ? `urn:nimbo:request:${requestId}` : undefined);
       const fields = { status: problem.status, code: problem.code, path: request.event?.rawPath, requestId };
-      if (problem.status >= 500) log.error('request failed', { ...fields, error: err, cause: (err as Error)?.cause });
+      if (problem.status >= 500)
+        log.error('request failed', { ...fields, error: err, cause: (err as Error)?.cause });
       else log.info('request rejected', fields);
       request.response = problemResponse(problem);
     },

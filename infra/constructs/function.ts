@@ -1,0 +1,47 @@
+/** A Nimbo Lambda function: Node 22 on arm64, bundled by esbuild as one ESM file, logs kept 30 days. */
+import { Duration } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { BUNDLE_TARGET, ESM_BANNER, EXTERNAL_MODULES, LOADERS, MAIN_FIELDS } from '../bundling.js';
+import { projectRoot } from '../paths.js';
+
+export interface NimboFunctionProps
+  extends Omit<NodejsFunctionProps, 'runtime' | 'architecture' | 'bundling'> {
+  entry: string;
+}
+
+export class NimboFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: NimboFunctionProps) {
+    const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+    super(scope, id, {
+      memorySize: 1024,
+      timeout: Duration.seconds(30),
+      logGroup,
+      ...props,
+      entry: `${projectRoot}/${props.entry}`,
+      handler: 'handler',
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      projectRoot,
+      depsLockFilePath: `${projectRoot}/package-lock.json`,
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: BUNDLE_TARGET,
+        minify: true,
+        sourceMap: true,
+        mainFields: MAIN_FIELDS,
+        banner: ESM_BANNER,
+        // Empty list: bundle the AWS SDK too (CDK would externalize it by default).
+        externalModules: EXTERNAL_MODULES,
+        loader: LOADERS,
+      },
+    });
+  }
+}

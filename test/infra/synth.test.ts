@@ -1,0 +1,67 @@
+/**
+ * The deploy artifact, for real: `cdk synth` with esbuild bundling, offline, then the bundled api function
+ * is loaded by plain Node as the Lambda runtime would (ESM, no tsx) and invoked against the test database.
+ * This catches what synth alone hides: a bundle that crashes at import (notes/toolchain.md P3, P4).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = join(import.meta.dirname, '..', '..');
+
+describe('cdk synth', () => {
+  const out = mkdtempSync(join(tmpdir(), 'nimbo-cdk-'));
+  let template: { Resources: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+
+  beforeAll(async () => {
+    await run(join(root, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-validation', '-o', out], {
+      cwd: root,
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
+      timeout: 120_000,
+    });
+    template = JSON.parse(readFileSync(join(out, 'Nimbo.template.json'), 'utf8'));
+  }, 150_000);
+
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  function apiAssetDir(): string {
+    const fn = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Handler as string) === 'index.handler',
+    );
+    const code = fn?.Properties.Code as { S3Key: string };
+    return join(out, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+  }
+
+  it('bundles the api function into one ESM file', () => {
+    const bundle = readFileSync(join(apiAssetDir(), 'index.mjs'), 'utf8');
+    expect(bundle.length).toBeGreaterThan(100_000);
+    expect(bundle.startsWith('import { createRequire as __cr }')).toBe(true);
+  });
+
+  it('answers /v1/health from the bundle, loaded by plain Node', async () => {
+    const script = `
+      const { handler } = await import(${JSON.stringify(join(apiAssetDir(), 'index.mjs'))});
+      const event = { version: '2.0', routeKey: '$default', rawPath: '/v1/health', rawQueryString: '',
+        headers: {}, isBase64Encoded: false,
+        requestContext: { requestId: 'synth-test', http: { method: 'GET', path: '/v1/health' } } };
+      const res = await handler(event, { getRemainingTimeInMillis: () => 10000 });
+      process.stdout.write(JSON.stringify(res));
+      process.exit(0);`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      env: {
+        ...process.env,
+        MONGODB_URI: inject('mongoUri'),
+        MONGODB_DB: 'synth_smoke',
+        NIMBO_LOG_LEVEL: 'silent',
+      },
+      timeout: 30_000,
+    });
+    const res = JSON.parse(stdout);
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ status: 'ok', database: { status: 'up' } });
+  });
+});
