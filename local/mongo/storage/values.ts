@@ -180,7 +180,13 @@ export function canonicalKey(v: unknown): string {
     }
   }
   const d = v as Document;
-  return 'O{' + Object.keys(d).map((k) => JSON.stringify(k) + ':' + canonicalKey(d[k])).join(',') + '}';
+  return (
+    'O{' +
+    Object.keys(d)
+      .map((k) => JSON.stringify(k) + ':' + canonicalKey(d[k]))
+      .join(',') +
+    '}'
+  );
 }
 
 /**

@@ -1,0 +1,326 @@
+/**
+ * A collection: documents keyed by canonicalKey(_id) in a Map (whose iteration order is the natural
+ * order; Map.set on an existing key keeps the position, as mongod keeps a record's RecordId on update),
+ * plus secondary indexes. Every write validates all indexes before it mutates anything.
+ */
+import { calculateObjectSize, type Document, ObjectId } from 'bson';
+import { ErrorCode, MongoCommandError } from '../errors.js';
+import { Index, keySignature, optionsSignature } from './indexes.js';
+import { type DocKeys, docKeys, duplicateKeyError, formatDoc } from './keys.js';
+import { planCandidates } from './planner.js';
+import type { CollectionInfo, IndexSpec, StoredCollection } from './types.js';
+import { canonicalKey, cloneDeep } from './values.js';
+
+/** A logical operation for the write-ahead log (see engine.ts for the record shapes). */
+export type LogFn = (rec: Document) => void;
+
+const ID_SPEC: IndexSpec = { name: '_id_', key: { _id: 1 } };
+
+export class Collection implements StoredCollection {
+  private readonly docs = new Map<string, Document>();
+  private readonly indexes: Index[] = [];
+  /** Ordered _id view for _id ranges; built on first use, maintained afterwards. */
+  private idIdx: Index | null = null;
+  private bytes = 0;
+  private unsized: Document[] = [];
+  private readonly sizes = new WeakMap<Document, number>();
+  /** Set when dropped (or replaced by a rename target drop): writes then fail instead of going unlogged. */
+  dropped = false;
+
+  constructor(
+    public dbName: string,
+    public name: string,
+    private readonly options: Document,
+    private readonly uuid: Uint8Array,
+    private readonly log: LogFn,
+  ) {}
+
+  get ns(): string {
+    return `${this.dbName}.${this.name}`;
+  }
+
+  info(): CollectionInfo {
+    return { name: this.name, options: cloneDeep(this.options), uuid: new Uint8Array(this.uuid) };
+  }
+
+  count(): number {
+    return this.docs.size;
+  }
+
+  dataSize(): number {
+    for (const doc of this.unsized) {
+      // Skip docs replaced/removed before they were ever sized.
+      if (this.docs.get(canonicalKey(doc._id)) !== doc) continue;
+      this.bytes += this.sizeOf(doc);
+    }
+    this.unsized = [];
+    return this.bytes;
+  }
+
+  /** BSON size of a stored doc (cached). */
+  sizeOf(doc: Document): number {
+    let n = this.sizes.get(doc);
+    if (n === undefined) {
+      n = calculateObjectSize(doc);
+      this.sizes.set(doc, n);
+    }
+    return n;
+  }
+
+  all(): Iterable<Document> {
+    return this.docs.values();
+  }
+
+  candidates(filter: Document): Iterable<Document> {
+    const ids = planCandidates(filter ?? {}, this);
+    if (ids === null) return this.docs.values();
+    const out: Document[] = [];
+    for (const id of ids) {
+      const d = this.docs.get(id);
+      if (d !== undefined) out.push(d);
+    }
+    return out;
+  }
+
+  /** Like candidates(), but says whether an index was used (for explain/tests). */
+  plan(filter: Document): { indexed: boolean; count: number } {
+    const ids = planCandidates(filter ?? {}, this);
+    return ids === null ? { indexed: false, count: this.docs.size } : { indexed: true, count: ids.length };
+  }
+
+  secondary(): Index[] {
+    return this.indexes;
+  }
+
+  idIndex(): Index {
+    if (this.idIdx === null) {
+      const ix = new Index(ID_SPEC);
+      for (const [id, doc] of this.docs) ix.add(id, docKeys(doc, ['_id']));
+      this.idIdx = ix;
+    }
+    return this.idIdx;
+  }
+
+  hasId(idKey: string): boolean {
+    return this.docs.has(idKey);
+  }
+
+  findById(id: unknown): Document | undefined {
+    return this.docs.get(canonicalKey(id));
+  }
+
+  private writable(): void {
+    if (this.dropped) {
+      throw new MongoCommandError(ErrorCode.NamespaceNotFound, `collection ${this.ns} was dropped`);
+    }
+  }
+
+  insert(doc: Document): void {
+    this.writable();
+    this.insertUnlogged(doc);
+    this.log({ op: 'i', db: this.dbName, c: this.name, doc });
+  }
+
+  /** Insert without logging (replay, snapshot load). */
+  insertUnlogged(doc: Document): void {
+    if (doc._id === undefined) {
+      const rest = { ...doc };
+      for (const k of Object.keys(doc)) delete doc[k];
+      Object.assign(doc, { _id: new ObjectId() }, rest);
+    }
+    if (Array.isArray(doc._id)) {
+      throw new MongoCommandError(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
+    }
+    const id = canonicalKey(doc._id);
+    if (this.docs.has(id)) throw duplicateKeyError(this.ns, '_id_', { _id: 1 }, [doc._id]);
+    const keys = this.indexes.map((ix) => ix.keysFor(doc));
+    this.indexes.forEach((ix, i) => ix.checkUnique(this.ns, id, keys[i]!));
+    this.docs.set(id, doc);
+    this.indexes.forEach((ix, i) => ix.add(id, keys[i]!));
+    this.idIdx?.add(id, docKeys(doc, ['_id']));
+    this.unsized.push(doc);
+  }
+
+  replace(newDoc: Document): void {
+    this.writable();
+    this.replaceUnlogged(newDoc);
+    this.log({ op: 'u', db: this.dbName, c: this.name, doc: newDoc });
+  }
+
+  replaceUnlogged(newDoc: Document): void {
+    const id = canonicalKey(newDoc._id);
+    const old = this.docs.get(id);
+    if (old === undefined) {
+      throw new MongoCommandError(
+        ErrorCode.NoSuchKey,
+        `no document with _id ${formatDoc({ _id: newDoc._id })}`,
+      );
+    }
+    const changed: Array<[Index, DocKeys | null]> = [];
+    for (const ix of this.indexes) {
+      const keys = ix.keysFor(newDoc);
+      if (ix.sameKeys(id, keys)) continue;
+      ix.checkUnique(this.ns, id, keys);
+      changed.push([ix, keys]);
+    }
+    for (const [ix, keys] of changed) {
+      ix.remove(id);
+      ix.add(id, keys);
+    }
+    this.docs.set(id, newDoc);
+    this.unsize(old);
+    this.unsized.push(newDoc);
+  }
+
+  remove(id: unknown): boolean {
+    this.writable();
+    const existed = this.removeUnlogged(id);
+    if (existed) this.log({ op: 'd', db: this.dbName, c: this.name, id });
+    return existed;
+  }
+
+  removeUnlogged(id: unknown): boolean {
+    const key = canonicalKey(id);
+    const old = this.docs.get(key);
+    if (old === undefined) return false;
+    for (const ix of this.indexes) ix.remove(key);
+    this.idIdx?.remove(key);
+    this.docs.delete(key);
+    this.unsize(old);
+    return true;
+  }
+
+  private unsize(doc: Document): void {
+    const n = this.sizes.get(doc);
+    if (n !== undefined) this.bytes -= n;
+  }
+
+  createIndex(spec: IndexSpec): 'created' | 'exists' {
+    this.writable();
+    const result = this.createIndexUnlogged(spec);
+    if (result === 'created') this.log({ op: 'ci', db: this.dbName, c: this.name, spec });
+    return result;
+  }
+
+  createIndexUnlogged(spec: IndexSpec): 'created' | 'exists' {
+    const fields = Object.keys(spec.key ?? {});
+    if (typeof spec.name !== 'string' || spec.name === '' || fields.length === 0) {
+      throw new MongoCommandError(ErrorCode.BadValue, 'index specification needs a name and a non-empty key');
+    }
+    const keySig = keySignature(spec.key);
+    const optSig = optionsSignature(spec);
+    if (keySig === '_id:1' || spec.name === '_id_') {
+      if (keySig === '_id:1' && spec.name === '_id_') return 'exists';
+      if (keySig === '_id:1') {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          'Index already exists with a different name: _id_',
+        );
+      }
+      throw this.nameConflict(spec, ID_SPEC);
+    }
+    for (const ix of this.indexes) {
+      const sameKey = keySignature(ix.spec.key) === keySig;
+      if (ix.name === spec.name) {
+        if (!sameKey) throw this.nameConflict(spec, ix.spec);
+        if (optionsSignature(ix.spec) !== optSig) {
+          throw new MongoCommandError(
+            ErrorCode.IndexOptionsConflict,
+            `An equivalent index already exists with the same name but different options. Requested index: ${specText(spec)}, existing index: ${specText(ix.spec)}`,
+          );
+        }
+        return 'exists';
+      }
+      if (sameKey) {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          `Index already exists with a different name: ${ix.name}`,
+        );
+      }
+    }
+    const ix = new Index(cloneDeep(spec));
+    const pending: Array<[string, DocKeys | null]> = [];
+    for (const [id, doc] of this.docs) pending.push([id, ix.keysFor(doc)]);
+    if (ix.unique) {
+      const dup = Index.firstDuplicate(pending);
+      if (dup) throw duplicateKeyError(this.ns, ix.name, ix.spec.key, dup.vals);
+    }
+    for (const [id, keys] of pending) ix.add(id, keys);
+    this.indexes.push(ix);
+    return 'created';
+  }
+
+  private nameConflict(requested: IndexSpec, existing: IndexSpec): MongoCommandError {
+    return new MongoCommandError(
+      ErrorCode.IndexKeySpecsConflict,
+      'An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. ' +
+        `Requested index: ${specText(requested)}, existing index: ${specText(existing)}`,
+    );
+  }
+
+  dropIndex(nameOrKey: string | Record<string, 1 | -1>): void {
+    this.writable();
+    const name = this.dropIndexUnlogged(nameOrKey);
+    this.log({ op: 'di', db: this.dbName, c: this.name, name });
+  }
+
+  dropIndexUnlogged(nameOrKey: string | Record<string, 1 | -1>): string {
+    const byName = typeof nameOrKey === 'string';
+    const sig = byName ? '' : keySignature(nameOrKey);
+    if (byName ? nameOrKey === '_id_' : sig === '_id:1') {
+      throw new MongoCommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
+    }
+    const i = this.indexes.findIndex((ix) =>
+      byName ? ix.name === nameOrKey : keySignature(ix.spec.key) === sig,
+    );
+    if (i < 0) {
+      throw new MongoCommandError(
+        ErrorCode.IndexNotFound,
+        byName
+          ? `index not found with name [${nameOrKey}]`
+          : `can't find index with key: ${formatDoc(nameOrKey)}`,
+      );
+    }
+    const [ix] = this.indexes.splice(i, 1);
+    return ix!.name;
+  }
+
+  dropAllIndexes(): void {
+    this.writable();
+    this.indexes.length = 0;
+    this.log({ op: 'dai', db: this.dbName, c: this.name });
+  }
+
+  /** Used by replay: dropAllIndexes without logging. */
+  dropAllIndexesUnlogged(): void {
+    this.indexes.length = 0;
+  }
+
+  listIndexes(): IndexSpec[] {
+    return [cloneDeep(ID_SPEC), ...this.indexes.map((ix) => cloneDeep(ix.spec))];
+  }
+
+  expire(now: Date): number {
+    this.writable();
+    const doomed = new Set<string>();
+    for (const ix of this.indexes) {
+      const ttl = ix.spec.expireAfterSeconds;
+      if (typeof ttl !== 'number' || ix.fields.length !== 1) continue;
+      const limit = new Date(now.getTime() - ttl * 1000);
+      const sorted = ix.ordered();
+      const [s, e] = sorted.span([], { rank: 9, hi: { value: limit, inclusive: true } });
+      for (const entry of sorted.scan(s, e)) doomed.add(entry.id);
+    }
+    let n = 0;
+    for (const key of doomed) {
+      const doc = this.docs.get(key);
+      if (doc !== undefined && this.remove(doc._id)) n++;
+    }
+    return n;
+  }
+}
+
+function specText(spec: IndexSpec): string {
+  const { name, key, ...rest } = spec;
+  return formatDoc({ v: 2, key, name, ...rest });
+}

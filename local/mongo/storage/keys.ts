@@ -1,0 +1,202 @@
+/**
+ * Index key generation, following mongod's rules for dotted paths and multikey (array) fan-out,
+ * and formatting of duplicate-key values the way mongod prints them in E11000 messages.
+ */
+import type { Document } from 'bson';
+import { MongoCommandError } from '../errors.js';
+import { canonicalKey } from './values.js';
+
+/** One index entry of one document: the key values in index field order. */
+export interface KeyTuple {
+  vals: unknown[];
+  /** Hash key of the tuple (canonical keys joined by NUL, which canonicalKey never emits unescaped). */
+  key: string;
+}
+
+export interface DocKeys {
+  tuples: KeyTuple[];
+  /** Some indexed field was present (sparse indexes skip docs where none is). */
+  found: boolean;
+  /** Some indexed path went through an array. */
+  multikey: boolean;
+}
+
+function isPlainDoc(v: unknown): v is Document {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !(v instanceof RegExp) &&
+    (v as { _bsontype?: string })._bsontype === undefined &&
+    !(v instanceof Uint8Array)
+  );
+}
+
+interface PathOut {
+  values: unknown[];
+  found: boolean;
+  /** Dotted prefixes at which an array was fanned out (for the parallel-arrays check). */
+  arrays: Set<string>;
+}
+
+function walk(v: unknown, parts: string[], i: number, prefix: string, out: PathOut): void {
+  if (i === parts.length) {
+    out.found = true;
+    if (Array.isArray(v)) {
+      out.arrays.add(prefix);
+      // mongod stores an empty array as its own key (undefined); [] keeps it distinct from null/missing.
+      if (v.length === 0) out.values.push([]);
+      else for (const el of v) out.values.push(el === undefined ? null : el);
+    } else out.values.push(v === undefined ? null : v);
+    return;
+  }
+  const part = parts[i]!;
+  const next = prefix === '' ? part : prefix + '.' + part;
+  if (Array.isArray(v)) {
+    out.arrays.add(prefix);
+    if (/^\d+$/.test(part)) {
+      const idx = Number(part);
+      if (idx < v.length) walk(v[idx], parts, i + 1, next, out);
+      return;
+    }
+    // Elements without the field (or that are not documents) index as null, as in mongod.
+    for (const el of v) {
+      if (isPlainDoc(el) && part in el) walk(el[part], parts, i + 1, next, out);
+      else out.values.push(null);
+    }
+    return;
+  }
+  if (isPlainDoc(v) && part in v) walk(v[part], parts, i + 1, next, out);
+}
+
+export function pathValues(doc: Document, path: string): PathOut {
+  const out: PathOut = { values: [], found: false, arrays: new Set() };
+  walk(doc, path.split('.'), 0, '', out);
+  if (out.values.length === 0) out.values.push(null);
+  return out;
+}
+
+export function tupleKey(vals: unknown[]): string {
+  if (vals.length === 1) return canonicalKey(vals[0]);
+  return vals.map(canonicalKey).join('\u0000');
+}
+
+/** Keys of `doc` for an index over `fields`. Throws 171 for parallel arrays in a compound index. */
+export function docKeys(doc: Document, fields: string[]): DocKeys {
+  const per = fields.map((f) => pathValues(doc, f));
+  let found = false;
+  let multikey = false;
+  for (const p of per) {
+    if (p.found) found = true;
+    if (p.arrays.size > 0) multikey = true;
+  }
+  if (multikey && per.length > 1) checkParallel(per, fields);
+  // Cartesian product of the per-field values, deduplicated by hash key.
+  let combos: unknown[][] = [[]];
+  for (const p of per) {
+    const nextCombos: unknown[][] = [];
+    for (const c of combos) for (const v of p.values) nextCombos.push([...c, v]);
+    combos = nextCombos;
+  }
+  const seen = new Set<string>();
+  const tuples: KeyTuple[] = [];
+  for (const vals of combos) {
+    const key = tupleKey(vals);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    tuples.push({ vals, key });
+  }
+  return { tuples, found, multikey };
+}
+
+function checkParallel(per: PathOut[], fields: string[]): void {
+  for (let i = 0; i < per.length; i++) {
+    for (let j = i + 1; j < per.length; j++) {
+      const a = per[i]!.arrays;
+      const b = per[j]!.arrays;
+      if (a.size === 0 || b.size === 0) continue;
+      let shared = false;
+      for (const x of a) if (b.has(x)) shared = true;
+      if (!shared) {
+        throw new MongoCommandError(
+          171,
+          `cannot index parallel arrays [${lastPart(fields[j]!)}] [${lastPart(fields[i]!)}]`,
+          {},
+          'CannotIndexParallelArrays',
+        );
+      }
+    }
+  }
+}
+
+function lastPart(path: string): string {
+  const parts = path.split('.');
+  return parts[parts.length - 1]!;
+}
+
+/** mongod's rendering of a BSON value inside an error message (`{ email: "a@x" }`). */
+export function formatValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number') return Number.isNaN(v) ? 'nan.0' : String(v);
+  if (typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (Array.isArray(v)) return v.length === 0 ? '[]' : '[ ' + v.map(formatValue).join(', ') + ' ]';
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  if (v instanceof RegExp) return `/${v.source}/${v.flags}`;
+  const t = (v as { _bsontype?: string })._bsontype;
+  switch (t) {
+    case 'ObjectId':
+      return `ObjectId('${(v as { toHexString(): string }).toHexString()}')`;
+    case 'Long':
+    case 'Int32':
+    case 'Double':
+      return String(v);
+    case 'Decimal128':
+      return `Decimal128("${String(v)}")`;
+    case 'Binary': {
+      const b = v as { sub_type: number; buffer: Uint8Array; toUUID?(): { toString(): string } };
+      if (b.sub_type === 4 && b.buffer.length === 16) {
+        const hex = Buffer.from(b.buffer).toString('hex');
+        return `UUID("${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}")`;
+      }
+      return `BinData(${b.sub_type}, ${Buffer.from(b.buffer).toString('hex').toUpperCase()})`;
+    }
+    case 'Timestamp': {
+      const ts = v as { t?: number; i?: number; high?: number; low?: number };
+      return `Timestamp(${ts.t ?? ts.high}, ${ts.i ?? ts.low})`;
+    }
+    case 'MinKey':
+      return 'MinKey';
+    case 'MaxKey':
+      return 'MaxKey';
+    case undefined:
+      break;
+    default:
+      return String(v);
+  }
+  return formatDoc(v as Document);
+}
+
+export function formatDoc(d: Document): string {
+  const keys = Object.keys(d);
+  if (keys.length === 0) return '{}';
+  return '{ ' + keys.map((k) => `${k}: ${formatValue(d[k])}`).join(', ') + ' }';
+}
+
+export function duplicateKeyError(
+  ns: string,
+  indexName: string,
+  keyPattern: Record<string, number>,
+  vals: unknown[],
+): MongoCommandError {
+  const keyValue: Document = {};
+  Object.keys(keyPattern).forEach((f, i) => {
+    keyValue[f] = vals[i] === undefined ? null : vals[i];
+  });
+  return new MongoCommandError(
+    11000,
+    `E11000 duplicate key error collection: ${ns} index: ${indexName} dup key: ${formatDoc(keyValue)}`,
+    { keyPattern: { ...keyPattern }, keyValue },
+  );
+}

@@ -1,0 +1,216 @@
+/**
+ * Candidate selection: turns a filter into index probes. The result must be a SUPERSET of the matches
+ * (the command layer re-tests every candidate), so whenever a construct's semantics are not plainly
+ * "the field's value or one of its array elements equals / lies in range", the constraint is ignored.
+ */
+import type { Document } from 'bson';
+import type { Index } from './indexes.js';
+import { tupleKey } from './keys.js';
+import type { RangeCond } from './sorted.js';
+import { canonicalKey, typeRank } from './values.js';
+
+interface FieldCond {
+  /** Alternative equality sets (each alone is a valid constraint); the smallest is used. */
+  eqs: unknown[][];
+  range?: RangeCond;
+}
+
+/** What the planner needs from a collection. */
+export interface PlanSource {
+  secondary(): Index[];
+  /** The _id index's ordered view (built on demand). */
+  idIndex(): Index;
+  hasId(idKey: string): boolean;
+}
+
+/** Ids of candidate docs, or null for "scan everything". */
+export function planCandidates(filter: Document, src: PlanSource): string[] | null {
+  const conds = new Map<string, FieldCond>();
+  collect(filter, conds);
+  if (conds.size === 0) return null;
+
+  let best: { cost: number; run: () => string[] } | null = null;
+  const consider = (cost: number, run: () => string[]) => {
+    if (best === null || cost < best.cost) best = { cost, run };
+  };
+
+  const idCond = conds.get('_id');
+  if (idCond) {
+    const eq = smallest(idCond.eqs);
+    if (eq) {
+      const keys = eq.map(canonicalKey).filter((k) => src.hasId(k));
+      consider(keys.length, () => keys);
+    } else if (idCond.range) {
+      planIndex(src.idIndex(), conds, consider);
+    }
+  }
+  for (const ix of src.secondary()) {
+    if (best !== null && (best as { cost: number }).cost === 0) break;
+    if (!ix.complete || ix.fields.some((f) => /(^|\.)\d+(\.|$)/.test(f))) continue;
+    planIndex(ix, conds, consider);
+  }
+  const chosen = best as { cost: number; run: () => string[] } | null;
+  return chosen ? chosen.run() : null;
+}
+
+const MAX_PROBES = 256;
+
+function planIndex(
+  ix: Index,
+  conds: Map<string, FieldCond>,
+  consider: (cost: number, run: () => string[]) => void,
+): void {
+  const eqLists: unknown[][] = [];
+  for (const f of ix.fields) {
+    const eq = smallest(conds.get(f)?.eqs ?? []);
+    if (!eq) break;
+    eqLists.push(eq);
+  }
+  const k = eqLists.length;
+  const rangeField = k < ix.fields.length ? ix.fields[k] : undefined;
+  let range = rangeField === undefined ? undefined : conds.get(rangeField)?.range;
+  if (k === 0 && !range) return;
+  const prefixes = product(eqLists);
+  if (prefixes === null) return;
+
+  if (k === ix.fields.length) {
+    const keys = prefixes.map(tupleKey);
+    let cost = 0;
+    for (const key of keys) cost += ix.lookupCount(key);
+    consider(cost, () => collectIds(ix.multikey, keys, (key) => ix.lookup(key)));
+    return;
+  }
+  // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
+  if (range && ix.multikey && range.lo && range.hi) range = { rank: range.rank, lo: range.lo };
+  const sorted = ix.ordered();
+  const spans = prefixes.map((p) => sorted.span(p, range));
+  let cost = 0;
+  for (const [s, e] of spans) cost += e - s;
+  consider(cost, () => {
+    const out: string[] = [];
+    const seen = ix.multikey ? new Set<string>() : null;
+    for (const [s, e] of spans) {
+      for (const entry of sorted.scan(s, e)) {
+        if (seen) {
+          if (seen.has(entry.id)) continue;
+          seen.add(entry.id);
+        }
+        out.push(entry.id);
+      }
+    }
+    return out;
+  });
+}
+
+function collectIds(dedupe: boolean, keys: string[], get: (k: string) => Iterable<string>): string[] {
+  const out: string[] = [];
+  const seen = dedupe && keys.length > 0 ? new Set<string>() : null;
+  for (const key of keys) {
+    for (const id of get(key)) {
+      if (seen) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+      }
+      out.push(id);
+    }
+  }
+  return out;
+}
+
+function product(lists: unknown[][]): unknown[][] | null {
+  let out: unknown[][] = [[]];
+  for (const l of lists) {
+    if (out.length * l.length > MAX_PROBES) return null;
+    const next: unknown[][] = [];
+    for (const p of out) for (const v of l) next.push([...p, v]);
+    out = next;
+  }
+  return out;
+}
+
+function smallest(eqs: unknown[][]): unknown[] | undefined {
+  let best: unknown[] | undefined;
+  for (const e of eqs) if (best === undefined || e.length < best.length) best = e;
+  return best;
+}
+
+function isPlainObject(v: unknown): v is Document {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    !(v instanceof Date) &&
+    !(v instanceof RegExp) &&
+    (v as { _bsontype?: string })._bsontype === undefined
+  );
+}
+
+function collect(filter: Document, out: Map<string, FieldCond>): void {
+  if (!isPlainObject(filter)) return;
+  for (const [k, v] of Object.entries(filter)) {
+    if (k === '$and') {
+      if (Array.isArray(v)) for (const sub of v) collect(sub as Document, out);
+    } else if (!k.startsWith('$')) {
+      addField(k, v, out);
+    }
+  }
+}
+
+function condFor(path: string, out: Map<string, FieldCond>): FieldCond {
+  let c = out.get(path);
+  if (!c) {
+    c = { eqs: [] };
+    out.set(path, c);
+  }
+  return c;
+}
+
+function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
+  if (isPlainObject(v)) {
+    const keys = Object.keys(v);
+    const ops = keys.filter((k) => k.startsWith('$'));
+    if (ops.length > 0) {
+      if (ops.length !== keys.length) return; // mixed operator/literal object: invalid in mongod, ignore
+      for (const op of ops) {
+        const arg = v[op];
+        if (op === '$eq') addEq(path, [arg], out);
+        else if (op === '$in' && Array.isArray(arg)) addEq(path, arg, out);
+        else if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') addRange(path, op, arg, out);
+      }
+      return;
+    }
+  }
+  addEq(path, [v], out);
+}
+
+/** Values to probe for an equality/$in list, or nothing when some value is not a plain equality. */
+function addEq(path: string, values: unknown[], out: Map<string, FieldCond>): void {
+  const probes = new Map<string, unknown>();
+  for (const raw of values) {
+    const v = raw === undefined ? null : raw;
+    if (v instanceof RegExp || (v as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp') return;
+    if (Array.isArray(v)) {
+      // {a: [x, y]} matches a == [x, y] (indexed by its elements, so probe x) or a containing [x, y].
+      if (v.length === 0) return;
+      probes.set(canonicalKey(v), v);
+      probes.set(canonicalKey(v[0]), v[0] === undefined ? null : v[0]);
+    } else {
+      probes.set(canonicalKey(v), v);
+    }
+  }
+  condFor(path, out).eqs.push([...probes.values()]);
+}
+
+const RANGE_RANKS = new Set([2, 3, 7, 8, 9, 10]);
+
+function addRange(path: string, op: string, arg: unknown, out: Map<string, FieldCond>): void {
+  const rank = typeRank(arg);
+  if (!RANGE_RANKS.has(rank) || (typeof arg === 'number' && Number.isNaN(arg))) return;
+  if (arg instanceof Date && Number.isNaN(arg.getTime())) return;
+  const c = condFor(path, out);
+  if (!c.range) c.range = { rank };
+  else if (c.range.rank !== rank) return; // contradictory brackets: any one alone is still a superset
+  const bound = { value: arg, inclusive: op === '$gte' || op === '$lte' };
+  if (op === '$gt' || op === '$gte') c.range.lo ??= bound;
+  else c.range.hi ??= bound;
+}
