@@ -14,7 +14,7 @@ describe('the local runtime over HTTP', () => {
     const res = await fetch(`${runtime.apiUrl}/v1/health`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/application\/json/);
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ status: 'ok', database: { status: 'up' } });
     expect(body.database.latencyMs).toBeGreaterThanOrEqual(0);
   });
@@ -23,7 +23,7 @@ describe('the local runtime over HTTP', () => {
     const res = await fetch(`${runtime.apiUrl}/v1/no-such-thing?x=1`);
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ status: 404, code: 'not_found', title: 'Not found' });
     expect(body.instance).toMatch(/^urn:nimbo:request:/);
     expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
@@ -62,7 +62,7 @@ describe('the local runtime without its database', () => {
     const res = await fetch(`${runtime.apiUrl}/v1/health`);
     expect(res.status).toBe(503);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    const body = await res.json();
+    const body = (await res.json()) as Record<string, any>;
     expect(body).toMatchObject({ status: 503, code: 'database_unavailable', database: { status: 'down' } });
     expect(JSON.stringify(body)).not.toContain('127.0.0.1');
   });

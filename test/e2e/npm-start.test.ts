@@ -65,7 +65,10 @@ describe.skipIf(!inject('mongoIsEmbedded'))('npm start', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', database: { status: 'up' } });
     const client = new MongoClient(first.mongoUri);
-    await client.db('nimbo').collection('restart_probe').insertOne({ _id: 'kept', at: 1 } as never);
+    await client
+      .db('nimbo')
+      .collection('restart_probe')
+      .insertOne({ _id: 'kept', at: 1 } as never);
     await client.close();
     expect(await stopWith(first.child, 'SIGINT')).toBe(0);
 
@@ -74,7 +77,10 @@ describe.skipIf(!inject('mongoIsEmbedded'))('npm start', () => {
       const health = await fetch(`${second.apiUrl}/v1/health`);
       expect(health.status).toBe(200);
       const client = new MongoClient(second.mongoUri);
-      expect(await client.db('nimbo').collection('restart_probe').findOne({})).toEqual({ _id: 'kept', at: 1 });
+      expect(await client.db('nimbo').collection('restart_probe').findOne({})).toEqual({
+        _id: 'kept',
+        at: 1,
+      });
       await client.close();
     } finally {
       expect(await stopWith(second.child, 'SIGTERM')).toBe(0);

@@ -1,4 +1,11 @@
-import { expect } from 'vitest';
 import { allCustomMatcher } from 'aws-sdk-client-mock-vitest';
+import { expect } from 'vitest';
 
 expect.extend(allCustomMatcher);
+
+import type { CustomMatcher } from 'aws-sdk-client-mock-vitest';
+
+declare module 'vitest' {
+  // biome-ignore lint/suspicious/noExplicitAny: the matcher library's own signature
+  interface Matchers<T = any> extends CustomMatcher<T> {}
+}

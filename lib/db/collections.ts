@@ -1,0 +1,41 @@
+/**
+ * Collection names and their indexes, in one place. `ensureIndexes` is idempotent and runs once per
+ * container: createIndexes with an identical spec is a no-op on MongoDB.
+ */
+import type { Collection, Db, IndexDescription } from 'mongodb';
+import type { OrgDoc, TokenDoc } from './documents.js';
+
+export interface Collections {
+  orgs: Collection<OrgDoc>;
+  tokens: Collection<TokenDoc>;
+}
+
+export function collections(db: Db): Collections {
+  return {
+    orgs: db.collection<OrgDoc>('orgs'),
+    tokens: db.collection<TokenDoc>('tokens'),
+  };
+}
+
+export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
+  orgs: [{ key: { name: 1 }, name: 'name_1', unique: true }],
+  tokens: [
+    { key: { hash: 1 }, name: 'hash_1', unique: true },
+    { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
+  ],
+};
+
+const ensured = new WeakMap<Db, Promise<void>>();
+
+export function ensureIndexes(db: Db): Promise<void> {
+  let done = ensured.get(db);
+  if (!done) {
+    const c = collections(db);
+    done = Promise.all(
+      (Object.keys(INDEXES) as Array<keyof Collections>).map((name) => c[name].createIndexes(INDEXES[name])),
+    ).then(() => undefined);
+    done.catch(() => ensured.delete(db));
+    ensured.set(db, done);
+  }
+  return done;
+}

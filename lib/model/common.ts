@@ -1,0 +1,36 @@
+/** Schemas shared by every resource: ids, timestamps, names, tags. */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/** Resource ids are `<prefix>_<16 url-safe chars>`: readable in logs, unguessable, and typed by their prefix. */
+export const ID_PREFIXES = {
+  org: 'org',
+  token: 'tok',
+  cloud: 'cld',
+  machine: 'mch',
+  job: 'job',
+  audit: 'aud',
+  snapshot: 'snp',
+} as const;
+export type IdKind = keyof typeof ID_PREFIXES;
+
+export function newId(kind: IdKind): string {
+  return `${ID_PREFIXES[kind]}_${randomBytes(12).toString('base64url')}`;
+}
+
+export function idSchema(kind: IdKind) {
+  return z
+    .string()
+    .regex(new RegExp(`^${ID_PREFIXES[kind]}_[A-Za-z0-9_-]{16}$`), `must be a ${kind} id (${ID_PREFIXES[kind]}_...)`)
+    .describe(`A ${kind} id`);
+}
+
+/** Display names: printable, trimmed, no control characters. */
+export const Name = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(128, 'must be at most 128 characters')
+  .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
+
+export const Timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 date-time');
