@@ -134,9 +134,9 @@ export class Collection implements StoredCollection {
     const id = canonicalKey(doc._id);
     if (this.docs.has(id)) throw duplicateKeyError(this.ns, '_id_', { _id: 1 }, [doc._id]);
     const keys = this.indexes.map((ix) => ix.keysFor(doc));
-    this.indexes.forEach((ix, i) => ix.checkUnique(this.ns, id, keys[i]!));
+    for (let i = 0; i < keys.length; i++) this.indexes[i]!.checkUnique(this.ns, id, keys[i]!);
     this.docs.set(id, doc);
-    this.indexes.forEach((ix, i) => ix.add(id, keys[i]!));
+    for (let i = 0; i < keys.length; i++) this.indexes[i]!.add(id, keys[i]!);
     this.idIdx?.add(id, docKeys(doc, ['_id']));
     this.unsized.push(doc);
   }
