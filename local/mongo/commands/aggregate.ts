@@ -1,0 +1,197 @@
+/**
+ * The `aggregate` command. The leading $match uses the storage engine's candidates (indexes); every
+ * document handed to mingo is a copy, because mingo mutates its inputs ($project, $unwind, $lookup...).
+ * Top-level $sort stages run here, in BSON order, instead of mingo's JS order.
+ */
+import { type Document, Long } from 'bson';
+import { Aggregator } from 'mingo';
+import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { asCommandError, findMatches, sortDocuments } from '../query.js';
+import { cloneDeep } from '../storage/values.js';
+import {
+  type CommandContext,
+  type CommandSpec,
+  isPlainObject,
+  namespace,
+  optionalDocument,
+  optionalNumber,
+} from './context.js';
+
+const REFUSED_STAGES: Record<string, string> = {
+  $out: '$out',
+  $merge: '$merge',
+  $changeStream: 'Change streams',
+  $search: 'Atlas Search ($search)',
+  $searchMeta: 'Atlas Search ($searchMeta)',
+  $vectorSearch: 'Atlas Vector Search',
+  $geoNear: '$geoNear',
+  $currentOp: '$currentOp',
+  $listSessions: '$listSessions',
+  $indexStats: '$indexStats',
+  $planCacheStats: '$planCacheStats',
+};
+
+function aggregate(cmd: Document, ctx: CommandContext): Document {
+  const target = cmd.aggregate;
+  const pipeline = cmd.pipeline;
+  if (!Array.isArray(pipeline)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'aggregate.pipeline' is the wrong type, expected type 'array'",
+    );
+  }
+  if (cmd.explain) throw notSupported('explain');
+  if (cmd.collation !== undefined) throw notSupported('collation');
+  const cursorOpts = optionalDocument(cmd, 'cursor');
+  if (!cursorOpts) {
+    throw new MongoCommandError(
+      ErrorCode.FailedToParse,
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
+  }
+  const batchSize = optionalNumber(cursorOpts, 'batchSize');
+  for (const stage of pipeline) {
+    const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+    if (!name || Object.keys(stage).length !== 1) {
+      throw new MongoCommandError(
+        40323,
+        'A pipeline stage specification object must contain exactly one field.',
+      );
+    }
+    if (name in REFUSED_STAGES) throw notSupported(`The ${REFUSED_STAGES[name]} aggregation stage`);
+  }
+
+  let ns: string;
+  let source: Document[];
+  let rest = pipeline as Document[];
+  if (typeof target === 'string') {
+    ns = namespace(ctx, target);
+    const coll = ctx.storage.getCollection(ctx.db, target);
+    const first = rest[0];
+    if (first && '$collStats' in first) {
+      source = [collStatsDocument(ctx, target, first.$collStats as Document)];
+      rest = rest.slice(1);
+    } else if (first && '$match' in first) {
+      rest = rest.slice(1);
+      source = copyIfMutating(findMatches(coll, first.$match as Document), rest);
+    } else if (isCountShape(rest)) {
+      return countFastPath(ns, coll ? coll.count() : 0, rest);
+    } else {
+      source = coll ? copyIfMutating(Array.from(coll.all()), rest) : [];
+    }
+  } else if (target === 1) {
+    ns = namespace(ctx, '$cmd.aggregate');
+    const first = rest[0];
+    if (!first || !('$documents' in first))
+      throw notSupported('Database-level aggregation other than $documents');
+    source = [];
+  } else {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      "BSON field 'aggregate.aggregate' must be a string or the number 1",
+    );
+  }
+
+  const docs = runPipeline(ctx, source, rest);
+  const { batch, id } = ctx.cursors.open(ns, docs, batchSize);
+  return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
+}
+
+/** countDocuments() without a filter: [{$group: {_id: 1, n: {$sum: 1}}}]. */
+function isCountShape(stages: Document[]): boolean {
+  if (stages.length !== 1) return false;
+  const group = stages[0]?.$group;
+  if (!isPlainObject(group) || Object.keys(group).length !== 2) return false;
+  const [, acc] = Object.entries(group).find(([k]) => k !== '_id') ?? [];
+  return (
+    (group._id === 1 || group._id === null) &&
+    isPlainObject(acc) &&
+    Object.keys(acc).length === 1 &&
+    acc.$sum === 1
+  );
+}
+
+function countFastPath(ns: string, n: number, stages: Document[]): Document {
+  const group = stages[0]?.$group as Document;
+  const field = Object.keys(group).find((k) => k !== '_id') as string;
+  const firstBatch = n === 0 ? [] : [{ _id: group._id, [field]: n }];
+  return { cursor: { firstBatch, id: Long.ZERO, ns }, ok: 1 };
+}
+
+/** Stages that only read their input documents; a pipeline made of these can run on stored docs uncopied. */
+const READ_ONLY_STAGES = new Set(['$match', '$group', '$count', '$skip', '$limit', '$sort', '$sortByCount']);
+
+function copyIfMutating(docs: Document[], stages: Document[]): Document[] {
+  const readOnly = stages.every((s) => READ_ONLY_STAGES.has(Object.keys(s)[0] as string));
+  return readOnly ? docs : docs.map(cloneDeep);
+}
+
+function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]): Document[] {
+  let docs = source;
+  let segment: Document[] = [];
+  const options = {
+    collectionResolver: (name: string) => {
+      const coll = ctx.storage.getCollection(ctx.db, name);
+      return coll ? Array.from(coll.all(), cloneDeep) : [];
+    },
+  };
+  const flush = () => {
+    if (segment.length === 0) return;
+    try {
+      docs = new Aggregator(segment, options).run(docs) as Document[];
+    } catch (err) {
+      asCommandError(err);
+    }
+    segment = [];
+  };
+  for (const stage of stages) {
+    if ('$sort' in stage && isPlainObject(stage.$sort)) {
+      flush();
+      docs = sortDocuments(docs, stage.$sort);
+    } else {
+      segment.push(stage);
+    }
+  }
+  flush();
+  return docs;
+}
+
+export function collStatsDocument(ctx: CommandContext, name: string, spec: Document | undefined): Document {
+  const coll = ctx.storage.getCollection(ctx.db, name);
+  if (!coll) {
+    throw new MongoCommandError(
+      ErrorCode.NamespaceNotFound,
+      `Unable to retrieve storageStats in $collStats stage :: caused by :: Collection [${ctx.db}.${name}] not found.`,
+    );
+  }
+  const count = coll.count();
+  const size = coll.dataSize();
+  const indexes = coll.listIndexes();
+  const out: Document = {
+    ns: namespace(ctx, name),
+    host: ctx.connection.localAddress,
+    localTime: new Date(),
+  };
+  if (spec?.storageStats !== undefined) {
+    out.storageStats = {
+      size,
+      count,
+      avgObjSize: count ? Math.floor(size / count) : 0,
+      storageSize: size,
+      freeStorageSize: 0,
+      capped: false,
+      nindexes: indexes.length,
+      indexDetails: {},
+      totalIndexSize: 0,
+      totalSize: size,
+      indexSizes: Object.fromEntries(indexes.map((i) => [i.name, 0])),
+      scaleFactor: 1,
+    };
+  }
+  if (spec?.count !== undefined) out.count = count;
+  return out;
+}
+
+export const aggregateCommands: Record<string, CommandSpec> = {
+  aggregate: { handler: aggregate },
+};

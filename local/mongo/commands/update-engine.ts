@@ -1,0 +1,421 @@
+/**
+ * Applying one update (operator document, replacement or pipeline) to one document, with mongod's
+ * validation and error codes where mingo would silently do nothing.
+ */
+import { calculateObjectSize, type Document, Long, ObjectId, Timestamp } from 'bson';
+import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo';
+import * as ops from 'mingo/operators/update';
+import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { asCommandError } from '../query.js';
+import { canonicalKey, cloneDeep } from '../storage/values.js';
+import { bsonTypeName, isPlainObject, toNumber } from './context.js';
+
+const OPERATORS = new Set([
+  '$set',
+  '$unset',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$pull',
+  '$pullAll',
+  '$addToSet',
+  '$pop',
+  '$rename',
+  '$currentDate',
+  '$bit',
+  '$setOnInsert',
+]);
+const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+export type CompiledUpdate =
+  | { kind: 'replacement'; doc: Document }
+  | { kind: 'operators'; ops: Record<string, Document>; positional: boolean }
+  | { kind: 'pipeline'; stages: Document[] };
+
+const failedToParse = (m: string) => new MongoCommandError(ErrorCode.FailedToParse, m);
+
+export function compileUpdate(u: unknown): CompiledUpdate {
+  if (Array.isArray(u)) {
+    for (const stage of u) {
+      const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+      if (!name || !PIPELINE_STAGES.has(name)) {
+        throw new MongoCommandError(
+          ErrorCode.InvalidOptions,
+          `${name ?? 'stage'} is not allowed to be used within an update`,
+        );
+      }
+    }
+    return { kind: 'pipeline', stages: u as Document[] };
+  }
+  if (!isPlainObject(u)) throw failedToParse('Update argument must be either an object or an array');
+  const keys = Object.keys(u);
+  if (keys.length === 0 || !keys[0]?.startsWith('$')) {
+    for (const k of keys) {
+      if (k.startsWith('$')) {
+        throw new MongoCommandError(
+          ErrorCode.DollarPrefixedFieldName,
+          `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+        );
+      }
+    }
+    return { kind: 'replacement', doc: u };
+  }
+  const compiled: Record<string, Document> = {};
+  const paths: string[] = [];
+  let positional = false;
+  for (const op of keys) {
+    if (!OPERATORS.has(op)) {
+      throw failedToParse(
+        `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    const arg = u[op];
+    if (!isPlainObject(arg)) {
+      throw failedToParse(
+        `Modifiers operate on fields but we found type ${bsonTypeName(arg)} instead. For example: {$mod: {<field>: ...}} not {${op}: ${bsonTypeName(arg)}}`,
+      );
+    }
+    for (const [path, value] of Object.entries(arg)) {
+      validateOperand(op, path, value);
+      if (path.includes('$')) positional = true;
+      paths.push(path);
+      if (op === '$rename') paths.push(value as string);
+    }
+    compiled[op] = arg;
+  }
+  checkConflicts(paths);
+  return { kind: 'operators', ops: compiled, positional };
+}
+
+function validateOperand(op: string, path: string, value: unknown): void {
+  if (path === '' || path.startsWith('.') || path.endsWith('.') || path.includes('..')) {
+    throw new MongoCommandError(56, `An empty update path is not valid.`, {}, 'EmptyFieldName');
+  }
+  if (path.startsWith('$')) {
+    throw new MongoCommandError(
+      ErrorCode.DollarPrefixedFieldName,
+      `The dollar ($) prefixed field '${path}' in '${path}' is not valid for storage.`,
+    );
+  }
+  const show = () => `{${path}: ${formatValue(value)}}`;
+  switch (op) {
+    case '$inc':
+    case '$mul':
+      if (toNumber(value) === undefined) {
+        throw new MongoCommandError(
+          ErrorCode.TypeMismatch,
+          `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: ${show()}`,
+        );
+      }
+      if ((value as { _bsontype?: string })?._bsontype === 'Decimal128')
+        throw notSupported(`${op} with a Decimal128 operand`);
+      break;
+    case '$pop': {
+      const n = toNumber(value);
+      if (n !== 1 && n !== -1) throw failedToParse(`$pop expects 1 or -1, found: ${formatValue(value)}`);
+      break;
+    }
+    case '$rename':
+      if (typeof value !== 'string') throw badValue(`The 'to' field for $rename must be a string: ${show()}`);
+      if (value === path) throw badValue(`The source and target field for $rename must differ: ${show()}`);
+      if (path.includes('$') || value.includes('$'))
+        throw badValue(`The source and target field for $rename must not contain '$'`);
+      break;
+    case '$currentDate':
+      if (
+        value !== true &&
+        !(isPlainObject(value) && (value.$type === 'date' || value.$type === 'timestamp'))
+      ) {
+        throw badValue(
+          `${formatValue(value)} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`,
+        );
+      }
+      break;
+    case '$pullAll':
+      if (!Array.isArray(value))
+        throw badValue(`$pullAll requires an array argument but was given a ${bsonTypeName(value)}`);
+      break;
+  }
+}
+
+const badValue = (m: string) => new MongoCommandError(ErrorCode.BadValue, m);
+
+/** Two paths conflict when one is a prefix of the other (segment-wise), as in mongod's update tree. */
+function checkConflicts(paths: string[]): void {
+  if (paths.length < 2) return;
+  const sorted = paths
+    .map((p) => ({ p, s: p.split('.') }))
+    .sort((a, b) => (a.p < b.p ? -1 : a.p > b.p ? 1 : 0));
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = i + 1; j < sorted.length; j++) {
+      const a = sorted[i]!;
+      const b = sorted[j]!;
+      const [short, long] = a.s.length <= b.s.length ? [a, b] : [b, a];
+      if (short.s.every((seg, k) => seg === long.s[k])) {
+        throw new MongoCommandError(
+          ErrorCode.ConflictingUpdateOperators,
+          `Updating the path '${long.p}' would create a conflict at '${short.p}'`,
+        );
+      }
+    }
+  }
+}
+
+export interface UpdateOutcome {
+  doc: Document;
+  changed: boolean;
+}
+
+/**
+ * Returns a new document (the input is never mutated). `query` feeds the positional `$` operator;
+ * `inserting` makes $setOnInsert apply.
+ */
+export function applyUpdate(
+  original: Document,
+  update: CompiledUpdate,
+  query: Document,
+  arrayFilters: Document[] | undefined,
+  inserting: boolean,
+): UpdateOutcome {
+  let result: Document;
+  if (update.kind === 'replacement') {
+    result = replaceDocument(original, update.doc);
+  } else if (update.kind === 'pipeline') {
+    const docs = [cloneDeep(original)];
+    try {
+      mingoPipelineUpdate(docs, {}, update.stages as never);
+    } catch (err) {
+      asCommandError(err);
+    }
+    result = idFirst(docs[0] as Document);
+  } else {
+    result = applyOperators(original, update, query, arrayFilters, inserting);
+  }
+  if ('_id' in original && canonicalKey(result._id) !== canonicalKey(original._id)) {
+    throw new MongoCommandError(
+      ErrorCode.ImmutableField,
+      `Performing an update on the path '_id' would modify the immutable field '_id'`,
+    );
+  }
+  const changed = canonicalKey(result) !== canonicalKey(original);
+  if (changed && calculateObjectSize(result) > 16 * 1024 * 1024) {
+    throw new MongoCommandError(
+      ErrorCode.Location,
+      'Resulting document after update is larger than 16777216',
+    );
+  }
+  return { doc: result, changed };
+}
+
+function replaceDocument(original: Document, replacement: Document): Document {
+  const out: Document = {};
+  if ('_id' in replacement) out._id = replacement._id;
+  else if ('_id' in original) out._id = original._id;
+  for (const [k, v] of Object.entries(replacement)) if (k !== '_id') out[k] = cloneDeep(v);
+  return out;
+}
+
+export function idFirst(doc: Document): Document {
+  const keys = Object.keys(doc);
+  if (keys[0] === '_id' || !('_id' in doc)) return doc;
+  const out: Document = { _id: doc._id };
+  for (const k of keys) if (k !== '_id') out[k] = doc[k];
+  return out;
+}
+
+type OperatorFn = (expr: Document, arrayFilters?: Document[]) => (obj: Document) => string[];
+const OPERATOR_FNS = ops as unknown as Record<string, OperatorFn>;
+
+function applyOperators(
+  original: Document,
+  update: Extract<CompiledUpdate, { kind: 'operators' }>,
+  query: Document,
+  arrayFilters: Document[] | undefined,
+  inserting: boolean,
+): Document {
+  const doc = cloneDeep(original);
+  const entries: Array<[op: string, path: string, value: unknown]> = [];
+  for (const [op, arg] of Object.entries(update.ops)) {
+    if (op === '$setOnInsert' && !inserting) continue;
+    for (const [path, value] of Object.entries(arg)) {
+      entries.push([op === '$setOnInsert' ? '$set' : op, path, value]);
+    }
+  }
+  try {
+    if (update.positional || (arrayFilters && arrayFilters.length > 0)) {
+      // mingo's full updater resolves `$`, `$[]` and `$[id]`; it costs ~100 µs, so only here.
+      const modifier: Record<string, Document> = {};
+      for (const [op, path, value] of entries) {
+        if (!path.includes('$')) checkTarget(doc, op, path);
+        const group = modifier[op] ?? {};
+        group[path] = value;
+        modifier[op] = group;
+      }
+      stripIdNoop(doc, modifier);
+      mingoUpdate(doc, modifier as never, arrayFilters, query as never);
+      return idFirst(doc);
+    }
+    // mongod 5.0+ applies fields in lexicographic path order, which decides where new fields land.
+    entries.sort((a, b) => comparePaths(a[1], b[1]));
+    for (const [op, path, value] of entries) {
+      if (path === '_id' || path.startsWith('_id.')) {
+        if (op === '$set' && path === '_id' && canonicalKey(value) === canonicalKey(doc._id)) continue;
+        throw new MongoCommandError(
+          ErrorCode.ImmutableField,
+          `Performing an update on the path '${path}' would modify the immutable field '_id'`,
+        );
+      }
+      const rewritten = checkTarget(doc, op, path, value);
+      if (rewritten) {
+        OPERATOR_FNS.$set!({ [path]: rewritten.value })(doc);
+        continue;
+      }
+      if (op === '$currentDate' && isPlainObject(value) && value.$type === 'timestamp') {
+        OPERATOR_FNS.$set!({ [path]: currentTimestamp() })(doc);
+        continue;
+      }
+      OPERATOR_FNS[op]!({ [path]: value })(doc);
+    }
+    return idFirst(doc);
+  } catch (err) {
+    asCommandError(err);
+  }
+}
+
+function stripIdNoop(doc: Document, modifier: Record<string, Document>): void {
+  const set = modifier.$set;
+  if (set && '_id' in set && canonicalKey(set._id) === canonicalKey(doc._id)) delete set._id;
+}
+
+function comparePaths(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** mingo stores a JS number for {$type: 'timestamp'}; mongod stores a BSON Timestamp. */
+function currentTimestamp(): Timestamp {
+  return new Timestamp({ t: Math.floor(Date.now() / 1000), i: 1 });
+}
+
+interface PathProbe {
+  value: unknown;
+  /** Set when the path runs into a non-container before its end. */
+  blockedAt?: { field: string; parentPath: string; parent: unknown };
+}
+
+function probe(doc: Document, path: string): PathProbe {
+  const parts = path.split('.');
+  let cur: unknown = doc;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    if (cur === undefined || cur === null) return { value: undefined };
+    if (Array.isArray(cur)) {
+      if (!/^\d+$/.test(part)) {
+        return {
+          value: undefined,
+          blockedAt: { field: part, parentPath: parts.slice(0, i).join('.'), parent: cur },
+        };
+      }
+      cur = cur[Number(part)];
+    } else if (isPlainObject(cur)) {
+      cur = cur[part];
+    } else {
+      return {
+        value: undefined,
+        blockedAt: { field: part, parentPath: parts.slice(0, i).join('.'), parent: cur },
+      };
+    }
+  }
+  return { value: cur };
+}
+
+const NUMERIC_OPS = new Set(['$inc', '$mul']);
+const CREATING_OPS = new Set([
+  '$set',
+  '$inc',
+  '$mul',
+  '$min',
+  '$max',
+  '$push',
+  '$addToSet',
+  '$currentDate',
+  '$bit',
+]);
+
+/**
+ * mongod's type checks for the target of an operator. Returns a replacement value when the operation
+ * is done here instead of by mingo (int64 arithmetic, which mingo ignores).
+ */
+function checkTarget(
+  doc: Document,
+  op: string,
+  path: string,
+  operand?: unknown,
+): { value: unknown } | undefined {
+  const { value, blockedAt } = probe(doc, path);
+  if (blockedAt) {
+    if (!CREATING_OPS.has(op)) return undefined; // $unset/$pull/$pop on a missing path are no-ops
+    const last = blockedAt.parentPath.split('.').pop();
+    throw new MongoCommandError(
+      ErrorCode.PathNotViable,
+      `Cannot create field '${blockedAt.field}' in element {${last}: ${formatValue(blockedAt.parent)}}`,
+    );
+  }
+  if (value === undefined) return undefined;
+  const id = `{_id: ${formatValue(doc._id)}}`;
+  const type = bsonTypeName(value);
+  if (NUMERIC_OPS.has(op)) {
+    if (toNumber(value) === undefined) {
+      throw new MongoCommandError(
+        ErrorCode.TypeMismatch,
+        `Cannot apply ${op} to a value of non-numeric type. ${id} has the field '${path.split('.').pop()}' of non-numeric type ${type}`,
+      );
+    }
+    if (type === 'decimal') throw notSupported(`${op} on a Decimal128 value`);
+    if (type === 'long' || bsonTypeName(operand) === 'long')
+      return { value: int64Arithmetic(op, value, operand) };
+  }
+  if ((op === '$push' || op === '$addToSet') && !Array.isArray(value)) {
+    throw new MongoCommandError(
+      ErrorCode.BadValue,
+      `The field '${path}' must be an array but is of type ${type} in document ${id}`,
+    );
+  }
+  if ((op === '$pull' || op === '$pullAll') && !Array.isArray(value)) {
+    throw new MongoCommandError(ErrorCode.BadValue, 'Cannot apply $pull to a non-array value');
+  }
+  if (op === '$pop' && !Array.isArray(value)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      `Path '${path}' contains an element of non-array type '${type}'`,
+    );
+  }
+  return undefined;
+}
+
+function int64Arithmetic(op: string, current: unknown, operand: unknown): unknown {
+  const a = Long.isLong(current) ? current : Long.fromNumber(toNumber(current) ?? 0);
+  if (typeof operand === 'number' && !Number.isInteger(operand)) {
+    const n = Number(a.toString());
+    return op === '$inc' ? n + operand : n * operand;
+  }
+  const b = Long.isLong(operand) ? operand : Long.fromNumber(toNumber(operand) ?? 0);
+  return op === '$inc' ? a.add(b) : a.multiply(b);
+}
+
+/** A value the way mongod prints it in error messages (close enough for humans and tests). */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v !== 'object') return String(v);
+  if (v instanceof ObjectId) return `ObjectId('${v.toHexString()}')`;
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  if (Array.isArray(v)) return `[ ${v.map(formatValue).join(', ')} ]`;
+  if (isPlainObject(v)) {
+    const inner = Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`);
+    return inner.length ? `{ ${inner.join(', ')} }` : '{}';
+  }
+  return String(v);
+}

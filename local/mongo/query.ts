@@ -1,0 +1,265 @@
+/**
+ * Query evaluation shared by find, count, distinct, update, delete and findAndModify:
+ * filter matching (mingo), sorting in BSON order (values.compareValues) and find projections.
+ */
+import type { Document } from 'bson';
+import { Query } from 'mingo';
+import { badValue, isPlainObject, toNumber } from './commands/context.js';
+import { ErrorCode, MongoCommandError, notSupported } from './errors.js';
+import type { StoredCollection } from './storage/types.js';
+import { cloneDeep, compareValues } from './storage/values.js';
+
+export type Matcher = (doc: Document) => boolean;
+
+/** Turns mingo's assertion errors into mongod's BadValue so the driver reports them as MongoServerError. */
+export function asCommandError(err: unknown): never {
+  if (err instanceof MongoCommandError) throw err;
+  const message = err instanceof Error ? err.message : String(err);
+  throw new MongoCommandError(ErrorCode.BadValue, message);
+}
+
+export function compileFilter(filter: Document | undefined): Matcher {
+  if (!filter || Object.keys(filter).length === 0) return () => true;
+  if ('$text' in filter) throw notSupported('$text queries');
+  if ('$where' in filter) throw notSupported('$where');
+  try {
+    const query = new Query(filter);
+    return (doc) => query.test(doc);
+  } catch (err) {
+    asCommandError(err);
+  }
+}
+
+/** Stored documents matching `filter`, in natural order; stops after `max` matches. */
+export function findMatches(
+  coll: StoredCollection | undefined,
+  filter: Document | undefined,
+  max = Number.POSITIVE_INFINITY,
+): Document[] {
+  if (!coll || max <= 0) return [];
+  const matches = compileFilter(filter);
+  const out: Document[] = [];
+  try {
+    for (const doc of coll.candidates(filter ?? {})) {
+      if (matches(doc)) {
+        out.push(doc);
+        if (out.length >= max) break;
+      }
+    }
+  } catch (err) {
+    asCommandError(err);
+  }
+  return out;
+}
+
+/** All values a dotted path reaches, descending into arrays like mongod's sort and distinct do. */
+export function valuesAtPath(doc: unknown, path: string): unknown[] {
+  const out: unknown[] = [];
+  collect(doc, path.split('.'), 0, out);
+  return out;
+}
+
+function collect(value: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (i === parts.length) {
+    if (Array.isArray(value)) out.push(...value);
+    else if (value !== undefined) out.push(value);
+    return;
+  }
+  const part = parts[i] as string;
+  if (Array.isArray(value)) {
+    if (/^\d+$/.test(part)) collect(value[Number(part)], parts, i + 1, out);
+    for (const el of value) if (isPlainObject(el)) collect(el[part], parts, i + 1, out);
+    return;
+  }
+  if (isPlainObject(value)) collect(value[part], parts, i + 1, out);
+}
+
+type SortKey = [path: string, direction: 1 | -1];
+
+export function parseSort(sort: Document | undefined): SortKey[] {
+  if (!sort) return [];
+  const keys: SortKey[] = [];
+  for (const [path, dir] of Object.entries(sort)) {
+    if (isPlainObject(dir) && '$meta' in dir) throw notSupported(`sort by {$meta: ${String(dir.$meta)}}`);
+    const n = toNumber(dir);
+    if (n !== 1 && n !== -1) {
+      throw new MongoCommandError(
+        15975,
+        '$sort key ordering must be 1 (for ascending) or -1 (for descending)',
+      );
+    }
+    keys.push([path, n]);
+  }
+  return keys;
+}
+
+/**
+ * Stable sort in BSON order. An array field sorts by its smallest element ascending and its largest
+ * descending, as mongod does. `$natural` keeps (or reverses) insertion order.
+ */
+export function sortDocuments(docs: Document[], sort: Document | undefined): Document[] {
+  const keys = parseSort(sort);
+  if (keys.length === 0) return docs;
+  if (keys.length === 1 && keys[0]?.[0] === '$natural')
+    return keys[0][1] === 1 ? docs : docs.slice().reverse();
+  const decorated = docs.map((doc, index) => ({
+    doc,
+    index,
+    keys: keys.map(([path, dir]) => sortKeyOf(doc, path, dir)),
+  }));
+  decorated.sort((a, b) => {
+    for (let k = 0; k < keys.length; k++) {
+      const c = compareValues(a.keys[k], b.keys[k]);
+      if (c !== 0) return c * (keys[k] as SortKey)[1];
+    }
+    return a.index - b.index;
+  });
+  return decorated.map((d) => d.doc);
+}
+
+function sortKeyOf(doc: Document, path: string, dir: 1 | -1): unknown {
+  if (path === '$natural') return null;
+  const values = valuesAtPath(doc, path);
+  if (values.length === 0) return null;
+  let best = values[0];
+  for (let i = 1; i < values.length; i++) {
+    const c = compareValues(values[i], best);
+    if (dir === 1 ? c < 0 : c > 0) best = values[i];
+  }
+  return best === undefined ? null : best;
+}
+
+type ProjectionTree = { [key: string]: ProjectionTree | true };
+
+/** A compiled find projection: `apply` returns new documents and never mutates its input. */
+export interface Projection {
+  apply(docs: Document[]): Document[];
+}
+
+const identity: Projection = { apply: (docs) => docs };
+
+export function compileProjection(
+  projection: Document | undefined,
+  filter: Document | undefined,
+): Projection {
+  if (!projection || Object.keys(projection).length === 0) return identity;
+  let inclusion: boolean | undefined;
+  let includeId = true;
+  let needsMingo = false;
+  const tree: ProjectionTree = {};
+  for (const [path, spec] of Object.entries(projection)) {
+    if (path.startsWith('$'))
+      throw badValue(`FieldPath field names may not start with '$'. Consider using $getField or $setField.`);
+    if (path.endsWith('.$') || isPlainObject(spec) || typeof spec === 'string' || Array.isArray(spec)) {
+      needsMingo = true;
+      if (path.endsWith('.$') || (isPlainObject(spec) && ('$slice' in spec || '$elemMatch' in spec)))
+        continue;
+      inclusion = true; // computed fields make it an inclusion projection
+      continue;
+    }
+    const on = typeof spec === 'boolean' ? spec : toNumber(spec) !== 0;
+    if (path === '_id') {
+      includeId = on;
+      if (on) addPath(tree, path);
+      continue;
+    }
+    if (inclusion !== undefined && inclusion !== on) {
+      throw new MongoCommandError(
+        on ? 31253 : 31254,
+        on
+          ? `Cannot do inclusion on field ${path} in exclusion projection`
+          : `Cannot do exclusion on field ${path} in inclusion projection`,
+      );
+    }
+    inclusion = on;
+    addPath(tree, path);
+  }
+  if (needsMingo) return mingoProjection(projection, filter);
+  if (inclusion === undefined) inclusion = includeId; // only _id was given
+  if (inclusion) {
+    if (includeId) tree._id = true;
+    else delete tree._id;
+    return { apply: (docs) => docs.map((d) => include(d, tree)) };
+  }
+  return { apply: (docs) => docs.map((d) => exclude(d, tree)) };
+}
+
+function addPath(tree: ProjectionTree, path: string): void {
+  const parts = path.split('.');
+  let node = tree;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i] as string;
+    const last = i === parts.length - 1;
+    const existing = node[part];
+    if (existing === true || (last && existing !== undefined)) {
+      throw new MongoCommandError(31250, `Path collision at ${path}`);
+    }
+    if (last) node[part] = true;
+    else {
+      const child = (existing ?? {}) as ProjectionTree;
+      node[part] = child;
+      node = child;
+    }
+  }
+}
+
+function include(doc: Document, tree: ProjectionTree): Document {
+  const out: Document = {};
+  for (const key of Object.keys(doc)) {
+    const spec = tree[key];
+    if (spec === undefined) continue;
+    const value = doc[key];
+    if (spec === true) out[key] = value;
+    else if (Array.isArray(value)) out[key] = includeArray(value, spec);
+    else if (isPlainObject(value)) out[key] = include(value, spec);
+  }
+  return out;
+}
+
+function includeArray(arr: unknown[], tree: ProjectionTree): unknown[] {
+  const out: unknown[] = [];
+  for (const el of arr) {
+    if (Array.isArray(el)) out.push(includeArray(el, tree));
+    else if (isPlainObject(el)) out.push(include(el, tree));
+  }
+  return out;
+}
+
+function exclude(doc: Document, tree: ProjectionTree): Document {
+  const out: Document = {};
+  for (const key of Object.keys(doc)) {
+    const spec = tree[key];
+    const value = doc[key];
+    if (spec === true) continue;
+    if (spec === undefined) out[key] = value;
+    else if (Array.isArray(value)) out[key] = value.map((el) => (isPlainObject(el) ? exclude(el, spec) : el));
+    else if (isPlainObject(value)) out[key] = exclude(value, spec);
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** Positional `$`, $slice, $elemMatch and expressions: mingo, on copies (it mutates), keys back in source order. */
+function mingoProjection(projection: Document, filter: Document | undefined): Projection {
+  return {
+    apply(docs) {
+      try {
+        const query = new Query(filter ?? {});
+        return docs.map((doc) => {
+          const [projected] = query.find([cloneDeep(doc)], projection).all() as Document[];
+          return restoreKeyOrder(doc, projected ?? {});
+        });
+      } catch (err) {
+        asCommandError(err);
+      }
+    },
+  };
+}
+
+function restoreKeyOrder(source: Document, projected: Document): Document {
+  const out: Document = {};
+  if ('_id' in projected) out._id = projected._id;
+  for (const key of Object.keys(source)) if (key in projected && key !== '_id') out[key] = projected[key];
+  for (const key of Object.keys(projected)) if (!(key in out)) out[key] = projected[key];
+  return out;
+}
