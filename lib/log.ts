@@ -5,7 +5,8 @@
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level | 'silent', number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
-const SECRET_KEY = /secret|passw|token|authorization|cookie|credential|private.?key|api.?key|access.?key|uri$/i;
+const SECRET_KEY =
+  /secret|passw|token|authorization|cookie|credential|private.?key|api.?key|access.?key|uri$/i;
 
 function threshold(): number {
   const lvl = (process.env.NIMBO_LOG_LEVEL ?? 'info').toLowerCase() as Level | 'silent';

@@ -22,6 +22,16 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+  if (runtime.bootstrap) {
+    process.stdout.write(
+      [
+        `First start: created the org "${runtime.bootstrap.orgName}" and its owner token (shown once, keep it):`,
+        `  ${runtime.bootstrap.token}`,
+        `  curl -H "Authorization: Bearer ${runtime.bootstrap.token}" ${runtime.apiUrl}/v1/tokens`,
+        '',
+      ].join('\n'),
+    );
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

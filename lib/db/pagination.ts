@@ -94,7 +94,11 @@ export async function findPage<T extends Document>(
     items,
     nextCursor:
       hasMore && last
-        ? encodeCursor({ s: req.sort, v: field === '_id' ? null : (getPath(last, field) ?? null), id: String(last._id) })
+        ? encodeCursor({
+            s: req.sort,
+            v: field === '_id' ? null : (getPath(last, field) ?? null),
+            id: String(last._id),
+          })
         : null,
   };
 }

@@ -1,27 +1,44 @@
 /**
- * The API handler: middy with a router. Outer middlewares apply to every route: header normalisation and
- * the problem+json error mapping; route-specific ones (JSON body parsing, validation) sit on each route.
+ * The API handler: middy with a router over the declared routes. Outer middlewares apply to every route:
+ * header normalisation and the problem+json error mapping.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import httpRouterHandler, { type Route } from '@middy/http-router';
+import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { readConfig } from '../config.js';
 import { NotFoundError } from '../errors.js';
+import { type DepsProvider, defaultDeps, toLambdaRoute } from './adapter.js';
 import { problemJson } from './middleware/problem-json.js';
+import { buildOpenApiDocument } from './openapi.js';
 import type { HttpResult } from './response.js';
-import { getHealth } from './routes/health.js';
+import type { AnyRoute } from './route.js';
+import { getHealth, openApiRoute } from './routes/system.js';
+import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
-export const routes: Array<Route<APIGatewayProxyEventV2, HttpResult>> = [
-  { method: 'GET', path: '/v1/health', handler: getHealth },
-];
+export const apiRoutes: AnyRoute[] = [getHealth, postToken, getTokens, deleteToken];
 
-export function createApiHandler(routeTable = routes) {
+export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {
+  const routes = options.routes ?? apiRoutes;
+  let document: unknown;
+  const openApi = openApiRoute(() => {
+    document ??= buildOpenApiDocument([...routes, openApi], {
+      title: 'Nimbo API',
+      version: readConfig().NIMBO_VERSION,
+    });
+    return document;
+  });
+  const all = [...routes, openApi];
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(httpHeaderNormalizer())
     .use(problemJson())
     .handler(
       httpRouterHandler<APIGatewayProxyEventV2, HttpResult>({
-        routes: routeTable,
+        routes: all.map((route) => ({
+          method: route.method,
+          path: route.path,
+          handler: toLambdaRoute(route, options.deps ?? defaultDeps),
+        })),
         notFoundResponse: ({ method, path }) => {
           throw new NotFoundError(`No route for ${method} ${path}`);
         },

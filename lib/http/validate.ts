@@ -55,7 +55,9 @@ export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_JSON_
   if (event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw) > maxBytes) {
-    throw new PayloadTooLargeError(`The request body exceeds ${maxBytes} bytes`, { details: { limit: maxBytes } });
+    throw new PayloadTooLargeError(`The request body exceeds ${maxBytes} bytes`, {
+      details: { limit: maxBytes },
+    });
   }
   const contentType = event.headers?.['content-type'] ?? event.headers?.['Content-Type'] ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(contentType)) {

@@ -21,7 +21,10 @@ export function newId(kind: IdKind): string {
 export function idSchema(kind: IdKind) {
   return z
     .string()
-    .regex(new RegExp(`^${ID_PREFIXES[kind]}_[A-Za-z0-9_-]{16}$`), `must be a ${kind} id (${ID_PREFIXES[kind]}_...)`)
+    .regex(
+      new RegExp(`^${ID_PREFIXES[kind]}_[A-Za-z0-9_-]{16}$`),
+      `must be a ${kind} id (${ID_PREFIXES[kind]}_...)`,
+    )
     .describe(`A ${kind} id`);
 }
 

@@ -1,7 +1,10 @@
 /** The query and reply shapes shared by every list route: `?limit=&cursor=&sort=&q=` -> `{items, nextCursor}`. */
 import { z } from 'zod';
 
-export function listQuery<const F extends readonly [string, ...string[]]>(sortFields: F, defaultSort: string) {
+export function listQuery<const F extends readonly [string, ...string[]]>(
+  sortFields: F,
+  defaultSort: string,
+) {
   const sorts = [...sortFields, ...sortFields.map((f) => `-${f}`)] as [string, ...string[]];
   return z.strictObject({
     limit: z.coerce.number().int().min(1).max(500).default(50).describe('Items per page (1-500)'),

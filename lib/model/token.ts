@@ -30,5 +30,7 @@ export const TokenView = z
 export type TokenView = z.infer<typeof TokenView>;
 
 export const CreatedToken = TokenView.extend({
-  token: z.string().describe('The secret: shown once, never again. Send it as "Authorization: Bearer <token>".'),
+  token: z
+    .string()
+    .describe('The secret: shown once, never again. Send it as "Authorization: Bearer <token>".'),
 }).meta({ id: 'CreatedToken' });

@@ -7,7 +7,7 @@ import { actorId } from '../auth/actor.js';
 import { displayPrefix, generateTokenSecret, hashTokenSecret } from '../auth/token-secret.js';
 import { collections } from '../db/collections.js';
 import type { TokenDoc } from '../db/documents.js';
-import { type Page, type PageRequest, findPage } from '../db/pagination.js';
+import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError } from '../errors.js';
 import { newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';

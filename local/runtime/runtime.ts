@@ -3,8 +3,11 @@
  * emulation in front of functions/api. Later, the EventBridge timer and the SQS queue join here.
  */
 import { mkdirSync } from 'node:fs';
-import { closeMongo } from '../../lib/db/client.js';
+import { closeMongo, getMongo } from '../../lib/db/client.js';
+import { ensureIndexes } from '../../lib/db/collections.js';
+import { DatabaseUnavailableError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
+import { countOrgs, createOrg } from '../../lib/services/orgs.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
 
@@ -23,6 +26,8 @@ export interface LocalRuntime {
   apiUrl: string;
   mongoUri: string;
   embedded: boolean;
+  /** The owner token of the org created on first start; absent on later starts (it is shown once). */
+  bootstrap?: { orgId: string; orgName: string; token: string };
   stop(): Promise<void>;
 }
 
@@ -38,6 +43,19 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
   // The functions read their configuration from the environment, exactly as in Lambda.
   process.env.MONGODB_URI = mongoUri;
   if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
+
+  let bootstrap: LocalRuntime['bootstrap'];
+  try {
+    bootstrap = await bootstrapFirstStart();
+  } catch (err) {
+    // An unreachable MONGODB_URI must not stop the API from starting: it answers 503 until the database is back.
+    if (!(err instanceof DatabaseUnavailableError)) {
+      await closeMongo();
+      await stopDatabase();
+      throw err;
+    }
+    log.warn('the database is unavailable: skipped the first-start bootstrap', { error: err });
+  }
 
   const { handler } = await import('../../functions/api.js');
   let gateway: Awaited<ReturnType<typeof startApiGateway>>;
@@ -57,10 +75,21 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     apiUrl: gateway.url,
     mongoUri: process.env.MONGODB_URI ?? mongoUri,
     embedded: !opts.mongoUri,
+    ...(bootstrap ? { bootstrap } : {}),
     stop: async () => {
       await gateway.close();
       await closeMongo();
       await stopDatabase();
     },
   };
+}
+
+/** On an empty database: an org named "local" and its owner token, so a newcomer can call the API at once. */
+async function bootstrapFirstStart(): Promise<LocalRuntime['bootstrap']> {
+  const { db } = await getMongo();
+  await ensureIndexes(db);
+  const deps = { db, now: () => new Date() };
+  if ((await countOrgs(deps)) > 0) return undefined;
+  const { org, token } = await createOrg(deps, { name: 'local', creator: 'local-runtime' });
+  return { orgId: org._id, orgName: org.name, token };
 }

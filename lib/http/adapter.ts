@@ -1,0 +1,53 @@
+/**
+ * Turns a declared route into the function middy's router calls: authenticate, validate path, query and
+ * body with the route's schemas, call the handler, shape the reply. Errors propagate to the problem+json
+ * middleware.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { getMongo } from '../db/client.js';
+import { ensureIndexes } from '../db/collections.js';
+import type { ServiceDeps } from '../services/deps.js';
+import { authenticateRequest } from './auth.js';
+import { type HttpResult, json } from './response.js';
+import type { AnyRoute } from './route.js';
+import { parseInput, readJsonBody } from './validate.js';
+
+export type DepsProvider = () => Promise<ServiceDeps>;
+
+/** The production provider: the container's shared MongoDB connection and the wall clock. */
+export const defaultDeps: DepsProvider = async () => {
+  const { db } = await getMongo();
+  await ensureIndexes(db);
+  return { db, now: () => new Date() };
+};
+
+export function toLambdaRoute(route: AnyRoute, provideDeps: DepsProvider) {
+  return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
+    let deps: Promise<ServiceDeps> | undefined;
+    const lazyDeps = () => {
+      deps ??= provideDeps();
+      return deps;
+    };
+    // Authenticate first: an anonymous caller learns nothing about a route's input rules.
+    const actor =
+      route.auth === 'public' ? undefined : await authenticateRequest(event, await lazyDeps(), route.auth);
+    const params = route.params ? parseInput(route.params, event.pathParameters ?? {}, 'path') : undefined;
+    const query = route.query
+      ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
+      : undefined;
+    const body = route.body ? parseInput(route.body, readJsonBody(event) ?? {}, 'body') : undefined;
+    const reply = await route.handler({
+      params,
+      query,
+      body,
+      actor: actor as NonNullable<typeof actor>,
+      requestId: event.requestContext?.requestId ?? 'unknown',
+      deps: lazyDeps,
+      event,
+    });
+    if (reply.body === undefined) {
+      return { statusCode: reply.status, headers: { 'cache-control': 'no-store', ...reply.headers } };
+    }
+    return json(reply.status, reply.body, reply.headers);
+  };
+}
