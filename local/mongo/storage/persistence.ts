@@ -233,7 +233,7 @@ class Persistence implements LogSink {
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     try {
       writeAll(this.fd, buf);
-      fs.fsyncSync(this.fd);
+      fs.fdatasyncSync(this.fd);
     } catch (e) {
       // Cut off a partial append so later records are not written after garbage (mid-log corruption).
       try {
