@@ -18,6 +18,9 @@ const ID_SPEC: IndexSpec = { name: '_id_', key: { _id: 1 } };
 
 export class Collection implements StoredCollection {
   private readonly docs = new Map<string, Document>();
+  /** Insertion sequence per doc (kept across replace, like mongod's RecordId): index ties use it. */
+  private readonly seqs = new Map<string, number>();
+  private nextSeq = 0;
   private readonly indexes: Index[] = [];
   /** Ordered _id view for _id ranges; built on first use, maintained afterwards. */
   private idIdx: Index | null = null;
@@ -95,10 +98,14 @@ export class Collection implements StoredCollection {
   idIndex(): Index {
     if (this.idIdx === null) {
       const ix = new Index(ID_SPEC);
-      for (const [id, doc] of this.docs) ix.add(id, docKeys(doc, ['_id']));
+      for (const [id, doc] of this.docs) ix.add(id, docKeys(doc, ['_id']), this.seqOf(id));
       this.idIdx = ix;
     }
     return this.idIdx;
+  }
+
+  seqOf(idKey: string): number {
+    return this.seqs.get(idKey) ?? 0;
   }
 
   hasId(idKey: string): boolean {
@@ -135,9 +142,11 @@ export class Collection implements StoredCollection {
     if (this.docs.has(id)) throw duplicateKeyError(this.ns, '_id_', { _id: 1 }, [doc._id]);
     const keys = this.indexes.map((ix) => ix.keysFor(doc));
     for (let i = 0; i < keys.length; i++) this.indexes[i]!.checkUnique(this.ns, id, keys[i]!);
+    const seq = this.nextSeq++;
     this.docs.set(id, doc);
-    for (let i = 0; i < keys.length; i++) this.indexes[i]!.add(id, keys[i]!);
-    this.idIdx?.add(id, docKeys(doc, ['_id']));
+    this.seqs.set(id, seq);
+    for (let i = 0; i < keys.length; i++) this.indexes[i]!.add(id, keys[i]!, seq);
+    this.idIdx?.add(id, docKeys(doc, ['_id']), seq);
     this.unsized.push(doc);
   }
 
@@ -165,7 +174,7 @@ export class Collection implements StoredCollection {
     }
     for (const [ix, keys] of changed) {
       ix.remove(id);
-      ix.add(id, keys);
+      ix.add(id, keys, this.seqOf(id), true);
     }
     this.docs.set(id, newDoc);
     this.unsize(old);
@@ -186,6 +195,7 @@ export class Collection implements StoredCollection {
     for (const ix of this.indexes) ix.remove(key);
     this.idIdx?.remove(key);
     this.docs.delete(key);
+    this.seqs.delete(key);
     this.unsize(old);
     return true;
   }
@@ -245,7 +255,7 @@ export class Collection implements StoredCollection {
       const dup = Index.firstDuplicate(pending);
       if (dup) throw duplicateKeyError(this.ns, ix.name, ix.spec.key, dup.vals);
     }
-    for (const [id, keys] of pending) ix.add(id, keys);
+    for (const [id, keys] of pending) ix.add(id, keys, this.seqOf(id));
     this.indexes.push(ix);
     return 'created';
   }

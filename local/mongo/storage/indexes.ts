@@ -19,6 +19,8 @@ export class Index {
   private readonly partial: Query | null;
   /** Set once any indexed document had an array on an indexed path (never reset, like mongod). */
   multikey = false;
+  /** Some holder set may be out of insertion order (see add()). */
+  reordered = false;
   private readonly hash = new Map<string, Holders>();
   private readonly byDoc = new Map<string, Entry | Entry[]>();
   private sorted: SortedEntries | null = null;
@@ -69,12 +71,17 @@ export class Index {
     return true;
   }
 
-  add(id: string, keys: DocKeys | null): void {
+  /**
+   * `moved`: an existing doc whose keys changed. It is appended to its new keys' holder sets, so those
+   * sets may no longer be in insertion (RecordId) order; lookups then sort them.
+   */
+  add(id: string, keys: DocKeys | null, seq: number, moved = false): void {
     if (keys === null) return;
     if (keys.multikey) this.multikey = true;
+    if (moved) this.reordered = true;
     const entries: Entry[] = [];
     for (const t of keys.tuples) {
-      const e: Entry = { vals: t.vals, key: t.key, id, dead: false };
+      const e: Entry = { vals: t.vals, key: t.key, id, seq, dead: false };
       entries.push(e);
       const h = this.hash.get(t.key);
       if (h === undefined) this.hash.set(t.key, id);

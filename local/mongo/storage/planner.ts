@@ -7,7 +7,7 @@ import type { Document } from 'bson';
 import type { Index } from './indexes.js';
 import { tupleKey } from './keys.js';
 import type { RangeCond } from './sorted.js';
-import { canonicalKey, typeRank } from './values.js';
+import { canonicalKey, compareValues, typeRank } from './values.js';
 
 interface FieldCond {
   /** Alternative equality sets (each alone is a valid constraint); the smallest is used. */
@@ -21,6 +21,8 @@ export interface PlanSource {
   /** The _id index's ordered view (built on demand). */
   idIndex(): Index;
   hasId(idKey: string): boolean;
+  /** Insertion sequence of a doc (mongod's RecordId order). */
+  seqOf(idKey: string): number;
 }
 
 /** Ids of candidate docs, or null for "scan everything". */
@@ -38,16 +40,20 @@ export function planCandidates(filter: Document, src: PlanSource): string[] | nu
   if (idCond) {
     const eq = smallest(idCond.eqs);
     if (eq) {
-      const keys = eq.map(canonicalKey).filter((k) => src.hasId(k));
+      // Probed in key order, as mongod's index scan returns them.
+      const keys = [...eq]
+        .sort(compareValues)
+        .map(canonicalKey)
+        .filter((k) => src.hasId(k));
       consider(keys.length, () => keys);
     } else if (idCond.range) {
-      planIndex(src.idIndex(), conds, consider);
+      planIndex(src.idIndex(), conds, consider, src);
     }
   }
   for (const ix of src.secondary()) {
     if (best !== null && (best as { cost: number }).cost === 0) break;
     if (!ix.complete || ix.fields.some((f) => /(^|\.)\d+(\.|$)/.test(f))) continue;
-    planIndex(ix, conds, consider);
+    planIndex(ix, conds, consider, src);
   }
   const chosen = best as { cost: number; run: () => string[] } | null;
   return chosen ? chosen.run() : null;
@@ -59,6 +65,7 @@ function planIndex(
   ix: Index,
   conds: Map<string, FieldCond>,
   consider: (cost: number, run: () => string[]) => void,
+  src: PlanSource,
 ): void {
   const eqLists: unknown[][] = [];
   for (const f of ix.fields) {
@@ -72,12 +79,18 @@ function planIndex(
   if (k === 0 && !range) return;
   const prefixes = product(eqLists);
   if (prefixes === null) return;
+  prefixes.sort(compareTuples); // results come out in index key order, as from mongod's index scan
 
   if (k === ix.fields.length) {
     const keys = prefixes.map(tupleKey);
     let cost = 0;
     for (const key of keys) cost += ix.lookupCount(key);
-    consider(cost, () => collectIds(ix.multikey, keys, (key) => ix.lookup(key)));
+    const inOrder = (key: string): Iterable<string> => {
+      const ids = ix.lookup(key);
+      if (!ix.reordered || !(ids instanceof Set) || ids.size < 2) return ids;
+      return [...ids].sort((a, b) => src.seqOf(a) - src.seqOf(b));
+    };
+    consider(cost, () => collectIds(ix.multikey, keys, inOrder));
     return;
   }
   // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
@@ -115,6 +128,14 @@ function collectIds(dedupe: boolean, keys: string[], get: (k: string) => Iterabl
     }
   }
   return out;
+}
+
+function compareTuples(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const c = compareValues(a[i], b[i]);
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 function product(lists: unknown[][]): unknown[][] | null {

@@ -12,6 +12,8 @@ export interface Entry {
   key: string;
   /** canonicalKey of the document's _id. */
   id: string;
+  /** The document's insertion sequence (mongod's RecordId): ties between equal keys go in this order. */
+  seq: number;
   dead: boolean;
 }
 
@@ -32,7 +34,7 @@ export function compareEntries(a: Entry, b: Entry): number {
     const c = compareValues(a.vals[i], b.vals[i]);
     if (c !== 0) return c;
   }
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  return a.seq - b.seq;
 }
 
 export class SortedEntries {

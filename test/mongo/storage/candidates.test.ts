@@ -115,6 +115,34 @@ function rng(seed: number) {
   };
 }
 
+describe('candidate order follows mongod index scans', () => {
+  it('returns equal keys in insertion order, even after a replace moved a doc into the key', async () => {
+    const c = await coll();
+    c.createIndex({ name: 'k_1', key: { k: 1 } });
+    c.insert({ _id: 'a', k: 1 });
+    c.insert({ _id: 'b', k: 2 });
+    c.insert({ _id: 'c', k: 1 });
+    c.replace({ _id: 'b', k: 1 });
+    expect([...c.candidates({ k: 1 })].map((d) => d._id)).toEqual(['a', 'b', 'c']);
+    expect([...c.candidates({ k: { $gte: 1 } })].map((d) => d._id)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('returns $in and range results in key order', async () => {
+    const c = await coll();
+    c.createIndex({ name: 'k_1', key: { k: 1 } });
+    for (const [id, k] of [
+      [1, 30],
+      [2, 10],
+      [3, 20],
+    ]) {
+      c.insert({ _id: id, k });
+    }
+    expect([...c.candidates({ k: { $in: [30, 10] } })].map((d) => d._id)).toEqual([2, 1]);
+    expect([...c.candidates({ k: { $gt: 0 } })].map((d) => d._id)).toEqual([2, 3, 1]);
+    expect([...c.candidates({ _id: { $in: [3, 1, 2] } })].map((d) => d._id)).toEqual([1, 2, 3]);
+  });
+});
+
 describe('candidates is a superset of the matches', () => {
   it('holds for random documents and filters (compared with mingo)', async () => {
     const r = rng(42);
