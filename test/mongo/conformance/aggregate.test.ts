@@ -27,7 +27,9 @@ describe('aggregate', () => {
   });
 
   it('$match filters like find', async () => {
-    const docs = await coll().aggregate([{ $match: { qty: { $gte: 3 } } }, { $sort: { _id: 1 } }]).toArray();
+    const docs = await coll()
+      .aggregate([{ $match: { qty: { $gte: 3 } } }, { $sort: { _id: 1 } }])
+      .toArray();
     expect(docs.map((d) => d._id)).toEqual([3, 4, 5]);
   });
 
@@ -52,7 +54,16 @@ describe('aggregate', () => {
       .toArray();
     for (const d of docs) d.stores.sort();
     expect(docs).toEqual([
-      { _id: 'a', total: 7, count: 2, avgPrice: 10, minQty: 2, maxQty: 5, qtys: [2, 5], stores: ['s1', 's2'] },
+      {
+        _id: 'a',
+        total: 7,
+        count: 2,
+        avgPrice: 10,
+        minQty: 2,
+        maxQty: 5,
+        qtys: [2, 5],
+        stores: ['s1', 's2'],
+      },
       { _id: 'b', total: 5, count: 2, avgPrice: 20, minQty: 1, maxQty: 4, qtys: [1, 4], stores: ['s1'] },
       { _id: 'c', total: 3, count: 1, avgPrice: 5, minQty: 3, maxQty: 3, qtys: [3], stores: ['s2'] },
     ]);
@@ -60,7 +71,9 @@ describe('aggregate', () => {
 
   it('$group with _id null aggregates the whole input, with expressions inside accumulators', async () => {
     const docs = await coll()
-      .aggregate([{ $group: { _id: null, revenue: { $sum: { $multiply: ['$qty', '$price'] } }, n: { $sum: 1 } } }])
+      .aggregate([
+        { $group: { _id: null, revenue: { $sum: { $multiply: ['$qty', '$price'] } }, n: { $sum: 1 } } },
+      ])
       .toArray();
     expect(docs).toEqual([{ _id: null, revenue: 185, n: 5 }]);
   });
@@ -97,13 +110,17 @@ describe('aggregate', () => {
 
   it('$sum ignores missing and non-numeric values and $avg of no numbers is null', async () => {
     const docs = await coll()
-      .aggregate([{ $group: { _id: null, s: { $sum: '$nope' }, a: { $avg: '$nope' }, t: { $sum: '$item' } } }])
+      .aggregate([
+        { $group: { _id: null, s: { $sum: '$nope' }, a: { $avg: '$nope' }, t: { $sum: '$item' } } },
+      ])
       .toArray();
     expect(docs).toEqual([{ _id: null, s: 0, a: null, t: 0 }]);
   });
 
   it('$sort, $skip and $limit page through the results', async () => {
-    const docs = await coll().aggregate([{ $sort: { qty: -1 } }, { $skip: 1 }, { $limit: 2 }]).toArray();
+    const docs = await coll()
+      .aggregate([{ $sort: { qty: -1 } }, { $skip: 1 }, { $limit: 2 }])
+      .toArray();
     expect(docs.map((d) => d._id)).toEqual([5, 4]);
   });
 
@@ -223,8 +240,16 @@ describe('aggregate', () => {
   });
 
   it('$count returns one document with the count, and no document at all for an empty input', async () => {
-    expect(await coll().aggregate([{ $match: { store: 's1' } }, { $count: 'n' }]).toArray()).toEqual([{ n: 3 }]);
-    expect(await coll().aggregate([{ $match: { store: 'none' } }, { $count: 'n' }]).toArray()).toEqual([]);
+    expect(
+      await coll()
+        .aggregate([{ $match: { store: 's1' } }, { $count: 'n' }])
+        .toArray(),
+    ).toEqual([{ n: 3 }]);
+    expect(
+      await coll()
+        .aggregate([{ $match: { store: 'none' } }, { $count: 'n' }])
+        .toArray(),
+    ).toEqual([]);
   });
 
   it('$facet runs several sub-pipelines over the same input', async () => {
@@ -260,13 +285,21 @@ describe('aggregate', () => {
 
   it('$match with $expr compares two fields of the same document', async () => {
     const docs = await coll()
-      .aggregate([{ $match: { $expr: { $gt: ['$price', { $multiply: ['$qty', 4] }] } } }, { $sort: { _id: 1 } }])
+      .aggregate([
+        { $match: { $expr: { $gt: ['$price', { $multiply: ['$qty', 4] }] } } },
+        { $sort: { _id: 1 } },
+      ])
       .toArray();
     expect(docs.map((d) => d._id)).toEqual([1, 2, 5]);
   });
 
   it('rejects an unknown stage with code 40324', async () => {
-    await expectCode(coll().aggregate([{ $nimboStage: {} }]).toArray(), 40324);
+    await expectCode(
+      coll()
+        .aggregate([{ $nimboStage: {} }])
+        .toArray(),
+      40324,
+    );
   });
 
   it('never alters the stored documents ($unwind + $project + $addFields + $group $push of $$ROOT)', async () => {
@@ -274,7 +307,11 @@ describe('aggregate', () => {
       .aggregate([{ $unwind: '$tags' }, { $project: { tags: 0, 'meta.src': 0 } }, { $addFields: { qty: 0 } }])
       .toArray();
     await coll()
-      .aggregate([{ $group: { _id: null, all: { $push: '$$ROOT' } } }, { $unwind: '$all' }, { $project: { 'all.meta': 0 } }])
+      .aggregate([
+        { $group: { _id: null, all: { $push: '$$ROOT' } } },
+        { $unwind: '$all' },
+        { $project: { 'all.meta': 0 } },
+      ])
       .toArray();
     await coll()
       .aggregate([
@@ -294,12 +331,18 @@ describe('aggregate', () => {
     const c = t.db.collection<Loose>('agg_batches');
     await c.insertMany(Array.from({ length: 50 }, (_, i) => ({ _id: i, even: i % 2 === 0 })));
     const seen: unknown[] = [];
-    for await (const d of c.aggregate([{ $match: {} }, { $sort: { _id: 1 } }], { batchSize: 5 })) seen.push(d._id);
+    for await (const d of c.aggregate([{ $match: {} }, { $sort: { _id: 1 } }], { batchSize: 5 }))
+      seen.push(d._id);
     expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
 
   it('aggregate over a collection that does not exist returns no documents', async () => {
-    expect(await t.db.collection<Loose>('agg_missing').aggregate([{ $match: {} }]).toArray()).toEqual([]);
+    expect(
+      await t.db
+        .collection<Loose>('agg_missing')
+        .aggregate([{ $match: {} }])
+        .toArray(),
+    ).toEqual([]);
   });
 
   it('countDocuments-style pipelines ($match, $group with $sum 1) count correctly', async () => {

@@ -30,7 +30,11 @@ describe('findAndModify', () => {
 
     it('returns the updated document with returnDocument "after"', async () => {
       const coll = await seeded();
-      const after = await coll.findOneAndUpdate({ _id: 1 }, { $set: { x: true } }, { returnDocument: 'after' });
+      const after = await coll.findOneAndUpdate(
+        { _id: 1 },
+        { $set: { x: true } },
+        { returnDocument: 'after' },
+      );
       expect(after).toEqual({ _id: 1, g: 'a', n: 1, x: true });
     });
 
@@ -106,7 +110,11 @@ describe('findAndModify', () => {
 
     it('with includeResultMetadata reports n 0 when nothing matches', async () => {
       const coll = await seeded();
-      const res = await coll.findOneAndUpdate({ _id: 'none' }, { $set: { x: 1 } }, { includeResultMetadata: true });
+      const res = await coll.findOneAndUpdate(
+        { _id: 'none' },
+        { $set: { x: 1 } },
+        { includeResultMetadata: true },
+      );
       expect(res.value).toBeNull();
       expect(res.lastErrorObject).toEqual({ n: 0, updatedExisting: false });
     });
@@ -144,7 +152,11 @@ describe('findAndModify', () => {
 
     it('upserts a replacement', async () => {
       const coll = await seeded();
-      const doc = await coll.findOneAndReplace({ _id: 'r' }, { v: 1 }, { upsert: true, returnDocument: 'after' });
+      const doc = await coll.findOneAndReplace(
+        { _id: 'r' },
+        { v: 1 },
+        { upsert: true, returnDocument: 'after' },
+      );
       expect(doc).toEqual({ _id: 'r', v: 1 });
     });
   });
@@ -171,7 +183,10 @@ describe('findAndModify', () => {
 
     it('with includeResultMetadata reports lastErrorObject n', async () => {
       const coll = await seeded();
-      const res = await coll.findOneAndDelete({ _id: 1 }, { includeResultMetadata: true, projection: { n: 1 } });
+      const res = await coll.findOneAndDelete(
+        { _id: 1 },
+        { includeResultMetadata: true, projection: { n: 1 } },
+      );
       expect(res.ok).toBe(1);
       expect(res.value).toEqual({ _id: 1, n: 1 });
       expect(res.lastErrorObject).toEqual({ n: 1 });

@@ -1,7 +1,7 @@
 /**
  * find: filters, sort (BSON order), skip/limit, projection, cursors and batching, counts, distinct.
  */
-import { type ClientSession, type Document, Long, ObjectId } from 'mongodb';
+import { type ClientSession, type Document, Double, Int32, Long, ObjectId } from 'mongodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../helpers/mongo.js';
 import { asLong, expectCode, ids, type Loose } from './support.js';
@@ -124,8 +124,37 @@ describe('find', () => {
       expect(await ids(c, { ref: early })).toEqual([1]);
       expect(await ids(c, { ref: { $gt: early } })).toEqual([2]);
       expect(await ids(c, { at: { $gte: new Date('2022-01-01T00:00:00Z') } })).toEqual([2]);
-      expect(await ids(c, { ref: { $type: 'objectId' } })).toEqual([1, 2]);
-      expect(await ids(c, { at: { $type: 'date' } })).toEqual([1, 2]);
+    });
+
+    it.each<[string, Document, number[]]>([
+      ['objectId', { v: { $type: 'objectId' } }, [1]],
+      ['date', { v: { $type: 'date' } }, [2]],
+      ['bool', { v: { $type: 'bool' } }, [3]],
+      ['null', { v: { $type: 'null' } }, [4]],
+      ['object', { v: { $type: 'object' } }, [5]],
+      ['array (an array field, not its elements)', { v: { $type: 'array' } }, [6]],
+      ['long', { v: { $type: 'long' } }, [7]],
+      ['double', { v: { $type: 'double' } }, [8]],
+      ['int', { v: { $type: 'int' } }, [9]],
+      ['numeric code 7 (objectId)', { v: { $type: 7 } }, [1]],
+      ['a list of types', { v: { $type: ['bool', 'null'] } }, [3, 4]],
+    ])('$type %s selects only that BSON type', async (_label, filter, expected) => {
+      const c = t.db.collection<Loose>('bson_types');
+      if ((await c.countDocuments()) === 0) {
+        await c.insertMany([
+          { _id: 1, v: new ObjectId() },
+          { _id: 2, v: new Date() },
+          { _id: 3, v: true },
+          { _id: 4, v: null },
+          { _id: 5, v: { a: 1 } },
+          { _id: 6, v: [] },
+          { _id: 7, v: Long.fromString('9007199254740993') },
+          { _id: 8, v: new Double(1.5) },
+          { _id: 9, v: new Int32(3) },
+          { _id: 10 },
+        ]);
+      }
+      expect(await ids(c, filter)).toEqual(expected);
     });
 
     it('findOne returns null when nothing matches', async () => {
@@ -327,8 +356,12 @@ describe('find', () => {
       const first = await cursor.next();
       expect(first).not.toBeNull();
       await cursor.next();
+      const id = asLong(cursor.id);
+      expect(id.isZero()).toBe(false);
       await cursor.close();
-      expect(cursor.closed).toBe(true);
+      expect(cursor.killed).toBe(true);
+      // The driver sent killCursors: the id is unknown to the server now.
+      await expectCode(t.db.command({ getMore: id, collection: 'many' }), 43);
       // The collection is still fully readable afterwards.
       expect(await t.db.collection<Loose>('many').countDocuments()).toBe(250);
     });

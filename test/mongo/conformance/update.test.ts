@@ -11,7 +11,11 @@ describe('update', () => {
   const t = useTestDatabase('upd');
 
   /** A new collection holding one document `{_id: 1, ...fields}`; applies `update` and returns the stored result. */
-  async function applied(fields: Loose, update: Loose, options: { arrayFilters?: Loose[] } = {}): Promise<Loose | null> {
+  async function applied(
+    fields: Loose,
+    update: Loose,
+    options: { arrayFilters?: Loose[] } = {},
+  ): Promise<Loose | null> {
     const coll = t.db.collection<Loose>(freshName('op'));
     await coll.insertOne({ _id: 1, ...fields });
     await coll.updateOne({ _id: 1 }, update, options);
@@ -26,7 +30,13 @@ describe('update', () => {
         { _id: 2, a: 1 },
       ]);
       const res = await coll.updateOne({ a: 1 }, { $set: { b: 2 } });
-      expect(res).toEqual({ acknowledged: true, matchedCount: 1, modifiedCount: 1, upsertedCount: 0, upsertedId: null });
+      expect(res).toEqual({
+        acknowledged: true,
+        matchedCount: 1,
+        modifiedCount: 1,
+        upsertedCount: 0,
+        upsertedId: null,
+      });
       expect(await coll.countDocuments({ b: 2 })).toBe(1);
     });
 
@@ -53,7 +63,13 @@ describe('update', () => {
 
     it('an update that matches nothing reports zero counts', async () => {
       const res = await t.db.collection<Loose>('res_none').updateOne({ _id: 'nope' }, { $set: { a: 1 } });
-      expect(res).toEqual({ acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null });
+      expect(res).toEqual({
+        acknowledged: true,
+        matchedCount: 0,
+        modifiedCount: 0,
+        upsertedCount: 0,
+        upsertedId: null,
+      });
     });
 
     it('replaceOne swaps the whole document but keeps _id first', async () => {
@@ -85,7 +101,10 @@ describe('update', () => {
     });
 
     it('$set on a numeric path component sets that array element', async () => {
-      expect(await applied({ arr: [1, 2, 3] }, { $set: { 'arr.1': 'x' } })).toEqual({ _id: 1, arr: [1, 'x', 3] });
+      expect(await applied({ arr: [1, 2, 3] }, { $set: { 'arr.1': 'x' } })).toEqual({
+        _id: 1,
+        arr: [1, 'x', 3],
+      });
     });
 
     it('$set past the end of an array pads the gap with nulls', async () => {
@@ -120,7 +139,11 @@ describe('update', () => {
     });
 
     it('$mul multiplies and sets a missing field to 0', async () => {
-      expect(await applied({ price: 2.5 }, { $mul: { price: 4, missing: 7 } })).toEqual({ _id: 1, price: 10, missing: 0 });
+      expect(await applied({ price: 2.5 }, { $mul: { price: 4, missing: 7 } })).toEqual({
+        _id: 1,
+        price: 10,
+        missing: 0,
+      });
     });
 
     it('$min and $max only replace when the new value is lower or higher', async () => {
@@ -143,7 +166,10 @@ describe('update', () => {
 
     it('$currentDate sets a Date by default and a Timestamp with {$type: "timestamp"}', async () => {
       const before = Date.now();
-      const doc = await applied({}, { $currentDate: { at: true, ts: { $type: 'timestamp' }, d: { $type: 'date' } } });
+      const doc = await applied(
+        {},
+        { $currentDate: { at: true, ts: { $type: 'timestamp' }, d: { $type: 'date' } } },
+      );
       expect(doc?.at).toBeInstanceOf(Date);
       expect(doc?.d).toBeInstanceOf(Date);
       expect((doc?.at as Date).getTime()).toBeGreaterThanOrEqual(before - 1000);
@@ -152,7 +178,11 @@ describe('update', () => {
     });
 
     it('$setOnInsert does nothing when the update matches an existing document', async () => {
-      expect(await applied({ a: 1 }, { $set: { b: 2 }, $setOnInsert: { created: true } })).toEqual({ _id: 1, a: 1, b: 2 });
+      expect(await applied({ a: 1 }, { $set: { b: 2 }, $setOnInsert: { created: true } })).toEqual({
+        _id: 1,
+        a: 1,
+        b: 2,
+      });
     });
   });
 
@@ -166,7 +196,10 @@ describe('update', () => {
     });
 
     it('$push with $each appends several values (an array value without $each is pushed as one element)', async () => {
-      expect(await applied({ arr: [1] }, { $push: { arr: { $each: [2, 3] } } })).toEqual({ _id: 1, arr: [1, 2, 3] });
+      expect(await applied({ arr: [1] }, { $push: { arr: { $each: [2, 3] } } })).toEqual({
+        _id: 1,
+        arr: [1, 2, 3],
+      });
       expect(await applied({ arr: [1] }, { $push: { arr: [2, 3] } })).toEqual({ _id: 1, arr: [1, [2, 3]] });
     });
 
@@ -184,7 +217,9 @@ describe('update', () => {
     });
 
     it('$push with $position inserts at that index', async () => {
-      expect(await applied({ arr: ['a', 'd'] }, { $push: { arr: { $each: ['b', 'c'], $position: 1 } } })).toEqual({
+      expect(
+        await applied({ arr: ['a', 'd'] }, { $push: { arr: { $each: ['b', 'c'], $position: 1 } } }),
+      ).toEqual({
         _id: 1,
         arr: ['a', 'b', 'c', 'd'],
       });
@@ -199,7 +234,10 @@ describe('update', () => {
     });
 
     it('$pull with a condition removes every element that satisfies it', async () => {
-      expect(await applied({ arr: [3, 6, 9, 2] }, { $pull: { arr: { $gte: 6 } } })).toEqual({ _id: 1, arr: [3, 2] });
+      expect(await applied({ arr: [3, 6, 9, 2] }, { $pull: { arr: { $gte: 6 } } })).toEqual({
+        _id: 1,
+        arr: [3, 2],
+      });
     });
 
     it('$pull with a subdocument removes elements that match those fields (other fields may differ)', async () => {
@@ -217,7 +255,10 @@ describe('update', () => {
     });
 
     it('$pullAll removes every listed value', async () => {
-      expect(await applied({ arr: [1, 2, 3, 1, 4] }, { $pullAll: { arr: [1, 4] } })).toEqual({ _id: 1, arr: [2, 3] });
+      expect(await applied({ arr: [1, 2, 3, 1, 4] }, { $pullAll: { arr: [1, 4] } })).toEqual({
+        _id: 1,
+        arr: [2, 3],
+      });
     });
 
     it('$addToSet appends only a value not already present', async () => {
@@ -230,7 +271,9 @@ describe('update', () => {
     });
 
     it('$addToSet with $each adds each new value once', async () => {
-      expect(await applied({ tags: ['a'] }, { $addToSet: { tags: { $each: ['a', 'b', 'b', 'c'] } } })).toEqual({
+      expect(
+        await applied({ tags: ['a'] }, { $addToSet: { tags: { $each: ['a', 'b', 'b', 'c'] } } }),
+      ).toEqual({
         _id: 1,
         tags: ['a', 'b', 'c'],
       });
@@ -269,7 +312,10 @@ describe('update', () => {
     });
 
     it('$[] updates every element', async () => {
-      expect(await applied({ scores: [1, 2, 3] }, { $inc: { 'scores.$[]': 10 } })).toEqual({ _id: 1, scores: [11, 12, 13] });
+      expect(await applied({ scores: [1, 2, 3] }, { $inc: { 'scores.$[]': 10 } })).toEqual({
+        _id: 1,
+        scores: [11, 12, 13],
+      });
     });
 
     it('$[id] with arrayFilters updates only the elements the filter selects', async () => {
@@ -292,7 +338,11 @@ describe('update', () => {
     });
 
     it('$[id] with a scalar arrayFilter', async () => {
-      const doc = await applied({ v: [1, 5, 10] }, { $mul: { 'v.$[big]': 2 } }, { arrayFilters: [{ big: { $gt: 4 } }] });
+      const doc = await applied(
+        { v: [1, 5, 10] },
+        { $mul: { 'v.$[big]': 2 } },
+        { arrayFilters: [{ big: { $gt: 4 } }] },
+      );
       expect(doc).toEqual({ _id: 1, v: [1, 10, 20] });
     });
 
@@ -344,7 +394,11 @@ describe('update', () => {
       const coll = t.db.collection<Loose>('ups_soi');
       const update = { $set: { seen: 1 }, $setOnInsert: { created: 'first' } };
       await coll.updateOne({ k: 'a' }, update, { upsert: true });
-      await coll.updateOne({ k: 'a' }, { $set: { seen: 2 }, $setOnInsert: { created: 'second' } }, { upsert: true });
+      await coll.updateOne(
+        { k: 'a' },
+        { $set: { seen: 2 }, $setOnInsert: { created: 'second' } },
+        { upsert: true },
+      );
       const docs = await coll.find({}, { projection: { _id: 0 } }).toArray();
       expect(docs).toEqual([{ k: 'a', seen: 2, created: 'first' }]);
     });
@@ -378,7 +432,9 @@ describe('update', () => {
       const coll = t.db.collection<Loose>('ups_inc');
       await coll.updateOne({ day: '2024-01-01' }, { $inc: { hits: 1 } }, { upsert: true });
       await coll.updateOne({ day: '2024-01-01' }, { $inc: { hits: 1 } }, { upsert: true });
-      expect(await coll.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ day: '2024-01-01', hits: 2 }]);
+      expect(await coll.find({}, { projection: { _id: 0 } }).toArray()).toEqual([
+        { day: '2024-01-01', hits: 2 },
+      ]);
     });
   });
 
