@@ -181,8 +181,8 @@ describe('insert', () => {
       obj: { nested: { deep: true } },
       regex: expect.anything(),
     });
-    expect(Buffer.from((doc?.bin as Binary).buffer)).toEqual(Buffer.from([1, 2, 3, 250]));
-    expect((doc?.dec as Decimal128).toString()).toBe('12.3400');
+    expect(Buffer.from((doc!.bin as Binary).buffer)).toEqual(Buffer.from([1, 2, 3, 250]));
+    expect((doc!.dec as Decimal128).toString()).toBe('12.3400');
     expect(String(doc?.regex)).toBe('/ab+c/i');
   });
 

@@ -172,8 +172,8 @@ describe('update', () => {
       );
       expect(doc?.at).toBeInstanceOf(Date);
       expect(doc?.d).toBeInstanceOf(Date);
-      expect((doc?.at as Date).getTime()).toBeGreaterThanOrEqual(before - 1000);
-      expect((doc?.at as Date).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+      expect((doc!.at as Date).getTime()).toBeGreaterThanOrEqual(before - 1000);
+      expect((doc!.at as Date).getTime()).toBeLessThanOrEqual(Date.now() + 1000);
       expect(doc?.ts).toBeInstanceOf(Timestamp);
     });
 
