@@ -3,9 +3,9 @@
  * filter matching (mingo), sorting in BSON order (values.compareValues) and find projections.
  */
 import type { Document } from 'bson';
-import { Query } from 'mingo';
 import { badValue, isPlainObject, toNumber } from './commands/context.js';
 import { ErrorCode, MongoCommandError, notSupported } from './errors.js';
+import { Query } from './mingo-context.js';
 import type { StoredCollection } from './storage/types.js';
 import { cloneDeep, compareValues } from './storage/values.js';
 
@@ -146,23 +146,34 @@ export function compileProjection(
   let inclusion: boolean | undefined;
   let includeId = true;
   let needsMingo = false;
+  let hasExclusion = false;
+  const slices: Array<[path: string, arg: unknown]> = [];
+  const rest: Document = {};
   const tree: ProjectionTree = {};
   for (const [path, spec] of Object.entries(projection)) {
-    if (path.startsWith('$'))
+    if (path.startsWith('$')) {
       throw badValue(`FieldPath field names may not start with '$'. Consider using $getField or $setField.`);
-    if (path.endsWith('.$') || isPlainObject(spec) || typeof spec === 'string' || Array.isArray(spec)) {
+    }
+    if (isPlainObject(spec) && '$slice' in spec && Object.keys(spec).length === 1) {
+      slices.push([path, checkSliceArg(spec.$slice)]);
+      continue;
+    }
+    rest[path] = spec;
+    if (path.endsWith('.$') || (isPlainObject(spec) && '$elemMatch' in spec)) {
       needsMingo = true;
-      if (path.endsWith('.$') || (isPlainObject(spec) && ('$slice' in spec || '$elemMatch' in spec)))
-        continue;
+      continue;
+    }
+    if (isPlainObject(spec) || typeof spec === 'string' || Array.isArray(spec)) {
+      needsMingo = true;
       inclusion = true; // computed fields make it an inclusion projection
       continue;
     }
     const on = typeof spec === 'boolean' ? spec : toNumber(spec) !== 0;
     if (path === '_id') {
       includeId = on;
-      if (on) addPath(tree, path);
       continue;
     }
+    if (!on) hasExclusion = true;
     if (inclusion !== undefined && inclusion !== on) {
       throw new MongoCommandError(
         on ? 31253 : 31254,
@@ -174,14 +185,59 @@ export function compileProjection(
     inclusion = on;
     addPath(tree, path);
   }
-  if (needsMingo) return mingoProjection(projection, filter);
-  if (inclusion === undefined) inclusion = includeId; // only _id was given
-  if (inclusion) {
+  let base: Projection;
+  if (needsMingo) {
+    // $slice is applied here afterwards; an inclusion projection must still keep the sliced field.
+    if (!hasExclusion) for (const [path] of slices) rest[path] = 1;
+    base = mingoProjection(rest, filter);
+  } else if (inclusion) {
+    for (const [path] of slices) addPath(tree, path);
     if (includeId) tree._id = true;
-    else delete tree._id;
-    return { apply: (docs) => docs.map((d) => include(d, tree)) };
+    base = { apply: (docs) => docs.map((d) => include(d, tree)) };
+  } else {
+    // Only exclusions, only `_id`, or only $slice: everything else is kept.
+    if (!includeId) tree._id = true;
+    base = { apply: (docs) => docs.map((d) => exclude(d, tree)) };
   }
-  return { apply: (docs) => docs.map((d) => exclude(d, tree)) };
+  if (slices.length === 0) return base;
+  return {
+    apply: (docs) =>
+      base.apply(docs).map((doc) => {
+        let out = doc;
+        for (const [path, arg] of slices) out = sliceAt(out, path.split('.'), 0, arg) as Document;
+        return out;
+      }),
+  };
+}
+
+function checkSliceArg(arg: unknown): unknown {
+  if (toNumber(arg) !== undefined) return toNumber(arg);
+  if (Array.isArray(arg) && arg.length === 2) {
+    const skip = toNumber(arg[0]);
+    const limit = toNumber(arg[1]);
+    if (skip !== undefined && limit !== undefined) {
+      if (limit <= 0) throw new MongoCommandError(ErrorCode.BadValue, '$slice limit must be positive');
+      return [skip, limit];
+    }
+  }
+  throw badValue('$slice only supports numbers and [skip, limit] arrays');
+}
+
+/** Copy-on-write: only the objects along the path are copied, so stored documents stay untouched. */
+function sliceAt(value: unknown, parts: string[], i: number, arg: unknown): unknown {
+  if (i === parts.length) return Array.isArray(value) ? sliceArray(value, arg) : value;
+  if (Array.isArray(value)) return value.map((el) => (isPlainObject(el) ? sliceAt(el, parts, i, arg) : el));
+  if (!isPlainObject(value)) return value;
+  const key = parts[i] as string;
+  if (!(key in value)) return value;
+  return { ...value, [key]: sliceAt(value[key], parts, i + 1, arg) };
+}
+
+function sliceArray(arr: unknown[], arg: unknown): unknown[] {
+  if (typeof arg === 'number') return arg >= 0 ? arr.slice(0, arg) : arr.slice(Math.max(arr.length + arg, 0));
+  const [skip, limit] = arg as [number, number];
+  const start = skip >= 0 ? Math.min(skip, arr.length) : Math.max(arr.length + skip, 0);
+  return arr.slice(start, start + limit);
 }
 
 function addPath(tree: ProjectionTree, path: string): void {

@@ -2,6 +2,7 @@
 import { Binary, type Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
 import { compileFilter } from '../query.js';
+import { canonicalKey } from '../storage/values.js';
 import { collStatsDocument } from './aggregate.js';
 import {
   type CommandContext,
@@ -28,15 +29,24 @@ const UNSUPPORTED_CREATE_OPTIONS = [
 
 function create(cmd: Document, ctx: CommandContext): Document {
   const name = collectionName(cmd, 'create');
-  for (const option of UNSUPPORTED_CREATE_OPTIONS) {
-    if (cmd[option] !== undefined && cmd[option] !== false)
-      throw notSupported(`Collection option '${option}'`);
-  }
   const options: Document = {};
   for (const [k, v] of Object.entries(cmd)) {
     if (k === 'create' || k === 'lsid' || k === 'writeConcern' || k === 'comment' || k.startsWith('$'))
       continue;
     options[k] = v;
+  }
+  const existing = ctx.storage.getCollection(ctx.db, name);
+  if (existing) {
+    // Since 7.0 create is idempotent when the options are the same.
+    if (canonicalKey(existing.info().options ?? {}) === canonicalKey(options)) return { ok: 1 };
+    throw new MongoCommandError(
+      ErrorCode.NamespaceExists,
+      `Collection ${namespace(ctx, name)} already exists.`,
+    );
+  }
+  for (const option of UNSUPPORTED_CREATE_OPTIONS) {
+    if (cmd[option] !== undefined && cmd[option] !== false)
+      throw notSupported(`Collection option '${option}'`);
   }
   ctx.storage.createCollection(ctx.db, name, options);
   return { ok: 1 };

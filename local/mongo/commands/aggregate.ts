@@ -5,7 +5,9 @@
  */
 import { type Document, Long } from 'bson';
 import { Aggregator } from 'mingo';
+import * as pipelineOperators from 'mingo/operators/pipeline';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { mingoOptions } from '../mingo-context.js';
 import { asCommandError, findMatches, sortDocuments } from '../query.js';
 import { cloneDeep } from '../storage/values.js';
 import {
@@ -59,6 +61,10 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
       );
     }
     if (name in REFUSED_STAGES) throw notSupported(`The ${REFUSED_STAGES[name]} aggregation stage`);
+    if (!(name in pipelineOperators) && name !== '$collStats') {
+      throw new MongoCommandError(40324, `Unrecognized pipeline stage name: '${name}'`, {}, 'Location40324');
+    }
+    if (name === '$count') checkCountField(stage.$count);
   }
 
   let ns: string;
@@ -97,6 +103,16 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
 }
 
+function checkCountField(field: unknown): void {
+  if (typeof field !== 'string' || field.length === 0) {
+    throw new MongoCommandError(40156, 'the count field must be a non-empty string', {}, 'Location40156');
+  }
+  if (field.startsWith('$'))
+    throw new MongoCommandError(40158, 'the count field cannot be a $-prefixed path', {}, 'Location40158');
+  if (field.includes('.'))
+    throw new MongoCommandError(40160, "the count field cannot contain '.'", {}, 'Location40160');
+}
+
 /** countDocuments() without a filter: [{$group: {_id: 1, n: {$sum: 1}}}]. */
 function isCountShape(stages: Document[]): boolean {
   if (stages.length !== 1) return false;
@@ -130,6 +146,7 @@ function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]
   let docs = source;
   let segment: Document[] = [];
   const options = {
+    ...mingoOptions,
     collectionResolver: (name: string) => {
       const coll = ctx.storage.getCollection(ctx.db, name);
       return coll ? Array.from(coll.all(), cloneDeep) : [];
@@ -148,6 +165,10 @@ function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]
     if ('$sort' in stage && isPlainObject(stage.$sort)) {
       flush();
       docs = sortDocuments(docs, stage.$sort);
+    } else if ('$count' in stage) {
+      flush();
+      // mingo emits {n: 0} for an empty input; mongod emits no document at all.
+      docs = docs.length > 0 ? [{ [stage.$count as string]: docs.length }] : [];
     } else {
       segment.push(stage);
     }

@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
 import type { IndexSpec } from '../storage/types.js';
+import { canonicalKey } from '../storage/values.js';
 import {
   type CommandContext,
   type CommandSpec,
@@ -118,7 +119,10 @@ function createIndexes(cmd: Document, ctx: CommandContext): Document {
   const coll = ctx.storage.ensureCollection(ctx.db, name);
   const before = coll.listIndexes().length;
   let created = 0;
-  for (const spec of specs) if (coll.createIndex(spec) === 'created') created++;
+  for (const spec of specs) {
+    rejectNameClash(coll.listIndexes(), spec);
+    if (coll.createIndex(spec) === 'created') created++;
+  }
   const reply: Document = {
     numIndexesBefore: before,
     numIndexesAfter: coll.listIndexes().length,
@@ -127,6 +131,16 @@ function createIndexes(cmd: Document, ctx: CommandContext): Document {
   if (created === 0) reply.note = 'all indexes already exist';
   reply.ok = 1;
   return reply;
+}
+
+/** mongod answers 86 when an index of the same name exists with another key or other options. */
+function rejectNameClash(existing: IndexSpec[], spec: IndexSpec): void {
+  const same = existing.find((i) => i.name === spec.name);
+  if (!same || canonicalKey(indexDocument(same)) === canonicalKey(indexDocument(spec))) return;
+  throw new MongoCommandError(
+    ErrorCode.IndexKeySpecsConflict,
+    `An existing index has the same name as the requested index. When index names are not specified, they are auto generated and can cause conflicts. Please refer to our documentation. Requested index: ${JSON.stringify(indexDocument(spec))}, existing index: ${JSON.stringify(indexDocument(same))}`,
+  );
 }
 
 export function indexDocument(spec: IndexSpec): Document {

@@ -3,9 +3,10 @@
  * validation and error codes where mingo would silently do nothing.
  */
 import { calculateObjectSize, type Document, Long, ObjectId, Timestamp } from 'bson';
-import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo';
 import * as ops from 'mingo/operators/update';
+import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo/updater';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { mingoOptions } from '../mingo-context.js';
 import { asCommandError } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
 import { bsonTypeName, isPlainObject, toNumber } from './context.js';
@@ -185,7 +186,7 @@ export function applyUpdate(
   } else if (update.kind === 'pipeline') {
     const docs = [cloneDeep(original)];
     try {
-      mingoPipelineUpdate(docs, {}, update.stages as never);
+      mingoPipelineUpdate(docs, {}, update.stages as never, {}, mingoOptions);
     } catch (err) {
       asCommandError(err);
     }
@@ -254,7 +255,7 @@ function applyOperators(
         modifier[op] = group;
       }
       stripIdNoop(doc, modifier);
-      mingoUpdate(doc, modifier as never, arrayFilters, query as never);
+      mingoUpdate(doc, modifier as never, arrayFilters, query as never, { queryOptions: mingoOptions });
       return idFirst(doc);
     }
     // mongod 5.0+ applies fields in lexicographic path order, which decides where new fields land.

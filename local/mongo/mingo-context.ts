@@ -1,0 +1,170 @@
+/**
+ * mingo operators replaced by mongod-faithful versions, shared by every Query/Aggregator we build:
+ * - query `$type` knows BSON types (objectId, long, decimal, binData, timestamp, numeric codes),
+ * - expression comparisons ($eq/$ne/$gt/$gte/$lt/$lte/$cmp) use BSON order across types.
+ */
+import type { Document } from 'bson';
+import { Aggregator as AggregatorBase } from 'mingo/aggregator';
+import { Context, evalExpr } from 'mingo/core';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import { Query as QueryBase } from 'mingo/query';
+import type { AnyObject, Options } from 'mingo/types';
+import { compareValues } from './storage/values.js';
+
+const TYPE_ALIASES: Record<string, string> = {
+  1: 'double',
+  2: 'string',
+  3: 'object',
+  4: 'array',
+  5: 'binData',
+  6: 'undefined',
+  7: 'objectId',
+  8: 'bool',
+  9: 'date',
+  10: 'null',
+  11: 'regex',
+  13: 'javascript',
+  16: 'int',
+  17: 'timestamp',
+  18: 'long',
+  19: 'decimal',
+  '-1': 'minKey',
+  127: 'maxKey',
+};
+
+function bsonTypeOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? 'int' : 'double';
+    case 'bigint':
+      return 'long';
+  }
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Date) return 'date';
+  if (v instanceof RegExp) return 'regex';
+  switch ((v as { _bsontype?: string })._bsontype) {
+    case 'ObjectId':
+      return 'objectId';
+    case 'Long':
+      return 'long';
+    case 'Int32':
+      return 'int';
+    case 'Double':
+      return 'double';
+    case 'Decimal128':
+      return 'decimal';
+    case 'Binary':
+      return 'binData';
+    case 'Timestamp':
+      return 'timestamp';
+    case 'BSONRegExp':
+      return 'regex';
+    case 'Code':
+      return 'javascript';
+    case 'MinKey':
+      return 'minKey';
+    case 'MaxKey':
+      return 'maxKey';
+    case undefined:
+      return 'object';
+  }
+  return 'object';
+}
+
+function typeMatches(v: unknown, wanted: unknown): boolean {
+  const name = typeof wanted === 'number' ? TYPE_ALIASES[String(wanted)] : String(wanted);
+  const actual = bsonTypeOf(v);
+  if (name === 'number')
+    return actual === 'int' || actual === 'double' || actual === 'long' || actual === 'decimal';
+  return actual === name;
+}
+
+/** Values a query path reaches: the value itself, and for arrays each element too (mongod's $type semantics). */
+function queryValues(doc: unknown, parts: string[], i: number, out: unknown[]): void {
+  if (i === parts.length) {
+    out.push(doc);
+    if (Array.isArray(doc)) out.push(...doc);
+    return;
+  }
+  if (Array.isArray(doc)) {
+    const part = parts[i] as string;
+    if (/^\d+$/.test(part)) queryValues(doc[Number(part)], parts, i + 1, out);
+    for (const el of doc)
+      if (el && typeof el === 'object' && !Array.isArray(el))
+        queryValues((el as Document)[part], parts, i + 1, out);
+    return;
+  }
+  if (doc && typeof doc === 'object' && bsonTypeOf(doc) === 'object') {
+    const value = (doc as Document)[parts[i] as string];
+    if (value !== undefined) queryValues(value, parts, i + 1, out);
+  }
+}
+
+function $type(selector: string, value: unknown): (doc: Document) => boolean {
+  const wanted = Array.isArray(value) ? value : [value];
+  const parts = selector.split('.');
+  return (doc) => {
+    const values: unknown[] = [];
+    queryValues(doc, parts, 0, values);
+    return values.some((v) => v !== undefined && wanted.some((w) => typeMatches(v, w)));
+  };
+}
+
+function comparison(test: (c: number) => boolean) {
+  return (obj: Document, expr: unknown, options: Options): boolean => {
+    const [a, b] = evalExpr(obj, expr, options) as [unknown, unknown];
+    return test(compareValues(a, b));
+  };
+}
+
+// Context.addOps keeps operators already present, so ours go in first and mingo's fill the rest.
+const context = Context.init({
+  query: { $type } as never,
+  expression: {
+    $eq: comparison((c) => c === 0),
+    $ne: comparison((c) => c !== 0),
+    $gt: comparison((c) => c > 0),
+    $gte: comparison((c) => c >= 0),
+    $lt: comparison((c) => c < 0),
+    $lte: comparison((c) => c <= 0),
+    $cmp: (obj: Document, expr: unknown, options: Options) => {
+      const [a, b] = evalExpr(obj, expr, options) as [unknown, unknown];
+      return Math.sign(compareValues(a, b));
+    },
+  } as never,
+})
+  .addQueryOps(queryOperators as never)
+  .addExpressionOps(expressionOperators as never)
+  .addAccumulatorOps(accumulatorOperators as never)
+  .addPipelineOps(pipelineOperators as never)
+  .addProjectionOps(projectionOperators as never)
+  .addWindowOps(windowOperators as never);
+
+/**
+ * Options for every mingo call. Use the base classes below, not the ones from 'mingo': those merge in
+ * mingo's default context in front of ours, and the defaults would win.
+ */
+export const mingoOptions = { context } as const;
+
+export class Query extends QueryBase {
+  constructor(filter: AnyObject) {
+    super(filter, mingoOptions);
+  }
+}
+
+export class Aggregator extends AggregatorBase {
+  constructor(pipeline: AnyObject[], options: Partial<Options> = {}) {
+    super(pipeline, { ...options, ...mingoOptions });
+  }
+}
