@@ -16,66 +16,66 @@ export abstract class NimboError extends Error {
 
 /** The request is malformed (bad JSON, wrong types, unknown fields). */
 export class ValidationError extends NimboError {
-  override readonly name = 'ValidationError';
-  readonly code = 'validation_failed';
+  override readonly name: string = 'ValidationError';
+  readonly code: string = 'validation_failed';
 }
 
 /** The caller is not authenticated. */
 export class UnauthorizedError extends NimboError {
-  override readonly name = 'UnauthorizedError';
-  readonly code = 'unauthorized';
+  override readonly name: string = 'UnauthorizedError';
+  readonly code: string = 'unauthorized';
 }
 
 /** The caller is authenticated but its role does not allow the action. */
 export class ForbiddenError extends NimboError {
-  override readonly name = 'ForbiddenError';
-  readonly code = 'forbidden';
+  override readonly name: string = 'ForbiddenError';
+  readonly code: string = 'forbidden';
 }
 
 /** The resource does not exist, or belongs to another org (no existence leak). */
 export class NotFoundError extends NimboError {
-  override readonly name = 'NotFoundError';
-  readonly code = 'not_found';
+  override readonly name: string = 'NotFoundError';
+  readonly code: string = 'not_found';
 }
 
 /** The request conflicts with the resource's current state (duplicate name, wrong machine state). */
 export class ConflictError extends NimboError {
-  override readonly name = 'ConflictError';
-  readonly code = 'conflict';
+  override readonly name: string = 'ConflictError';
+  readonly code: string = 'conflict';
 }
 
 /** The request is well-formed but cannot be done (unsupported by the provider, invalid combination). */
 export class UnprocessableError extends NimboError {
-  override readonly name = 'UnprocessableError';
-  readonly code = 'unprocessable';
+  override readonly name: string = 'UnprocessableError';
+  readonly code: string = 'unprocessable';
 }
 
 /** The request body exceeds the accepted size. */
 export class PayloadTooLargeError extends NimboError {
-  override readonly name = 'PayloadTooLargeError';
-  readonly code = 'payload_too_large';
+  override readonly name: string = 'PayloadTooLargeError';
+  readonly code: string = 'payload_too_large';
 }
 
 /** The caller sends too many requests. */
 export class RateLimitedError extends NimboError {
-  override readonly name = 'RateLimitedError';
-  readonly code = 'rate_limited';
+  override readonly name: string = 'RateLimitedError';
+  readonly code: string = 'rate_limited';
 }
 
 /** A cloud provider answered with an error; the message is the provider's, safe to show. */
 export class ProviderError extends NimboError {
-  override readonly name = 'ProviderError';
-  readonly code = 'provider_error';
+  override readonly name: string = 'ProviderError';
+  readonly code: string = 'provider_error';
 }
 
 /** MongoDB cannot be reached or answered with a server error. */
 export class DatabaseUnavailableError extends NimboError {
-  override readonly name = 'DatabaseUnavailableError';
-  readonly code = 'database_unavailable';
+  override readonly name: string = 'DatabaseUnavailableError';
+  readonly code: string = 'database_unavailable';
 }
 
 /** Configuration is missing or invalid (an operator mistake at deploy or start time). */
 export class ConfigurationError extends NimboError {
-  override readonly name = 'ConfigurationError';
-  readonly code = 'configuration_error';
+  override readonly name: string = 'ConfigurationError';
+  readonly code: string = 'configuration_error';
 }

@@ -25,15 +25,23 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
 };
 
+/** Collections that are not tenant data (the simulator's own state), indexed here too. */
+export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
+  sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
+};
+
 const ensured = new WeakMap<Db, Promise<void>>();
 
 export function ensureIndexes(db: Db): Promise<void> {
   let done = ensured.get(db);
   if (!done) {
     const c = collections(db);
-    done = Promise.all(
-      (Object.keys(INDEXES) as Array<keyof Collections>).map((name) => c[name].createIndexes(INDEXES[name])),
-    ).then(() => undefined);
+    done = Promise.all([
+      ...(Object.keys(INDEXES) as Array<keyof Collections>).map((name) =>
+        c[name].createIndexes(INDEXES[name]),
+      ),
+      ...Object.entries(OTHER_INDEXES).map(([name, specs]) => db.collection(name).createIndexes(specs)),
+    ]).then(() => undefined);
     done.catch(() => ensured.delete(db));
     ensured.set(db, done);
   }

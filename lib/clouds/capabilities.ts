@@ -1,0 +1,68 @@
+/**
+ * What can be done, decided before any provider is called: per provider, which operations exist at all;
+ * per machine state, which actions make sense (mist's defaults, by libcloud state). The API answers 422
+ * when either says no.
+ */
+import type { MachineState } from './compute.js';
+
+export const PROVIDERS = ['aws', 'sim'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+export const MACHINE_ACTIONS = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename'] as const;
+export type MachineAction = (typeof MACHINE_ACTIONS)[number];
+
+export const SNAPSHOT_ACTIONS = ['createSnapshot', 'deleteSnapshot', 'revertToSnapshot'] as const;
+export type SnapshotAction = (typeof SNAPSHOT_ACTIONS)[number];
+
+export interface ProviderCapabilities {
+  compute: true;
+  actions: readonly MachineAction[];
+  snapshots: boolean;
+  create: boolean;
+  /** States in which a resize is possible (EC2 changes the instance type only when stopped). */
+  resizeStates: readonly MachineState[];
+  /** Shown in the API, so nobody mistakes a simulator for a cloud. */
+  label: string;
+}
+
+export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
+  aws: {
+    compute: true,
+    actions: MACHINE_ACTIONS,
+    snapshots: true,
+    create: true,
+    resizeStates: ['stopped'],
+    label: 'Amazon Web Services (EC2)',
+  },
+  sim: {
+    compute: true,
+    actions: MACHINE_ACTIONS,
+    snapshots: true,
+    create: true,
+    resizeStates: ['stopped', 'running'],
+    label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
+  },
+};
+
+const BY_STATE: Record<MachineState, readonly MachineAction[]> = {
+  running: ['stop', 'reboot', 'destroy', 'rename', 'resize'],
+  stopped: ['start', 'destroy', 'rename', 'resize'],
+  unknown: ['start', 'destroy', 'rename'],
+  error: ['destroy', 'rename'],
+  pending: ['destroy', 'rename'],
+  rebooting: ['destroy', 'rename'],
+  stopping: ['destroy', 'rename'],
+  terminated: [],
+};
+
+export type ActionFlags = Record<MachineAction | 'snapshot', boolean>;
+
+/** The capability flags stored on each machine and recomputed on every poll (mist's machine.actions). */
+export function actionFlags(provider: Provider, state: MachineState): ActionFlags {
+  const caps = CAPABILITIES[provider];
+  const allowed = new Set(BY_STATE[state].filter((a) => caps.actions.includes(a)));
+  if (!caps.resizeStates.includes(state)) allowed.delete('resize');
+  const flags = Object.fromEntries(MACHINE_ACTIONS.map((a) => [a, allowed.has(a)])) as ActionFlags;
+  flags.snapshot = caps.snapshots && state !== 'terminated';
+  return flags;
+}
