@@ -5,7 +5,7 @@
  */
 import { calculateObjectSize, type Document, ObjectId } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
-import { Index, keySignature, optionsSignature } from './indexes.js';
+import { Index, identitySignature, keySignature, otherOptionsSignature } from './indexes.js';
 import { type DocKeys, docKeys, duplicateKeyError, formatDoc } from './keys.js';
 import { planCandidates } from './planner.js';
 import type { CollectionInfo, IndexSpec, StoredCollection } from './types.js';
@@ -217,37 +217,7 @@ export class Collection implements StoredCollection {
     if (typeof spec.name !== 'string' || spec.name === '' || fields.length === 0) {
       throw new MongoCommandError(ErrorCode.BadValue, 'index specification needs a name and a non-empty key');
     }
-    const keySig = keySignature(spec.key);
-    const optSig = optionsSignature(spec);
-    if (keySig === '_id:1' || spec.name === '_id_') {
-      if (keySig === '_id:1' && spec.name === '_id_') return 'exists';
-      if (keySig === '_id:1') {
-        throw new MongoCommandError(
-          ErrorCode.IndexOptionsConflict,
-          'Index already exists with a different name: _id_',
-        );
-      }
-      throw this.nameConflict(spec, ID_SPEC);
-    }
-    for (const ix of this.indexes) {
-      const sameKey = keySignature(ix.spec.key) === keySig;
-      if (ix.name === spec.name) {
-        if (!sameKey) throw this.nameConflict(spec, ix.spec);
-        if (optionsSignature(ix.spec) !== optSig) {
-          throw new MongoCommandError(
-            ErrorCode.IndexOptionsConflict,
-            `An equivalent index already exists with the same name but different options. Requested index: ${specText(spec)}, existing index: ${specText(ix.spec)}`,
-          );
-        }
-        return 'exists';
-      }
-      if (sameKey) {
-        throw new MongoCommandError(
-          ErrorCode.IndexOptionsConflict,
-          `Index already exists with a different name: ${ix.name}`,
-        );
-      }
-    }
+    if (this.checkExisting(spec) === 'exists') return 'exists';
     const ix = new Index(cloneDeep(spec));
     const pending: Array<[string, DocKeys | null]> = [];
     for (const [id, doc] of this.docs) pending.push([id, ix.keysFor(doc)]);
@@ -258,6 +228,48 @@ export class Collection implements StoredCollection {
     for (const [id, keys] of pending) ix.add(id, keys, this.seqOf(id));
     this.indexes.push(ix);
     return 'created';
+  }
+
+  /** mongod's IndexCatalogImpl::_doesSpecConflictWithExisting, including its messages. */
+  private checkExisting(spec: IndexSpec): 'exists' | 'new' {
+    const keySig = keySignature(spec.key);
+    if (keySig === '_id:1' || spec.name === '_id_') {
+      if (keySig === '_id:1' && spec.name === '_id_') return 'exists';
+      if (keySig === '_id:1') {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          'Index already exists with a different name: _id_',
+        );
+      }
+      throw this.nameConflict(spec, ID_SPEC);
+    }
+    const ident = identitySignature(spec);
+    const other = otherOptionsSignature(spec);
+    const sameName = this.indexes.find((ix) => ix.name === spec.name);
+    if (sameName) {
+      if (identitySignature(sameName.spec) !== ident) throw this.nameConflict(spec, sameName.spec);
+      if (otherOptionsSignature(sameName.spec) !== other) {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          `An equivalent index already exists with the same name but different options. Requested index: ${specText(spec)}, existing index: ${specText(sameName.spec)}`,
+        );
+      }
+      return 'exists';
+    }
+    const sameIdentity = this.indexes.find((ix) => identitySignature(ix.spec) === ident);
+    if (sameIdentity) {
+      if (otherOptionsSignature(sameIdentity.spec) !== other) {
+        throw new MongoCommandError(
+          ErrorCode.IndexOptionsConflict,
+          `An equivalent index already exists with a different name and options. Requested index: ${specText(spec)}, existing index: ${specText(sameIdentity.spec)}`,
+        );
+      }
+      throw new MongoCommandError(
+        ErrorCode.IndexOptionsConflict,
+        `Index already exists with a different name: ${sameIdentity.name}`,
+      );
+    }
+    return 'new';
   }
 
   private nameConflict(requested: IndexSpec, existing: IndexSpec): MongoCommandError {
@@ -280,9 +292,17 @@ export class Collection implements StoredCollection {
     if (byName ? nameOrKey === '_id_' : sig === '_id:1') {
       throw new MongoCommandError(ErrorCode.InvalidOptions, 'cannot drop _id index');
     }
-    const i = this.indexes.findIndex((ix) =>
-      byName ? ix.name === nameOrKey : keySignature(ix.spec.key) === sig,
-    );
+    const matches = (ix: Index) => (byName ? ix.name === nameOrKey : keySignature(ix.spec.key) === sig);
+    const i = this.indexes.findIndex(matches);
+    const n = this.indexes.filter(matches).length;
+    if (n > 1) {
+      throw new MongoCommandError(
+        272,
+        `${n} indexes found for key: ${formatDoc(nameOrKey as Document)}, identify by name instead.`,
+        {},
+        'AmbiguousIndexKeyPattern',
+      );
+    }
     if (i < 0) {
       throw new MongoCommandError(
         ErrorCode.IndexNotFound,

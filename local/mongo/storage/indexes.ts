@@ -147,14 +147,22 @@ export class Index {
   }
 }
 
-/** mongod's canonical form of an index spec for "same options?" comparisons. */
-export function optionsSignature(spec: IndexSpec): string {
+/**
+ * mongod (IndexDescriptor::compareIndexOptions) tells indexes apart by key pattern plus these
+ * "uniquely identifying" options; two indexes may share a key pattern if these differ.
+ */
+export function identitySignature(spec: IndexSpec): string {
   return [
+    keySignature(spec.key),
     spec.unique === true,
     spec.sparse === true,
     spec.partialFilterExpression ? canonicalKey(spec.partialFilterExpression) : '',
-    spec.expireAfterSeconds ?? '',
   ].join('|');
+}
+
+/** The remaining options: differing only in these makes two specs "equivalent", not identical. */
+export function otherOptionsSignature(spec: IndexSpec): string {
+  return String(spec.expireAfterSeconds ?? '');
 }
 
 export function keySignature(key: Record<string, number>): string {

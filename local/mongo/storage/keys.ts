@@ -62,12 +62,12 @@ function walk(v: unknown, parts: string[], i: number, prefix: string, out: PathO
     }
     // Elements without the field (or that are not documents) index as null, as in mongod.
     for (const el of v) {
-      if (isPlainDoc(el) && part in el) walk(el[part], parts, i + 1, next, out);
+      if (isPlainDoc(el) && Object.hasOwn(el, part)) walk(el[part], parts, i + 1, next, out);
       else out.values.push(null);
     }
     return;
   }
-  if (isPlainDoc(v) && part in v) walk(v[part], parts, i + 1, next, out);
+  if (isPlainDoc(v) && Object.hasOwn(v, part)) walk(v[part], parts, i + 1, next, out);
 }
 
 export function pathValues(doc: Document, path: string): PathOut {
@@ -84,6 +84,16 @@ export function tupleKey(vals: unknown[]): string {
 
 /** Keys of `doc` for an index over `fields`. Throws 171 for parallel arrays in a compound index. */
 export function docKeys(doc: Document, fields: string[]): DocKeys {
+  // Fast path for the common single top-level scalar field: no path walk, no product.
+  if (fields.length === 1 && !fields[0]!.includes('.')) {
+    const f = fields[0]!;
+    const has = Object.hasOwn(doc, f);
+    const v = has ? doc[f] : null;
+    if (!Array.isArray(v)) {
+      const val = v === undefined ? null : v;
+      return { tuples: [{ vals: [val], key: canonicalKey(val) }], found: has, multikey: false };
+    }
+  }
   const per = fields.map((f) => pathValues(doc, f));
   let found = false;
   let multikey = false;

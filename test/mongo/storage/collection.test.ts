@@ -231,18 +231,47 @@ describe('index maintenance', () => {
     expect(errorOf(() => c.insert({ _id: 4, b: 1 })).message).toContain('dup key: { a: null, b: 1 }');
   });
 
-  it('answers createIndex like mongod: exists, 85 for options/name conflicts, 86 for key conflicts', async () => {
+  it('answers createIndex like mongod: same name with another key/unique/sparse/partial is 86', async () => {
     const { c } = await users();
     expect(c.createIndex({ name: 'email_1', key: { email: 1 }, unique: true })).toBe('created');
     expect(c.createIndex({ name: 'email_1', key: { email: 1 }, unique: true })).toBe('exists');
     expect(c.createIndex({ name: '_id_', key: { _id: 1 } })).toBe('exists');
     expect(errorOf(() => c.createIndex({ name: 'email_1', key: { other: 1 } })).code).toBe(86);
-    expect(errorOf(() => c.createIndex({ name: 'email_1', key: { email: 1 } })).code).toBe(85);
+    expect(errorOf(() => c.createIndex({ name: 'email_1', key: { email: -1 }, unique: true })).code).toBe(86);
+    expect(errorOf(() => c.createIndex({ name: 'email_1', key: { email: 1 } })).code).toBe(86);
+    const sparse = { name: 'email_1', key: { email: 1 as const }, unique: true, sparse: true };
+    expect(errorOf(() => c.createIndex(sparse)).code).toBe(86);
     expect(errorOf(() => c.createIndex({ name: 'mail', key: { email: 1 }, unique: true })).code).toBe(85);
     expect(c.listIndexes()).toEqual([
       { name: '_id_', key: { _id: 1 } },
       { name: 'email_1', key: { email: 1 }, unique: true },
     ]);
+  });
+
+  it('answers createIndex like mongod: an equivalent index (only TTL differs, or another name) is 85', async () => {
+    const { c } = await users();
+    c.createIndex({ name: 'at_1', key: { at: 1 }, expireAfterSeconds: 60 });
+    const sameName = errorOf(() => c.createIndex({ name: 'at_1', key: { at: 1 }, expireAfterSeconds: 30 }));
+    expect(sameName.code).toBe(85);
+    expect(sameName.message).toBe(
+      'An equivalent index already exists with the same name but different options. Requested index: { v: 2, key: { at: 1 }, name: "at_1", expireAfterSeconds: 30 }, existing index: { v: 2, key: { at: 1 }, name: "at_1", expireAfterSeconds: 60 }',
+    );
+    const otherName = errorOf(() => c.createIndex({ name: 'when', key: { at: 1 }, expireAfterSeconds: 60 }));
+    expect(otherName).toMatchObject({
+      code: 85,
+      message: 'Index already exists with a different name: at_1',
+    });
+    expect(errorOf(() => c.createIndex({ name: 'when', key: { at: 1 } })).code).toBe(85);
+  });
+
+  it('allows a second index on the same key when unique/sparse/partial differ, as mongod does', async () => {
+    const { c } = await users();
+    c.createIndex({ name: 'a_1', key: { a: 1 } });
+    expect(c.createIndex({ name: 'a_unique', key: { a: 1 }, unique: true })).toBe('created');
+    expect(errorOf(() => c.dropIndex({ a: 1 })).code).toBe(272);
+    c.dropIndex('a_1');
+    c.dropIndex({ a: 1 });
+    expect(c.listIndexes().map((i) => i.name)).toEqual(['_id_']);
   });
 
   it('drops indexes by name or key; _id_ gives 72 and an unknown index 27', async () => {
