@@ -28,8 +28,9 @@ export interface PlanSource {
 /** Ids of candidate docs, or null for "scan everything". */
 export function planCandidates(filter: Document, src: PlanSource): string[] | null {
   const conds = new Map<string, FieldCond>();
-  collect(filter, conds);
-  if (conds.size === 0) return null;
+  const ors: unknown[][] = [];
+  collect(filter, conds, ors);
+  if (conds.size === 0 && ors.length === 0) return null;
 
   let best: { cost: number; run: () => string[] } | null = null;
   const consider = (cost: number, run: () => string[]) => {
@@ -55,8 +56,31 @@ export function planCandidates(filter: Document, src: PlanSource): string[] | nu
     if (!ix.complete || ix.fields.some((f) => /(^|\.)\d+(\.|$)/.test(f))) continue;
     planIndex(ix, conds, consider, src);
   }
+  // An $or is a superset of the whole filter's matches when every branch is indexable: take the union.
+  for (const branches of ors) {
+    if (best !== null && (best as { cost: number }).cost <= branches.length) break;
+    const union = unionOfBranches(branches, src);
+    if (union !== null) consider(union.length, () => union);
+  }
   const chosen = best as { cost: number; run: () => string[] } | null;
   return chosen ? chosen.run() : null;
+}
+
+/** Branch results in branch order, deduplicated (like mongod's OR stage), or null if one needs a scan. */
+function unionOfBranches(branches: unknown[], src: PlanSource): string[] | null {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const b of branches) {
+    if (!isPlainObject(b)) return null;
+    const ids = planCandidates(b, src);
+    if (ids === null) return null;
+    for (const id of ids) {
+      if (seen.has(id)) continue;
+      seen.add(id);
+      out.push(id);
+    }
+  }
+  return out;
 }
 
 const MAX_PROBES = 256;
@@ -166,11 +190,13 @@ function isPlainObject(v: unknown): v is Document {
   );
 }
 
-function collect(filter: Document, out: Map<string, FieldCond>): void {
+function collect(filter: Document, out: Map<string, FieldCond>, ors: unknown[][]): void {
   if (!isPlainObject(filter)) return;
   for (const [k, v] of Object.entries(filter)) {
     if (k === '$and') {
-      if (Array.isArray(v)) for (const sub of v) collect(sub as Document, out);
+      if (Array.isArray(v)) for (const sub of v) collect(sub as Document, out, ors);
+    } else if (k === '$or') {
+      if (Array.isArray(v) && v.length > 0) ors.push(v);
     } else if (!k.startsWith('$')) {
       addField(k, v, out);
     }

@@ -72,6 +72,17 @@ describe('candidates uses indexes', () => {
     expect(c.plan({ at: 503 }).indexed).toBe(false);
   });
 
+  it('answers an $or whose branches are all indexable with the union of the branches', async () => {
+    const c = await coll();
+    c.createIndex({ name: 'email_1', key: { email: 1 }, unique: true });
+    c.createIndex({ name: 'name_1', key: { name: 1 } });
+    for (let i = 0; i < 500; i++) c.insert({ _id: i, email: `u${i}`, name: `n${i % 100}` });
+    expect(c.plan({ $or: [{ email: 'u7' }, { name: 'n8' }] })).toEqual({ indexed: true, count: 6 });
+    expect(ids(c, { $or: [{ email: 'u7' }, { name: 'n7' }] })).toEqual([7, 107, 207, 307, 407]);
+    expect(c.plan({ $or: [{ email: 'u7' }, { other: 1 }] }).indexed).toBe(false);
+    expect(c.plan({ $or: [{ email: 'u7' }, { other: 1 }], name: 'n7' })).toEqual({ indexed: true, count: 5 });
+  });
+
   it('picks the most selective index', async () => {
     const c = await coll();
     c.createIndex({ name: 'kind_1', key: { kind: 1 } });
@@ -210,8 +221,16 @@ describe('candidates is a superset of the matches', () => {
     };
     let checked = 0;
     for (let n = 0; n < 600; n++) {
+      const shape = r();
       const filter: Document =
-        r() < 0.3 ? { $and: [{ [field()]: cond() }, { [field()]: cond() }] } : { [field()]: cond() };
+        shape < 0.25
+          ? { $and: [{ [field()]: cond() }, { [field()]: cond() }] }
+          : shape < 0.45
+            ? {
+                $or: [{ [field()]: cond() }, { [field()]: cond() }],
+                ...(r() < 0.5 ? { [field()]: cond() } : {}),
+              }
+            : { [field()]: cond() };
       const q = new Query(filter);
       const got = new Set([...c.candidates(filter)].map((d) => d._id));
       for (const d of docs) {
