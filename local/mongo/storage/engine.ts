@@ -193,13 +193,15 @@ export class Engine implements StorageEngine {
         let batch: Document[] = [];
         let bytes = 0;
         for (const doc of coll.all()) {
-          batch.push(doc);
-          bytes += coll.sizeOf(doc);
-          if (bytes >= batchBytes || batch.length >= 10_000) {
+          const size = coll.sizeOf(doc);
+          // Flush before adding, so one big document (up to 16 MB) never lands in an already full batch.
+          if (batch.length > 0 && (bytes + size > batchBytes || batch.length >= 10_000)) {
             yield { op: 'ib', db: dbName, c: name, docs: batch };
             batch = [];
             bytes = 0;
           }
+          batch.push(doc);
+          bytes += size;
         }
         if (batch.length > 0) yield { op: 'ib', db: dbName, c: name, docs: batch };
         for (const spec of coll.listIndexes().slice(1)) yield { op: 'ci', db: dbName, c: name, spec };

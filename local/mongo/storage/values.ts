@@ -157,11 +157,13 @@ export function canonicalKey(v: unknown): string {
     case 'Double':
       return 'd' + toNumber(v);
     case 'Long': {
-      const n = toNumber(v);
-      return Number.isSafeInteger(n) ? 'd' + n : 'L' + String(v);
+      // A Long equals a double exactly when the double represents the same integer (mongod compares by value).
+      const big = BigInt(String(v));
+      const n = Number(big);
+      return BigInt(n) === big ? 'd' + n : 'L' + big;
     }
     case 'Decimal128':
-      return 'm' + String(v);
+      return decimalKey(String(v));
     case 'ObjectId':
       return 'o' + (v as { toHexString(): string }).toHexString();
     case 'Binary': {
@@ -187,6 +189,29 @@ export function canonicalKey(v: unknown): string {
       .join(',') +
     '}'
   );
+}
+
+/**
+ * Decimal128 keys: integral values in the safe range share the double's key (Decimal128('5.0') == 5 in
+ * mongod); other values are normalized so that '1.50' and '1.5' share a key. Non-integral decimals keep
+ * their own key space: mongod does not treat Decimal128('0.1') and the double 0.1 as equal.
+ */
+function decimalKey(s: string): string {
+  const m = /^(-?)(\d+)(?:\.(\d*))?(?:E([+-]?\d+))?$/i.exec(s);
+  if (!m) return 'm' + s; // NaN, Infinity
+  const [, sign, int, frac = '', exp = '0'] = m;
+  let digits = (int! + frac).replace(/^0+(?=\d)/, '');
+  let e = Number(exp) - frac.length;
+  while (digits.length > 1 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    e++;
+  }
+  if (digits === '0') return 'd0';
+  if (e >= 0 && e < 16) {
+    const n = Number(sign + digits + '0'.repeat(e));
+    if (Number.isSafeInteger(n)) return 'd' + n;
+  }
+  return 'm' + sign + digits + 'E' + e;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ObjectId } from 'bson';
+import { Decimal128, Long, ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { openStorage } from '../../../local/mongo/storage/index.js';
 
@@ -144,6 +144,19 @@ describe('unique indexes', () => {
     s.insert({ _id: 2 });
     s.insert({ _id: 3, email: null });
     expect(errorOf(() => s.insert({ _id: 4, email: null })).code).toBe(11000);
+  });
+
+  it('treats numerically equal Long, Decimal128 and double keys as duplicates', async () => {
+    const { c } = await users();
+    c.createIndex({ name: 'n_1', key: { n: 1 }, unique: true });
+    c.insert({ _id: 1, n: 5 });
+    c.insert({ _id: 2, n: Decimal128.fromString('1.50') });
+    c.insert({ _id: 3, n: 2 ** 62 });
+    expect(errorOf(() => c.insert({ _id: 4, n: Long.fromNumber(5) })).code).toBe(11000);
+    expect(errorOf(() => c.insert({ _id: 5, n: Decimal128.fromString('5.00') })).code).toBe(11000);
+    expect(errorOf(() => c.insert({ _id: 6, n: Decimal128.fromString('1.5') })).code).toBe(11000);
+    expect(errorOf(() => c.insert({ _id: 7, n: Long.fromString('4611686018427387904') })).code).toBe(11000);
+    c.insert({ _id: 8, n: Long.fromString('4611686018427387905') });
   });
 
   it('formats compound duplicate keys in key order', async () => {

@@ -146,6 +146,20 @@ describe('persistence', () => {
     expect(() => c2.insert({ _id: 'dup', k: 'k1' })).toThrow(/E11000/);
   });
 
+  it('round-trips large documents through the log and the snapshot', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir);
+    const c = e.ensureCollection('app', 'blobs');
+    for (let i = 0; i < 3; i++) c.insert({ _id: i, s: String(i).repeat(6 * 1024 * 1024) });
+    e.flush();
+    await e.close();
+    open.pop();
+    const again = await openAt(dir);
+    const c2 = again.getCollection('app', 'blobs')!;
+    expect(c2.count()).toBe(3);
+    expect((c2.findById(2)!.s as string).length).toBe(6 * 1024 * 1024);
+  });
+
   it('compacts on close and reopens from the snapshot alone', async () => {
     const dir = tmpDir();
     const e = await openAt(dir);
