@@ -13,6 +13,8 @@ export default defineConfig({
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: 'us-east-1',
       NIMBO_LOG_LEVEL: 'silent',
+      // A fixed test-only data key (32 zero-free bytes); local mode and stacks use a file or a secret.
+      NIMBO_DATA_KEY: Buffer.from('nimbo-test-data-key-0123456789ab').toString('base64'),
     },
   },
 });

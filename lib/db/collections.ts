@@ -3,17 +3,21 @@
  * container: createIndexes with an identical spec is a no-op on MongoDB.
  */
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { OrgDoc, TokenDoc } from './documents.js';
+import type { AuditDoc, JobDoc, OrgDoc, TokenDoc } from './documents.js';
 
 export interface Collections {
   orgs: Collection<OrgDoc>;
   tokens: Collection<TokenDoc>;
+  audit: Collection<AuditDoc>;
+  jobs: Collection<JobDoc>;
 }
 
 export function collections(db: Db): Collections {
   return {
     orgs: db.collection<OrgDoc>('orgs'),
     tokens: db.collection<TokenDoc>('tokens'),
+    audit: db.collection<AuditDoc>('audit'),
+    jobs: db.collection<JobDoc>('jobs'),
   };
 }
 
@@ -22,6 +26,15 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   tokens: [
     { key: { hash: 1 }, name: 'hash_1', unique: true },
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
+  ],
+  audit: [
+    { key: { orgId: 1, time: -1, _id: -1 }, name: 'orgId_1_time_-1__id_-1' },
+    { key: { orgId: 1, 'resource.id': 1, time: -1 }, name: 'orgId_1_resource.id_1_time_-1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
+  jobs: [
+    { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
 };
 

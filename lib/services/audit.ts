@@ -1,0 +1,109 @@
+/**
+ * The audit trail: every mutating API call, job and inventory change, with who, what, on which resource,
+ * the result and the error. Events expire after the org's retention (a TTL index on expireAt).
+ */
+import type { Filter } from 'mongodb';
+import { type Actor, actorId } from '../auth/actor.js';
+import { collections } from '../db/collections.js';
+import type { AuditDoc } from '../db/documents.js';
+import { findPage, type Page, type PageRequest } from '../db/pagination.js';
+import { NimboError } from '../errors.js';
+import type { AuditEventView } from '../model/audit.js';
+import { newId } from '../model/common.js';
+import type { ServiceDeps } from './deps.js';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from './orgs.js';
+
+export interface AuditInput {
+  actor: Actor;
+  action: string;
+  resource: { type: string; id: string; name?: string };
+  result?: 'success' | 'failure';
+  error?: unknown;
+  requestId?: string;
+  jobId?: string;
+  details?: Record<string, unknown>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Only our own errors' messages are safe to keep; anything else is recorded by its code. */
+function errorSummary(err: unknown): { code: string; message: string } {
+  if (err instanceof NimboError) return { code: err.code, message: err.message };
+  return { code: 'internal_error', message: 'An unexpected error occurred' };
+}
+
+async function retentionDays(deps: ServiceDeps, orgId: string): Promise<number> {
+  const org = await collections(deps.db).orgs.findOne(
+    { _id: orgId },
+    { projection: { auditRetentionDays: 1 } },
+  );
+  return org?.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+}
+
+export function toAuditDoc(input: AuditInput, time: Date, retention: number): AuditDoc {
+  const { actor } = input;
+  return {
+    _id: newId('audit'),
+    orgId: actor.orgId,
+    time,
+    actor: { type: actor.type, id: actorId(actor), name: actor.name },
+    action: input.action,
+    resource: input.resource,
+    result: input.result ?? (input.error ? 'failure' : 'success'),
+    ...(input.error ? { error: errorSummary(input.error) } : {}),
+    ...(input.requestId ? { requestId: input.requestId } : {}),
+    ...(input.jobId ? { jobId: input.jobId } : {}),
+    ...(input.details ? { details: input.details } : {}),
+    expireAt: new Date(time.getTime() + retention * DAY_MS),
+  };
+}
+
+export async function recordAudit(deps: ServiceDeps, input: AuditInput): Promise<void> {
+  await recordAuditMany(deps, input.actor.orgId, [input]);
+}
+
+export async function recordAuditMany(deps: ServiceDeps, orgId: string, inputs: AuditInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const retention = await retentionDays(deps, orgId);
+  const time = deps.now();
+  await collections(deps.db).audit.insertMany(
+    inputs.map((i) => toAuditDoc(i, time, retention)),
+    { ordered: false },
+  );
+}
+
+export function toAuditView(doc: AuditDoc): AuditEventView {
+  const { _id, orgId, expireAt, time, ...rest } = doc;
+  return { id: _id, time: time.toISOString(), ...rest };
+}
+
+export interface AuditFilter {
+  resourceType?: string;
+  resourceId?: string;
+  actor?: string;
+  action?: string;
+  result?: 'success' | 'failure';
+  from?: string;
+  to?: string;
+}
+
+export async function listAudit(
+  deps: ServiceDeps,
+  orgId: string,
+  query: AuditFilter & PageRequest,
+): Promise<Page<AuditEventView>> {
+  const filter: Filter<AuditDoc> = { orgId };
+  if (query.resourceType) filter['resource.type'] = query.resourceType;
+  if (query.resourceId) filter['resource.id'] = query.resourceId;
+  if (query.actor) filter['actor.id'] = query.actor;
+  if (query.action) filter.action = query.action;
+  if (query.result) filter.result = query.result;
+  if (query.from || query.to) {
+    filter.time = {
+      ...(query.from ? { $gte: new Date(query.from) } : {}),
+      ...(query.to ? { $lt: new Date(query.to) } : {}),
+    };
+  }
+  const page = await findPage(collections(deps.db).audit, filter, query);
+  return { items: page.items.map(toAuditView), nextCursor: page.nextCursor };
+}

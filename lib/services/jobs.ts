@@ -1,0 +1,199 @@
+/**
+ * Jobs: long work the API hands to the worker. The job document is the source of truth (status, result,
+ * error); the queue message only points at it. Claiming is atomic, so a redelivered message or two
+ * workers never run the same job twice at once, and a finished job is never run again.
+ */
+import { type Actor, actorId } from '../auth/actor.js';
+import { collections } from '../db/collections.js';
+import type { JobDoc } from '../db/documents.js';
+import { NimboError, NotFoundError } from '../errors.js';
+import type { JobMessage } from '../messages/job-message.js';
+import { jobsQueue, type MessageQueue } from '../messages/queue.js';
+import { newId } from '../model/common.js';
+import type { JobType, JobView } from '../model/job.js';
+import type { ServiceDeps } from './deps.js';
+
+/** Longer than any single job should take: a worker that died mid-job lets another take over after it. */
+export const JOB_LEASE_MS = 5 * 60_000;
+const FINISHED_JOB_TTL_MS = 30 * 86_400_000;
+
+export interface NewJob {
+  type: JobType;
+  resource: { type: string; id: string };
+  input: Record<string, unknown>;
+  maxAttempts?: number;
+  delaySeconds?: number;
+}
+
+export interface JobDeps extends ServiceDeps {
+  queue?: MessageQueue;
+}
+
+export function toJobView(doc: JobDoc): JobView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: doc._id,
+    type: doc.type,
+    status: doc.status,
+    resource: doc.resource,
+    input: doc.input,
+    result: doc.result,
+    error: doc.error,
+    attempts: doc.attempts,
+    createdAt: doc.createdAt.toISOString(),
+    startedAt: iso(doc.startedAt),
+    finishedAt: iso(doc.finishedAt),
+    requestId: doc.requestId,
+  };
+}
+
+export function newJobDoc(job: NewJob, actor: Actor, requestId: string | null, now: Date): JobDoc {
+  return {
+    _id: newId('job'),
+    orgId: actor.orgId,
+    type: job.type,
+    status: 'queued',
+    resource: job.resource,
+    input: job.input,
+    result: null,
+    error: null,
+    attempts: 0,
+    maxAttempts: job.maxAttempts ?? 3,
+    leaseUntil: null,
+    actor: { type: actor.type, id: actorId(actor), name: actor.name },
+    requestId,
+    createdAt: now,
+    startedAt: null,
+    finishedAt: null,
+    expireAt: null,
+  };
+}
+
+function message(doc: JobDoc, delaySeconds?: number) {
+  const body: JobMessage = { version: 1, jobId: doc._id, orgId: doc.orgId };
+  return { body: JSON.stringify(body), ...(delaySeconds ? { delaySeconds } : {}) };
+}
+
+/**
+ * Saves the jobs, then queues them. If queueing fails the jobs are marked failed (not left queued
+ * forever) and the error propagates, so the caller sees it.
+ */
+export async function enqueueJobs(
+  deps: JobDeps,
+  actor: Actor,
+  jobs: NewJob[],
+  requestId: string | null = null,
+): Promise<JobDoc[]> {
+  if (jobs.length === 0) return [];
+  const now = deps.now();
+  const docs = jobs.map((j) => newJobDoc(j, actor, requestId, now));
+  const { jobs: coll } = collections(deps.db);
+  await coll.insertMany(docs, { ordered: true });
+  try {
+    const queue = deps.queue ?? jobsQueue();
+    const messages = docs.map((d, i) => message(d, jobs[i]!.delaySeconds));
+    if (messages.length === 1) await queue.send(messages[0]!);
+    else await queue.sendBatch(messages);
+  } catch (err) {
+    await coll.updateMany(
+      { _id: { $in: docs.map((d) => d._id) } },
+      {
+        $set: {
+          status: 'failed',
+          error: { code: 'enqueue_failed', message: 'The job could not be queued' },
+          finishedAt: deps.now(),
+          expireAt: new Date(deps.now().getTime() + FINISHED_JOB_TTL_MS),
+        },
+      },
+    );
+    throw err;
+  }
+  return docs;
+}
+
+export async function getJob(deps: ServiceDeps, orgId: string, jobId: string): Promise<JobView> {
+  const doc = await collections(deps.db).jobs.findOne({ _id: jobId, orgId });
+  if (!doc) throw new NotFoundError(`Job ${jobId} not found`);
+  return toJobView(doc);
+}
+
+export type ClaimOutcome = { claimed: JobDoc } | { skip: 'finished' | 'missing' | 'busy' };
+
+/** Takes the job if it is queued, or running under an expired lease (its worker died). */
+export async function claimJob(deps: ServiceDeps, msg: JobMessage): Promise<ClaimOutcome> {
+  const now = deps.now();
+  const { jobs } = collections(deps.db);
+  const claimed = await jobs.findOneAndUpdate(
+    {
+      _id: msg.jobId,
+      orgId: msg.orgId,
+      $or: [{ status: 'queued' }, { status: 'running', leaseUntil: { $lte: now } }],
+    },
+    {
+      $set: { status: 'running', startedAt: now, leaseUntil: new Date(now.getTime() + JOB_LEASE_MS) },
+      $inc: { attempts: 1 },
+    },
+    { returnDocument: 'after' },
+  );
+  if (claimed) return { claimed };
+  const current = await jobs.findOne({ _id: msg.jobId, orgId: msg.orgId }, { projection: { status: 1 } });
+  if (!current) return { skip: 'missing' };
+  return { skip: current.status === 'running' ? 'busy' : 'finished' };
+}
+
+export async function completeJob(
+  deps: ServiceDeps,
+  job: JobDoc,
+  result: Record<string, unknown>,
+): Promise<void> {
+  const now = deps.now();
+  await collections(deps.db).jobs.updateOne(
+    { _id: job._id, status: 'running' },
+    {
+      $set: {
+        status: 'succeeded',
+        result,
+        error: null,
+        finishedAt: now,
+        leaseUntil: null,
+        expireAt: new Date(now.getTime() + FINISHED_JOB_TTL_MS),
+      },
+    },
+  );
+}
+
+export function jobError(err: unknown): { code: string; message: string } {
+  if (err instanceof NimboError) return { code: err.code, message: err.message };
+  return { code: 'internal_error', message: 'The job failed with an unexpected error; it has been logged' };
+}
+
+/** A transient failure with attempts left goes back to queued (the message will be redelivered). */
+export async function failJob(
+  deps: ServiceDeps,
+  job: JobDoc,
+  err: unknown,
+  retry: boolean,
+): Promise<'retry' | 'failed'> {
+  const now = deps.now();
+  const { jobs } = collections(deps.db);
+  if (retry && job.attempts < job.maxAttempts) {
+    await jobs.updateOne(
+      { _id: job._id, status: 'running' },
+      { $set: { status: 'queued', leaseUntil: null, error: jobError(err) } },
+    );
+    return 'retry';
+  }
+  await jobs.updateOne(
+    { _id: job._id, status: 'running' },
+    {
+      $set: {
+        status: 'failed',
+        error: jobError(err),
+        finishedAt: now,
+        leaseUntil: null,
+        expireAt: new Date(now.getTime() + FINISHED_JOB_TTL_MS),
+      },
+    },
+  );
+  return 'failed';
+}
