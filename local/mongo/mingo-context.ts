@@ -151,20 +151,57 @@ const context = Context.init({
   .addProjectionOps(projectionOperators as never)
   .addWindowOps(windowOperators as never);
 
-/**
- * Options for every mingo call. Use the base classes below, not the ones from 'mingo': those merge in
- * mingo's default context in front of ours, and the defaults would win.
- */
+/** Options for mingo calls that only accept plain options (the updater): they pay for a context copy. */
 export const mingoOptions = { context } as const;
+
+let resolveCollection: ((name: string) => AnyObject[]) | undefined;
+
+/**
+ * Runs fn with a $lookup/$unionWith collection resolver installed. Handlers are synchronous, so a
+ * module-level slot is safe and lets every Aggregator share one prebuilt options instance.
+ */
+export function withCollectionResolver<T>(resolver: (name: string) => AnyObject[], fn: () => T): T {
+  const previous = resolveCollection;
+  resolveCollection = resolver;
+  try {
+    return fn();
+  } finally {
+    resolveCollection = previous;
+  }
+}
+
+/**
+ * mingo copies the whole operator context (hundreds of entries, ~100 µs) whenever it is given plain
+ * options, i.e. on every new Query. Given one of its own ComputeOptions instances it copies nothing.
+ * That class is not exported, so one is captured from a throwaway query through a probe operator.
+ */
+function captureComputeOptions(options: Partial<Options>): Options {
+  let captured: Options | undefined;
+  const probe = Context.init({
+    query: {
+      $capture: (_selector: string, _value: unknown, opts: Options) => {
+        captured = opts;
+        return () => true;
+      },
+    } as never,
+  });
+  new QueryBase({ a: { $capture: 1 } }, { ...options, context: Context.from(context, probe) });
+  if (!captured) throw new Error('mingo: could not capture compute options');
+  return captured;
+}
+
+const sharedOptions = captureComputeOptions({
+  collectionResolver: (name: string) => resolveCollection?.(name) ?? [],
+});
 
 export class Query extends QueryBase {
   constructor(filter: AnyObject) {
-    super(filter, mingoOptions);
+    super(filter, sharedOptions);
   }
 }
 
 export class Aggregator extends AggregatorBase {
-  constructor(pipeline: AnyObject[], options: Partial<Options> = {}) {
-    super(pipeline, { ...options, ...mingoOptions });
+  constructor(pipeline: AnyObject[]) {
+    super(pipeline, sharedOptions);
   }
 }

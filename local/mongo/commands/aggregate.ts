@@ -4,10 +4,9 @@
  * Top-level $sort stages run here, in BSON order, instead of mingo's JS order.
  */
 import { type Document, Long } from 'bson';
-import { Aggregator } from 'mingo';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { mingoOptions } from '../mingo-context.js';
+import { Aggregator, withCollectionResolver } from '../mingo-context.js';
 import { asCommandError, findMatches, sortDocuments } from '../query.js';
 import { cloneDeep } from '../storage/values.js';
 import {
@@ -145,17 +144,15 @@ function copyIfMutating(docs: Document[], stages: Document[]): Document[] {
 function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]): Document[] {
   let docs = source;
   let segment: Document[] = [];
-  const options = {
-    ...mingoOptions,
-    collectionResolver: (name: string) => {
-      const coll = ctx.storage.getCollection(ctx.db, name);
-      return coll ? Array.from(coll.all(), cloneDeep) : [];
-    },
+  const resolver = (name: string) => {
+    const coll = ctx.storage.getCollection(ctx.db, name);
+    return coll ? Array.from(coll.all(), cloneDeep) : [];
   };
   const flush = () => {
     if (segment.length === 0) return;
     try {
-      docs = new Aggregator(segment, options).run(docs) as Document[];
+      const pipeline = segment;
+      docs = withCollectionResolver(resolver, () => new Aggregator(pipeline).run(docs) as Document[]);
     } catch (err) {
       asCommandError(err);
     }
