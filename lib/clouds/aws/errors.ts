@@ -86,7 +86,9 @@ function isTimeout(err: unknown, code: string): boolean {
   if (TIMEOUT_CODES.has(code)) return true;
   // The SDK's socket and connection timeouts do not always set a code; their messages say it.
   const message = (err as ErrorLike).message;
-  return typeof message === 'string' && /socket timed out|timed out after|connection timed out/i.test(message);
+  return (
+    typeof message === 'string' && /socket timed out|timed out after|connection timed out/i.test(message)
+  );
 }
 
 export interface MapAwsErrorOptions {
