@@ -293,6 +293,92 @@ describe('aggregate', () => {
     expect(docs.map((d) => d._id)).toEqual([1, 2, 5]);
   });
 
+  it('evaluates the common expression operators', async () => {
+    const c = t.db.collection<Loose>('expr_ops');
+    await c.insertOne({
+      _id: 1,
+      first: 'ada',
+      last: 'lovelace',
+      nick: null,
+      n: 7,
+      list: [3, 1, 2],
+      at: new Date('2024-03-05T10:20:30Z'),
+    });
+    const [doc] = await c
+      .aggregate([
+        {
+          $project: {
+            _id: 0,
+            full: { $concat: ['$first', ' ', '$last'] },
+            upper: { $toUpper: '$first' },
+            nick: { $ifNull: ['$nick', 'none'] },
+            parity: { $cond: [{ $eq: [{ $mod: ['$n', 2] }, 0] }, 'even', 'odd'] },
+            size: { $size: '$list' },
+            second: { $arrayElemAt: ['$list', 1] },
+            day: { $dateToString: { format: '%Y-%m-%d', date: '$at' } },
+            sum: { $sum: '$list' },
+            max: { $max: '$list' },
+            inList: { $in: [2, '$list'] },
+            sub: { $substrBytes: ['$last', 0, 4] },
+            half: { $divide: ['$n', 2] },
+            rounded: { $round: [{ $divide: ['$n', 3] }, 2] },
+          },
+        },
+      ])
+      .toArray();
+    expect(doc).toEqual({
+      full: 'ada lovelace',
+      upper: 'ADA',
+      nick: 'none',
+      parity: 'odd',
+      size: 3,
+      second: 1,
+      day: '2024-03-05',
+      sum: 6,
+      max: 3,
+      inList: true,
+      sub: 'love',
+      half: 3.5,
+      rounded: 2.33,
+    });
+  });
+
+  it('$group with the $count accumulator and $sortByCount', async () => {
+    const counted = await coll()
+      .aggregate([{ $group: { _id: '$store', n: { $count: {} } } }, { $sort: { _id: 1 } }])
+      .toArray();
+    expect(counted).toEqual([
+      { _id: 's1', n: 3 },
+      { _id: 's2', n: 2 },
+    ]);
+    const byCount = await coll().aggregate([{ $sortByCount: '$store' }]).toArray();
+    expect(byCount).toEqual([
+      { _id: 's1', count: 3 },
+      { _id: 's2', count: 2 },
+    ]);
+  });
+
+  it('$project exclusion and $unset remove fields', async () => {
+    const docs = await coll()
+      .aggregate([{ $match: { _id: 4 } }, { $project: { meta: 0, price: 0 } }, { $unset: 'store' }])
+      .toArray();
+    expect(docs).toEqual([{ _id: 4, item: 'c', qty: 3 }]);
+  });
+
+  it('$set is an alias of $addFields', async () => {
+    const docs = await coll()
+      .aggregate([{ $match: { _id: 4 } }, { $set: { double: { $multiply: ['$qty', 2] } } }, { $project: { double: 1 } }])
+      .toArray();
+    expect(docs).toEqual([{ _id: 4, double: 6 }]);
+  });
+
+  it('$group on an array field groups by the whole array', async () => {
+    const docs = await coll()
+      .aggregate([{ $match: { _id: { $in: [1, 2] } } }, { $group: { _id: '$tags', n: { $sum: 1 } } }, { $sort: { n: 1 } }])
+      .toArray();
+    expect(docs.map((d) => d._id).sort()).toEqual([['x'], ['x', 'y']]);
+  });
+
   it('rejects an unknown stage with code 40324', async () => {
     await expectCode(
       coll()

@@ -114,6 +114,28 @@ describe('update', () => {
       });
     });
 
+    it('$unset on an array element sets it to null instead of removing it', async () => {
+      expect(await applied({ arr: [1, 2, 3] }, { $unset: { 'arr.1': '' } })).toEqual({ _id: 1, arr: [1, null, 3] });
+    });
+
+    it('$set on a field of an array element by index', async () => {
+      expect(await applied({ items: [{ q: 1 }, { q: 2 }] }, { $set: { 'items.1.q': 9 } })).toEqual({
+        _id: 1,
+        items: [{ q: 1 }, { q: 9 }],
+      });
+    });
+
+    it('$set of an equal nested document counts 0 modified', async () => {
+      const coll = t.db.collection<Loose>('set_same_nested');
+      await coll.insertOne({ _id: 1, sub: { a: 1, b: [1, 2] } });
+      const res = await coll.updateOne({ _id: 1 }, { $set: { sub: { a: 1, b: [1, 2] } } });
+      expect(res).toMatchObject({ matchedCount: 1, modifiedCount: 0 });
+    });
+
+    it('$rename of a missing field is a no-op', async () => {
+      expect(await applied({ a: 1 }, { $rename: { nope: 'b' } })).toEqual({ _id: 1, a: 1 });
+    });
+
     it('$unset removes a field and a nested field', async () => {
       expect(await applied({ a: 1, b: { c: 1, d: 2 } }, { $unset: { a: '', 'b.c': '' } })).toEqual({
         _id: 1,
@@ -276,6 +298,24 @@ describe('update', () => {
       ).toEqual({
         _id: 1,
         tags: ['a', 'b', 'c'],
+      });
+    });
+
+    it('$pull on a missing field is a no-op', async () => {
+      expect(await applied({ a: 1 }, { $pull: { arr: 1 } })).toEqual({ _id: 1, a: 1 });
+    });
+
+    it('$push with $slice 0 empties the array', async () => {
+      expect(await applied({ arr: [1, 2] }, { $push: { arr: { $each: [3], $slice: 0 } } })).toEqual({ _id: 1, arr: [] });
+    });
+
+    it('$addToSet compares subdocuments by value and field order', async () => {
+      expect(await applied({ s: [{ a: 1, b: 2 }] }, { $addToSet: { s: { $each: [{ a: 1, b: 2 }, { b: 2, a: 1 }] } } })).toEqual({
+        _id: 1,
+        s: [
+          { a: 1, b: 2 },
+          { b: 2, a: 1 },
+        ],
       });
     });
 
@@ -450,6 +490,24 @@ describe('update', () => {
       const coll = t.db.collection<Loose>('err_inc_arg');
       await coll.insertOne({ _id: 1, n: 1 });
       await expectCode(coll.updateOne({ _id: 1 }, { $inc: { n: 'x' } } as Loose), 14);
+    });
+
+    it('$inc on a null field fails with code 14', async () => {
+      const coll = t.db.collection<Loose>('err_inc_null');
+      await coll.insertOne({ _id: 1, n: null });
+      await expectCode(coll.updateOne({ _id: 1 }, { $inc: { n: 1 } }), 14);
+    });
+
+    it('an update error in updateMany stops at the failing document (earlier ones stay updated)', async () => {
+      const coll = t.db.collection<Loose>('err_many');
+      await coll.insertMany([
+        { _id: 1, n: 1 },
+        { _id: 2, n: 'two' },
+        { _id: 3, n: 3 },
+      ]);
+      await expectCode(coll.updateMany({}, { $inc: { n: 10 } }), 14);
+      expect((await coll.findOne({ _id: 1 }))?.n).toBe(11);
+      expect((await coll.findOne({ _id: 2 }))?.n).toBe('two');
     });
 
     it('$mul on a string field fails with code 14', async () => {
