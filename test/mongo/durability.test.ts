@@ -216,6 +216,66 @@ describe.skipIf(external)('durability of the embedded server', () => {
     }
   });
 
+  it('keeps every write acknowledged before a kill -9 that lands while other writes are in flight', {
+    timeout: 90_000,
+  }, async () => {
+    const dbpath = tempDbpath();
+    let server = await startCli(dbpath);
+    let client = await connect(server.uri);
+    const coll = () => client.db('inflight').collection<Loose>('c');
+    await coll().createIndex({ w: 1, seq: 1 }, { unique: true });
+    const acknowledged: string[] = [];
+    let killed = false;
+    // 8 concurrent writers (insertOne, updateOne upsert, insertMany of 5) until the server dies.
+    const writers = Array.from({ length: 8 }, async (_, w) => {
+      for (let seq = 0; !killed; seq++) {
+        const id = `w${w}-${seq}`;
+        try {
+          if (w % 3 === 0) await coll().insertOne({ _id: id, w, seq });
+          else if (w % 3 === 1) await coll().updateOne({ _id: id }, { $set: { w, seq } }, { upsert: true });
+          else {
+            await coll().insertMany(
+              Array.from({ length: 5 }, (_, k) => ({ _id: `${id}-${k}`, w, seq: seq * 10 + k })),
+            );
+          }
+          acknowledged.push(...(w % 3 === 2 ? Array.from({ length: 5 }, (_, k) => `${id}-${k}`) : [id]));
+        } catch {
+          return;
+        }
+      }
+    });
+    while (acknowledged.length < 1_500) await new Promise((r) => setTimeout(r, 5));
+    killed = true;
+    server.child.kill('SIGKILL');
+    await server.exited;
+    await Promise.all(writers);
+    await client.close().catch(() => {});
+
+    server = await startCli(dbpath);
+    client = await connect(server.uri);
+    try {
+      const stored = new Set(
+        (
+          await coll()
+            .find({}, { projection: { _id: 1 } })
+            .toArray()
+        ).map((d) => String(d._id)),
+      );
+      const lost = acknowledged.filter((id) => !stored.has(id));
+      expect({ acknowledged: acknowledged.length, lost }).toEqual({
+        acknowledged: acknowledged.length,
+        lost: [],
+      });
+      // Whatever survived is intact and still unique-indexed.
+      expect(await coll().countDocuments()).toBe(stored.size);
+      expect(await coll().indexExists('w_1_seq_1')).toBe(true);
+    } finally {
+      await client.close();
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   it('keeps data across a clean SIGTERM shutdown and restart', { timeout: 60_000 }, async () => {
     const dbpath = tempDbpath();
     let server = await startCli(dbpath);
