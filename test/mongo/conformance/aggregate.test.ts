@@ -351,7 +351,9 @@ describe('aggregate', () => {
       { _id: 's1', n: 3 },
       { _id: 's2', n: 2 },
     ]);
-    const byCount = await coll().aggregate([{ $sortByCount: '$store' }]).toArray();
+    const byCount = await coll()
+      .aggregate([{ $sortByCount: '$store' }])
+      .toArray();
     expect(byCount).toEqual([
       { _id: 's1', count: 3 },
       { _id: 's2', count: 2 },
@@ -367,14 +369,22 @@ describe('aggregate', () => {
 
   it('$set is an alias of $addFields', async () => {
     const docs = await coll()
-      .aggregate([{ $match: { _id: 4 } }, { $set: { double: { $multiply: ['$qty', 2] } } }, { $project: { double: 1 } }])
+      .aggregate([
+        { $match: { _id: 4 } },
+        { $set: { double: { $multiply: ['$qty', 2] } } },
+        { $project: { double: 1 } },
+      ])
       .toArray();
     expect(docs).toEqual([{ _id: 4, double: 6 }]);
   });
 
   it('$group on an array field groups by the whole array', async () => {
     const docs = await coll()
-      .aggregate([{ $match: { _id: { $in: [1, 2] } } }, { $group: { _id: '$tags', n: { $sum: 1 } } }, { $sort: { n: 1 } }])
+      .aggregate([
+        { $match: { _id: { $in: [1, 2] } } },
+        { $group: { _id: '$tags', n: { $sum: 1 } } },
+        { $sort: { n: 1 } },
+      ])
       .toArray();
     expect(docs.map((d) => d._id).sort()).toEqual([['x'], ['x', 'y']]);
   });

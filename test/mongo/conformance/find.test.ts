@@ -110,20 +110,32 @@ describe('find', () => {
       ],
       ['an empty filter matches everything', {}, [1, 2, 3, 4, 5]],
       ['$in with a regex and a string', { name: { $in: [/^a/, 'bob'] } }, [1, 2]],
-      ['$exists on a dotted path through an array of subdocuments', { 'items.sku': { $exists: true } }, [1, 2]],
+      [
+        '$exists on a dotted path through an array of subdocuments',
+        { 'items.sku': { $exists: true } },
+        [1, 2],
+      ],
       ['$exists false on a nested field', { 'address.zip': { $exists: false } }, [2, 3, 4, 5]],
       ['$mod', { age: { $mod: [10, 5] } }, [2, 3]],
       ['null on an array field matches documents without the field', { tags: null }, [4, 5]],
       ['$eq null behaves like null', { nick: { $eq: null } }, [1, 2, 3, 5]],
       ['$size does not match non-arrays', { age: { $size: 1 } }, []],
       ['a regex matches string elements of an array', { tags: /^c/ }, [2]],
-      ['$and of two conditions on the same field', { $and: [{ age: { $gt: 20 } }, { age: { $lt: 32 } }] }, [1, 2]],
+      [
+        '$and of two conditions on the same field',
+        { $and: [{ age: { $gt: 20 } }, { age: { $lt: 32 } }] },
+        [1, 2],
+      ],
       ['$or inside $and', { $and: [{ $or: [{ tags: 'a' }, { tags: 'c' }] }, { age: { $lt: 30 } }] }, [2]],
       ['$in with null also matches missing fields', { nick: { $in: [null, 'D'] } }, [1, 2, 3, 4, 5]],
       ['$nin with null excludes missing fields', { nick: { $nin: [null] } }, [4]],
       ['$all with a single element behaves like contains', { tags: { $all: ['c'] } }, [2]],
       ['$elemMatch with $in', { items: { $elemMatch: { sku: { $in: ['x', 'z'] } } } }, [1]],
-      ['a comparison on a subdocument field path that only some documents have', { 'address.zip': { $gte: '7' } }, [1]],
+      [
+        'a comparison on a subdocument field path that only some documents have',
+        { 'address.zip': { $gte: '7' } },
+        [1],
+      ],
     ])('filters with %s', async (_label, filter, expected) => {
       expect(await ids(coll(), filter)).toEqual(expected);
     });
@@ -249,7 +261,12 @@ describe('find', () => {
     });
 
     it('honours limit together with a smaller batchSize', async () => {
-      const docs = await t.db.collection<Loose>('people').find({}, { batchSize: 2 }).sort({ _id: 1 }).limit(3).toArray();
+      const docs = await t.db
+        .collection<Loose>('people')
+        .find({}, { batchSize: 2 })
+        .sort({ _id: 1 })
+        .limit(3)
+        .toArray();
       expect(docs.map((d) => d._id)).toEqual([1, 2, 3]);
     });
 

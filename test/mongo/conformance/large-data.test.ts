@@ -32,6 +32,25 @@ describe('large data', () => {
     expect(agg).toHaveLength(30);
   });
 
+  it('accepts an insertMany larger than one 48 MB message (the driver splits it) and reads it all back', {
+    timeout: 120_000,
+  }, async () => {
+    const coll = t.db.collection<Loose>('sixty');
+    const res = await coll.insertMany(
+      Array.from({ length: 60 }, (_, i) => ({ _id: i, blob: 'z'.repeat(MB) })),
+    );
+    expect(res.insertedCount).toBe(60);
+    let count = 0;
+    let bytes = 0;
+    for await (const d of coll.find()) {
+      count++;
+      bytes += (d.blob as string).length;
+    }
+    expect(count).toBe(60);
+    expect(bytes).toBe(60 * MB);
+    await coll.drop();
+  });
+
   it('rejects a document over 16 MB', { timeout: 60_000 }, async () => {
     const coll = t.db.collection<Loose>('too_big');
     await expect(coll.insertOne({ _id: 'huge', payload: 'x'.repeat(16 * MB + 1) })).rejects.toThrow();

@@ -115,7 +115,10 @@ describe('update', () => {
     });
 
     it('$unset on an array element sets it to null instead of removing it', async () => {
-      expect(await applied({ arr: [1, 2, 3] }, { $unset: { 'arr.1': '' } })).toEqual({ _id: 1, arr: [1, null, 3] });
+      expect(await applied({ arr: [1, 2, 3] }, { $unset: { 'arr.1': '' } })).toEqual({
+        _id: 1,
+        arr: [1, null, 3],
+      });
     });
 
     it('$set on a field of an array element by index', async () => {
@@ -306,11 +309,28 @@ describe('update', () => {
     });
 
     it('$push with $slice 0 empties the array', async () => {
-      expect(await applied({ arr: [1, 2] }, { $push: { arr: { $each: [3], $slice: 0 } } })).toEqual({ _id: 1, arr: [] });
+      expect(await applied({ arr: [1, 2] }, { $push: { arr: { $each: [3], $slice: 0 } } })).toEqual({
+        _id: 1,
+        arr: [],
+      });
     });
 
     it('$addToSet compares subdocuments by value and field order', async () => {
-      expect(await applied({ s: [{ a: 1, b: 2 }] }, { $addToSet: { s: { $each: [{ a: 1, b: 2 }, { b: 2, a: 1 }] } } })).toEqual({
+      expect(
+        await applied(
+          { s: [{ a: 1, b: 2 }] },
+          {
+            $addToSet: {
+              s: {
+                $each: [
+                  { a: 1, b: 2 },
+                  { b: 2, a: 1 },
+                ],
+              },
+            },
+          },
+        ),
+      ).toEqual({
         _id: 1,
         s: [
           { a: 1, b: 2 },
