@@ -21,3 +21,20 @@ export type Actor = TokenActor | SystemActor;
 export function actorId(actor: Actor): string {
   return actor.type === 'token' ? actor.tokenId : `system:${actor.name}`;
 }
+
+/** An actor as stored on a job or an audit event: enough to say who, not enough to authorize. */
+export interface ActorRef {
+  type: 'token' | 'system';
+  id: string;
+  name: string;
+}
+
+/** The actor of work done later on someone's behalf (a job): who asked, in which org. */
+export interface RecordedActor extends ActorRef {
+  orgId: string;
+}
+
+export function actorRef(actor: Actor | RecordedActor): ActorRef {
+  if ('id' in actor) return { type: actor.type, id: actor.id, name: actor.name };
+  return { type: actor.type, id: actorId(actor), name: actor.name };
+}

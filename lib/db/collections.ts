@@ -3,13 +3,15 @@
  * container: createIndexes with an identical spec is a no-op on MongoDB.
  */
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { AuditDoc, JobDoc, OrgDoc, TokenDoc } from './documents.js';
+import type { AuditDoc, CloudDoc, JobDoc, MachineDoc, OrgDoc, TokenDoc } from './documents.js';
 
 export interface Collections {
   orgs: Collection<OrgDoc>;
   tokens: Collection<TokenDoc>;
   audit: Collection<AuditDoc>;
   jobs: Collection<JobDoc>;
+  clouds: Collection<CloudDoc>;
+  machines: Collection<MachineDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -18,6 +20,8 @@ export function collections(db: Db): Collections {
     tokens: db.collection<TokenDoc>('tokens'),
     audit: db.collection<AuditDoc>('audit'),
     jobs: db.collection<JobDoc>('jobs'),
+    clouds: db.collection<CloudDoc>('clouds'),
+    machines: db.collection<MachineDoc>('machines'),
   };
 }
 
@@ -31,6 +35,16 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, time: -1, _id: -1 }, name: 'orgId_1_time_-1__id_-1' },
     { key: { orgId: 1, 'resource.id': 1, time: -1 }, name: 'orgId_1_resource.id_1_time_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
+  clouds: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    { key: { enabled: 1, nextPollAt: 1 }, name: 'enabled_1_nextPollAt_1' },
+  ],
+  machines: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, name: 1, _id: 1 }, name: 'orgId_1_name_1__id_1' },
+    { key: { orgId: 1, state: 1 }, name: 'orgId_1_state_1' },
+    { key: { orgId: 1, 'tags.k': 1, 'tags.v': 1 }, name: 'orgId_1_tags.k_1_tags.v_1' },
   ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },

@@ -2,6 +2,9 @@
  * What is stored in MongoDB. Every tenant document carries `orgId`; dates are BSON dates; ids are our own
  * prefixed strings (lib/model/common.ts), used as `_id`.
  */
+import type { ActionFlags, Provider } from '../clouds/capabilities.js';
+import type { MachineState } from '../clouds/compute.js';
+import type { SealedValue } from '../crypto/sealed.js';
 import type { JobStatus, JobType } from '../model/job.js';
 import type { Role } from '../model/role.js';
 
@@ -64,4 +67,57 @@ export interface JobDoc {
   finishedAt: Date | null;
   /** Finished jobs are removed after a while (TTL). */
   expireAt: Date | null;
+}
+
+export interface CloudDoc {
+  _id: string;
+  orgId: string;
+  name: string;
+  provider: Provider;
+  enabled: boolean;
+  disabledReason: string | null;
+  regions: string[];
+  /** Non-secret provider settings (the simulator's fleet and faults). */
+  settings: Record<string, unknown> | null;
+  /** Sealed JSON of the provider credentials; opened only to build a driver. */
+  credentials: SealedValue | null;
+  /** What kind of credentials, safe to show. */
+  credentialsSummary: { type: string; roleArn?: string } | null;
+  pollIntervalMinutes: number;
+  nextPollAt: Date | null;
+  lastPollAt: Date | null;
+  lastPollError: { code: string; message: string; at: Date } | null;
+  consecutiveFailures: number;
+  /** When the pending follow-up poll (after machine actions) runs; one at a time per cloud. */
+  followUpPollAt?: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface MachineDoc {
+  _id: string;
+  orgId: string;
+  cloudId: string;
+  provider: Provider;
+  externalId: string;
+  name: string;
+  state: MachineState;
+  region: string;
+  location: string | null;
+  size: string | null;
+  image: string | null;
+  publicIps: string[];
+  privateIps: string[];
+  /** As a list, so keys with dots or dollars stay queryable (AWS allows both). */
+  tags: Array<{ k: string; v: string }>;
+  launchedAt: Date | null;
+  hourlyCost: number | null;
+  /** What can be done in the current state (recomputed on every poll). */
+  actions: ActionFlags;
+  extra: Record<string, string | number | boolean | null>;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** Set when a poll no longer finds it; cleared when it is back. Missing machines are never erased. */
+  missingSince: Date | null;
+  updatedAt: Date;
 }

@@ -4,22 +4,11 @@
  * middleware.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { getMongo } from '../db/client.js';
-import { ensureIndexes } from '../db/collections.js';
-import type { ServiceDeps } from '../services/deps.js';
+import type { DepsProvider, ServiceDeps } from '../services/deps.js';
 import { authenticateRequest } from './auth.js';
 import { type HttpResult, json } from './response.js';
 import type { AnyRoute } from './route.js';
 import { parseInput, readJsonBody } from './validate.js';
-
-export type DepsProvider = () => Promise<ServiceDeps>;
-
-/** The production provider: the container's shared MongoDB connection and the wall clock. */
-export const defaultDeps: DepsProvider = async () => {
-  const { db } = await getMongo();
-  await ensureIndexes(db);
-  return { db, now: () => new Date() };
-};
 
 export function toLambdaRoute(route: AnyRoute, provideDeps: DepsProvider) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {

@@ -8,7 +8,8 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { readConfig } from '../config.js';
 import { NotFoundError } from '../errors.js';
-import { type DepsProvider, defaultDeps, toLambdaRoute } from './adapter.js';
+import { type DepsProvider, productionDeps } from '../services/deps.js';
+import { toLambdaRoute } from './adapter.js';
 import { problemJson } from './middleware/problem-json.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { HttpResult } from './response.js';
@@ -37,7 +38,7 @@ export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProv
         routes: all.map((route) => ({
           method: route.method,
           path: route.path,
-          handler: toLambdaRoute(route, options.deps ?? defaultDeps),
+          handler: toLambdaRoute(route, options.deps ?? productionDeps),
         })),
         notFoundResponse: ({ method, path }) => {
           throw new NotFoundError(`No route for ${method} ${path}`);

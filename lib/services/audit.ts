@@ -3,7 +3,7 @@
  * the result and the error. Events expire after the org's retention (a TTL index on expireAt).
  */
 import type { Filter } from 'mongodb';
-import { type Actor, actorId } from '../auth/actor.js';
+import { type Actor, actorRef, type RecordedActor } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import type { AuditDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
@@ -14,7 +14,7 @@ import type { ServiceDeps } from './deps.js';
 import { DEFAULT_AUDIT_RETENTION_DAYS } from './orgs.js';
 
 export interface AuditInput {
-  actor: Actor;
+  actor: Actor | RecordedActor;
   action: string;
   resource: { type: string; id: string; name?: string };
   result?: 'success' | 'failure';
@@ -46,7 +46,7 @@ export function toAuditDoc(input: AuditInput, time: Date, retention: number): Au
     _id: newId('audit'),
     orgId: actor.orgId,
     time,
-    actor: { type: actor.type, id: actorId(actor), name: actor.name },
+    actor: actorRef(actor),
     action: input.action,
     resource: input.resource,
     result: input.result ?? (input.error ? 'failure' : 'success'),

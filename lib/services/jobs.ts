@@ -3,7 +3,7 @@
  * error); the queue message only points at it. Claiming is atomic, so a redelivered message or two
  * workers never run the same job twice at once, and a finished job is never run again.
  */
-import { type Actor, actorId } from '../auth/actor.js';
+import { type Actor, actorRef, type RecordedActor } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
 import { NimboError, NotFoundError } from '../errors.js';
@@ -47,7 +47,12 @@ export function toJobView(doc: JobDoc): JobView {
   };
 }
 
-export function newJobDoc(job: NewJob, actor: Actor, requestId: string | null, now: Date): JobDoc {
+export function newJobDoc(
+  job: NewJob,
+  actor: Actor | RecordedActor,
+  requestId: string | null,
+  now: Date,
+): JobDoc {
   return {
     _id: newId('job'),
     orgId: actor.orgId,
@@ -60,7 +65,7 @@ export function newJobDoc(job: NewJob, actor: Actor, requestId: string | null, n
     attempts: 0,
     maxAttempts: job.maxAttempts ?? 3,
     leaseUntil: null,
-    actor: { type: actor.type, id: actorId(actor), name: actor.name },
+    actor: actorRef(actor),
     requestId,
     createdAt: now,
     startedAt: null,
@@ -80,7 +85,7 @@ function message(doc: JobDoc, delaySeconds?: number) {
  */
 export async function enqueueJobs(
   deps: JobDeps,
-  actor: Actor,
+  actor: Actor | RecordedActor,
   jobs: NewJob[],
   requestId: string | null = null,
 ): Promise<JobDoc[]> {
@@ -196,4 +201,9 @@ export async function failJob(
     },
   );
   return 'failed';
+}
+
+/** Who a job acts for, for its audit events and the jobs it starts. */
+export function jobActor(job: JobDoc): RecordedActor {
+  return { ...job.actor, orgId: job.orgId };
 }

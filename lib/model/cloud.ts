@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { AwsCredentialsSchema } from '../clouds/aws/credentials.js';
+import { idSchema, Name, Timestamp } from './common.js';
+import { listQuery, pageOf } from './list.js';
+
+export const CloudId = idSchema('cloud');
+
+const PollInterval = z.number().int().min(1).max(1440).describe('Minutes between inventory polls (1-1440)');
+
+export const AwsRegion = z
+  .string()
+  .regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'must be an AWS region such as eu-west-1');
+
+export const SimSettingsSchema = z
+  .strictObject({
+    machines: z.number().int().min(0).max(100_000).default(20).describe('Machines in the initial fleet'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31)
+      .default(1)
+      .describe('Same seed, same fleet'),
+    transitionMs: z.number().int().min(0).max(600_000).default(3_000).describe('How long a start/stop takes'),
+    latencyMs: z.number().int().min(0).max(30_000).default(0).describe('Added to every provider call'),
+    faults: z
+      .strictObject({
+        auth: z.boolean().default(false).describe('Every call fails authentication'),
+        throttleRate: z.number().min(0).max(1).default(0).describe('Share of calls throttled'),
+        timeoutRate: z.number().min(0).max(1).default(0).describe('Share of calls timing out'),
+      })
+      .prefault({}),
+  })
+  .meta({ id: 'SimSettings' });
+
+const AwsCloudCreate = z
+  .strictObject({
+    provider: z.literal('aws'),
+    name: Name,
+    regions: z.array(AwsRegion).min(1).max(32).describe('Regions this cloud spans, listed in parallel'),
+    credentials: AwsCredentialsSchema,
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateAwsCloudRequest' });
+
+const SimCloudCreate = z
+  .strictObject({
+    provider: z.literal('sim'),
+    name: Name,
+    settings: SimSettingsSchema.prefault({}),
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateSimCloudRequest' });
+
+export const CreateCloudBody = z.discriminatedUnion('provider', [AwsCloudCreate, SimCloudCreate]);
+export type CreateCloudBody = z.infer<typeof CreateCloudBody>;
+
+export const UpdateCloudBody = z
+  .strictObject({
+    name: Name.optional(),
+    enabled: z.boolean().optional(),
+    pollIntervalMinutes: PollInterval.optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one of name, enabled, pollIntervalMinutes')
+  .meta({ id: 'UpdateCloudRequest' });
+
+export const CloudView = z
+  .object({
+    id: CloudId,
+    name: z.string(),
+    provider: z.enum(['aws', 'sim']),
+    providerLabel: z.string(),
+    simulated: z.boolean().describe('True for the simulator: not a real cloud'),
+    enabled: z.boolean(),
+    disabledReason: z.string().nullable(),
+    regions: z.array(z.string()),
+    credentials: z
+      .object({ type: z.string(), roleArn: z.string().optional() })
+      .nullable()
+      .describe('What kind of credentials, never the secrets'),
+    settings: z.record(z.string(), z.unknown()).nullable(),
+    pollIntervalMinutes: z.number().int(),
+    lastPollAt: Timestamp.nullable(),
+    nextPollAt: Timestamp.nullable(),
+    lastPollError: z.object({ code: z.string(), message: z.string(), at: Timestamp }).nullable(),
+    consecutiveFailures: z.number().int(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Cloud' });
+export type CloudView = z.infer<typeof CloudView>;
+
+export const CloudListQuery = listQuery(['name', 'createdAt'], 'name').extend({
+  provider: z.enum(['aws', 'sim']).optional(),
+});
+export const CloudPage = pageOf(CloudView, 'CloudPage');

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { MACHINE_ACTIONS } from '../clouds/capabilities.js';
+import { MACHINE_STATES } from '../clouds/compute.js';
+import { CloudId } from './cloud.js';
+import { idSchema, Name, Timestamp } from './common.js';
+import { listQuery, pageOf } from './list.js';
+
+export const MachineId = idSchema('machine');
+
+export const MachineView = z
+  .object({
+    id: MachineId,
+    cloudId: z.string(),
+    provider: z.enum(['aws', 'sim']),
+    externalId: z.string(),
+    name: z.string(),
+    state: z.enum(MACHINE_STATES),
+    region: z.string(),
+    location: z.string().nullable(),
+    size: z.string().nullable(),
+    image: z.string().nullable(),
+    publicIps: z.array(z.string()),
+    privateIps: z.array(z.string()),
+    tags: z.record(z.string(), z.string()),
+    launchedAt: Timestamp.nullable().describe(
+      "The provider's launch time (resets on start for some providers)",
+    ),
+    hourlyCost: z.number().nullable(),
+    actions: z.record(z.string(), z.boolean()).describe('What can be done in the current state'),
+    firstSeenAt: Timestamp,
+    lastSeenAt: Timestamp,
+    missingSince: Timestamp.nullable().describe('Set when the last poll did not find it'),
+    extra: z.record(z.string(), z.unknown()),
+  })
+  .meta({ id: 'Machine' });
+export type MachineView = z.infer<typeof MachineView>;
+
+const TagFilter = z.string().min(1).max(256).describe('key or key=value');
+
+export const MachineListQuery = listQuery(['name', 'state', 'firstSeenAt', 'lastSeenAt'], 'name').extend({
+  state: z.enum(MACHINE_STATES).optional(),
+  cloud: CloudId.optional(),
+  tag: TagFilter.optional(),
+  missing: z
+    .enum(['true', 'false', 'any'])
+    .default('false')
+    .describe('Include machines the last poll did not find'),
+});
+
+export const MachinePage = pageOf(MachineView, 'MachinePage');
+
+export const MachineActionName = z.enum(MACHINE_ACTIONS);
+
+/** Per-action bodies: resize needs a size, rename a name; the others take none. */
+export const MachineActionBody = z
+  .strictObject({
+    size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
+    name: Name.optional().describe('rename: the new name'),
+  })
+  .meta({ id: 'MachineActionRequest' });
+
+export const SnapshotBody = z.strictObject({ name: Name }).meta({ id: 'CreateSnapshotRequest' });
+
+export const SnapshotView = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    createdAt: Timestamp,
+    state: z.enum(['pending', 'completed', 'error']),
+  })
+  .meta({ id: 'Snapshot' });
+
+export const CreateMachineBody = z
+  .strictObject({
+    name: Name,
+    region: z.string().min(1).max(64),
+    image: z.string().min(1).max(128),
+    size: z.string().min(1).max(64),
+    location: z.string().min(1).max(64).optional(),
+    subnetId: z.string().min(1).max(64).optional(),
+    keyName: z.string().min(1).max(255).optional(),
+    userData: z.string().max(16_384).optional().describe('cloud-init or a script, run at first boot'),
+    tags: z
+      .record(z.string().min(1).max(128), z.string().max(256))
+      .refine((t) => Object.keys(t).length <= 40, 'at most 40 tags')
+      .optional(),
+  })
+  .meta({ id: 'CreateMachineRequest' });

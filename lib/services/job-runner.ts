@@ -1,0 +1,66 @@
+/**
+ * Runs one job message: claim the job, run its handler, record the outcome. Transient failures
+ * (throttling, timeouts, database outages) are retried through the queue's redelivery; everything else
+ * fails the job for good, with its error on the job and in the audit trail.
+ */
+import { isTransientProviderError } from '../clouds/errors.js';
+import { collections } from '../db/collections.js';
+import type { JobDoc } from '../db/documents.js';
+import { asDatabaseError } from '../db/errors.js';
+import { DatabaseUnavailableError, NotFoundError } from '../errors.js';
+import { log } from '../log.js';
+import type { JobMessage } from '../messages/job-message.js';
+import type { JobType } from '../model/job.js';
+import { findCloud } from './clouds.js';
+import { pollCloud } from './inventory.js';
+import { claimJob, completeJob, failJob, type JobDeps } from './jobs.js';
+import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
+
+type Handler = (deps: JobDeps, job: JobDoc) => Promise<Record<string, unknown>>;
+
+async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
+  let cloud: Awaited<ReturnType<typeof findCloud>>;
+  try {
+    cloud = await findCloud(deps, job.orgId, String(job.input.cloudId));
+  } catch (err) {
+    if (err instanceof NotFoundError) return { skipped: 'the cloud was deleted' };
+    throw err;
+  }
+  if (!cloud.enabled) return { skipped: 'the cloud is disabled' };
+  // Any poll serves as the follow-up that machine actions asked for.
+  await collections(deps.db).clouds.updateOne({ _id: cloud._id }, { $set: { followUpPollAt: null } });
+  return { ...(await pollCloud(deps, cloud, job._id)) };
+}
+
+export const JOB_HANDLERS: Record<JobType, Handler> = {
+  'cloud.poll': runPoll,
+  'machine.action': executeMachineAction,
+  'machine.create': executeCreateMachine,
+  'machine.snapshot': executeSnapshotJob,
+};
+
+export function isTransient(err: unknown): boolean {
+  return isTransientProviderError(err) || asDatabaseError(err) instanceof DatabaseUnavailableError;
+}
+
+/** 'done' acknowledges the message; 'retry' leaves it for redelivery. */
+export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'done' | 'retry'> {
+  const outcome = await claimJob(deps, msg);
+  if ('skip' in outcome) {
+    // A duplicate delivery of a finished job acts no more; a job another worker holds is retried later.
+    return outcome.skip === 'busy' ? 'retry' : 'done';
+  }
+  const job = outcome.claimed;
+  try {
+    const result = await JOB_HANDLERS[job.type](deps, job);
+    await completeJob(deps, job, result);
+    return 'done';
+  } catch (err) {
+    const transient = isTransient(err);
+    const verdict = await failJob(deps, job, err, transient);
+    const fields = { jobId: job._id, type: job.type, attempt: job.attempts, error: err };
+    if (verdict === 'retry') log.warn('job failed, will retry', fields);
+    else log.error('job failed', fields);
+    return verdict === 'retry' ? 'retry' : 'done';
+  }
+}

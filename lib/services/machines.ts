@@ -1,0 +1,129 @@
+/**
+ * Machines: the inventory as operators see it, and the actions on it. The API decides (capability flags,
+ * state) and answers at once; the provider call runs in a job, so one slow cloud never blocks the API.
+ */
+import type { Filter } from 'mongodb';
+import type { Actor } from '../auth/actor.js';
+import { CAPABILITIES, type MachineAction } from '../clouds/capabilities.js';
+import { collections } from '../db/collections.js';
+import type { MachineDoc } from '../db/documents.js';
+import { findPage, type Page, type PageRequest } from '../db/pagination.js';
+import { NotFoundError, UnprocessableError } from '../errors.js';
+import { searchRegex } from '../model/list.js';
+import type { MachineView } from '../model/machine.js';
+import type { ServiceDeps } from './deps.js';
+import { enqueueJobs, type JobDeps } from './jobs.js';
+
+export function toMachineView(doc: MachineDoc): MachineView {
+  const iso = (d: Date | null) => (d ? d.toISOString() : null);
+  return {
+    id: doc._id,
+    cloudId: doc.cloudId,
+    provider: doc.provider,
+    externalId: doc.externalId,
+    name: doc.name,
+    state: doc.state,
+    region: doc.region,
+    location: doc.location,
+    size: doc.size,
+    image: doc.image,
+    publicIps: doc.publicIps,
+    privateIps: doc.privateIps,
+    tags: Object.fromEntries(doc.tags.map((t) => [t.k, t.v])),
+    launchedAt: iso(doc.launchedAt),
+    hourlyCost: doc.hourlyCost,
+    actions: doc.actions,
+    firstSeenAt: doc.firstSeenAt.toISOString(),
+    lastSeenAt: doc.lastSeenAt.toISOString(),
+    missingSince: iso(doc.missingSince),
+    extra: doc.extra,
+  };
+}
+
+/** `key` matches any value of the tag, `key=value` that value (split at the first "="). */
+export function tagFilter(tag: string): Filter<MachineDoc> {
+  const eq = tag.indexOf('=');
+  if (eq < 0) return { tags: { $elemMatch: { k: tag } } };
+  return { tags: { $elemMatch: { k: tag.slice(0, eq), v: tag.slice(eq + 1) } } };
+}
+
+export interface MachineListFilter {
+  q?: string;
+  state?: MachineDoc['state'];
+  cloud?: string;
+  tag?: string;
+  missing?: 'true' | 'false' | 'any';
+}
+
+export async function listMachines(
+  deps: ServiceDeps,
+  orgId: string,
+  query: MachineListFilter & PageRequest,
+): Promise<Page<MachineView>> {
+  const filter: Filter<MachineDoc> = { orgId };
+  if (query.missing === 'false' || query.missing === undefined) filter.missingSince = null;
+  else if (query.missing === 'true') filter.missingSince = { $ne: null };
+  if (query.state) filter.state = query.state;
+  if (query.cloud) filter.cloudId = query.cloud;
+  if (query.q) filter.name = searchRegex(query.q);
+  const full: Filter<MachineDoc> = query.tag ? { $and: [filter, tagFilter(query.tag)] } : filter;
+  const page = await findPage(collections(deps.db).machines, full, query);
+  return { items: page.items.map(toMachineView), nextCursor: page.nextCursor };
+}
+
+export async function findMachine(deps: ServiceDeps, orgId: string, machineId: string): Promise<MachineDoc> {
+  const doc = await collections(deps.db).machines.findOne({ _id: machineId, orgId });
+  if (!doc) throw new NotFoundError(`Machine ${machineId} not found`);
+  return doc;
+}
+
+export interface ActionParams {
+  size?: string;
+  name?: string;
+}
+
+/** The decision, pure: may this action run on this machine now, with these parameters? */
+export function checkAction(machine: MachineDoc, action: MachineAction, params: ActionParams): void {
+  if (machine.missingSince) {
+    throw new UnprocessableError(
+      `Machine ${machine._id} is missing from its cloud since ${machine.missingSince.toISOString()}`,
+    );
+  }
+  if (!CAPABILITIES[machine.provider].actions.includes(action)) {
+    throw new UnprocessableError(`${action} is not supported by the ${machine.provider} provider`);
+  }
+  if (!machine.actions[action]) {
+    throw new UnprocessableError(`Cannot ${action} machine ${machine.name}: it is ${machine.state}`);
+  }
+  if (action === 'resize' && !params.size)
+    throw new UnprocessableError('resize needs "size": the new size id');
+  if (action === 'rename' && !params.name) throw new UnprocessableError('rename needs "name": the new name');
+  if (action === 'resize' && params.size === machine.size) {
+    throw new UnprocessableError(`Machine ${machine.name} already has size ${params.size}`);
+  }
+}
+
+export async function requestMachineAction(
+  deps: JobDeps,
+  actor: Actor,
+  machineId: string,
+  action: MachineAction,
+  params: ActionParams,
+  requestId: string | null,
+) {
+  const machine = await findMachine(deps, actor.orgId, machineId);
+  checkAction(machine, action, params);
+  const input = {
+    machineId,
+    action,
+    ...(params.size ? { size: params.size } : {}),
+    ...(params.name ? { name: params.name } : {}),
+  };
+  const [job] = await enqueueJobs(
+    deps,
+    actor,
+    [{ type: 'machine.action', resource: { type: 'machine', id: machineId }, input }],
+    requestId,
+  );
+  return job!;
+}
