@@ -143,12 +143,17 @@ class Persistence implements LogSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private closed = false;
+  private nextCompactAt: number;
+  /** The last compaction failure, if any (kept for diagnostics). */
+  lastCompactError: Error | undefined;
 
   constructor(
     private readonly engine: Engine,
     private readonly dir: string,
     private readonly compactLogBytes: number,
-  ) {}
+  ) {
+    this.nextCompactAt = compactLogBytes;
+  }
 
   open(): void {
     fs.mkdirSync(this.dir, { recursive: true });
@@ -174,6 +179,7 @@ class Persistence implements LogSink {
       if (torn || head?.op !== 'snap' || tail?.op !== 'end') {
         throw new StorageCorruptionError(`storage: snapshot ${snapPath} is incomplete or corrupt`);
       }
+      if (head.v !== 1) throw new Error(`storage: snapshot ${snapPath} has unknown format version ${head.v}`);
       for (let i = 1; i < records.length - 1; i++) this.engine.apply(records[i]!);
       this.gen = Number(head.gen);
       this.snapshotBytes = buf.length;
@@ -244,7 +250,23 @@ class Persistence implements LogSink {
     this.logBytes += buf.length;
     this.pending = [];
     this.pendingBytes = 0;
-    if (this.logBytes > this.compactLogBytes) this.compact();
+    if (this.logBytes > this.nextCompactAt) this.tryCompact();
+  }
+
+  /**
+   * The flushed writes are already durable, so a failed compaction (disk full...) must not fail the
+   * command: keep the log, drop the temp file, and retry once the log has grown by another threshold.
+   */
+  private tryCompact(): void {
+    try {
+      this.compact();
+    } catch (e) {
+      try {
+        fs.rmSync(path.join(this.dir, SNAP_TMP), { force: true });
+      } catch {}
+      this.nextCompactAt = this.logBytes + this.compactLogBytes;
+      this.lastCompactError = e as Error;
+    }
   }
 
   /** Snapshot everything, then switch to a fresh log generation. See the file comment for the order. */
@@ -286,20 +308,24 @@ class Persistence implements LogSink {
     this.gen = next;
     this.logBytes = 0;
     this.snapshotBytes = size;
+    this.nextCompactAt = this.compactLogBytes;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    if (
-      this.logBytes > 0 &&
-      (this.logBytes >= CLOSE_COMPACT_BYTES || this.logBytes * 4 >= this.snapshotBytes)
-    ) {
-      this.compact();
+    try {
+      this.flush();
+      if (
+        this.logBytes > 0 &&
+        (this.logBytes >= CLOSE_COMPACT_BYTES || this.logBytes * 4 >= this.snapshotBytes)
+      ) {
+        this.tryCompact();
+      }
+    } finally {
+      fs.closeSync(this.fd);
+      this.closed = true;
+      this.releaseLock();
     }
-    fs.closeSync(this.fd);
-    this.closed = true;
-    this.releaseLock();
   }
 
   private releaseLock(): void {

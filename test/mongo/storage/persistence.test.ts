@@ -160,6 +160,23 @@ describe('persistence', () => {
     expect((c2.findById(2)!.s as string).length).toBe(6 * 1024 * 1024);
   });
 
+  it('keeps acknowledging writes when a compaction fails, and compacts later', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir, 5_000);
+    const c = e.ensureCollection('app', 'c');
+    fs.mkdirSync(path.join(dir, 'snapshot.nsnap.tmp')); // makes the snapshot temp file unwritable
+    for (let i = 0; i < 100; i++) c.insert({ _id: i, pad: 'z'.repeat(100) });
+    expect(() => e.flush()).not.toThrow();
+    expect(fs.existsSync(path.join(dir, 'snapshot.nsnap'))).toBe(false);
+    fs.rmdirSync(path.join(dir, 'snapshot.nsnap.tmp'));
+    for (let i = 100; i < 200; i++) c.insert({ _id: i, pad: 'z'.repeat(100) });
+    e.flush();
+    expect(fs.existsSync(path.join(dir, 'snapshot.nsnap'))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'nimbo.lock'), '999999999');
+    open.pop();
+    expect((await openAt(dir)).getCollection('app', 'c')!.count()).toBe(200);
+  });
+
   it('compacts on close and reopens from the snapshot alone', async () => {
     const dir = tmpDir();
     const e = await openAt(dir);
