@@ -73,5 +73,4 @@ export type AnyId =
   | Document
   | null;
 /** A schema loose enough for the arbitrary shapes the suite stores (numeric and string `_id`s included). */
-// biome-ignore lint/suspicious/noExplicitAny: the suite stores arbitrary shapes, as untyped app code would
 export type Loose = { _id?: AnyId; [key: string]: any };

@@ -502,7 +502,10 @@ describe('update', () => {
     it('$inc on a string field fails with code 14 TypeMismatch and leaves the document unchanged', async () => {
       const coll = t.db.collection<Loose>('err_inc');
       await coll.insertOne({ _id: 1, n: 'five' });
-      await expectCode(coll.updateOne({ _id: 1 }, { $inc: { n: 1 } }), 14);
+      const error = await expectCode(coll.updateOne({ _id: 1 }, { $inc: { n: 1 } }), 14);
+      expect(error.message).toMatch(
+        /Cannot apply \$inc to a value of non-numeric type\. \{_id: 1\} has the field 'n' of non-numeric type string/,
+      );
       expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, n: 'five' });
     });
 
@@ -530,6 +533,31 @@ describe('update', () => {
       expect((await coll.findOne({ _id: 2 }))?.n).toBe('two');
     });
 
+    it('$pull on a present non-array field fails with code 2', async () => {
+      const coll = t.db.collection<Loose>('err_pull');
+      await coll.insertOne({ _id: 1, a: 5 });
+      await expectCode(coll.updateOne({ _id: 1 }, { $pull: { a: 1 } } as Loose), 2);
+    });
+
+    it('$pop on a present non-array field fails with code 14 and leaves the document unchanged', async () => {
+      const coll = t.db.collection<Loose>('err_pop');
+      await coll.insertOne({ _id: 1, a: 5 });
+      await expectCode(coll.updateOne({ _id: 1 }, { $pop: { a: 1 } } as Loose), 14);
+      expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, a: 5 });
+    });
+
+    it('$pop and $pull on a missing field or an empty array are no-ops, not errors', async () => {
+      expect(await applied({ b: 1 }, { $pop: { a: 1 } })).toEqual({ _id: 1, b: 1 });
+      expect(await applied({ a: [] }, { $pop: { a: 1 } })).toEqual({ _id: 1, a: [] });
+      expect(await applied({ a: [] }, { $pull: { a: 1 } })).toEqual({ _id: 1, a: [] });
+    });
+
+    it('$rename of a field onto itself fails with code 2', async () => {
+      const coll = t.db.collection<Loose>('err_rename_self');
+      await coll.insertOne({ _id: 1, a: 1 });
+      await expectCode(coll.updateOne({ _id: 1 }, { $rename: { a: 'a' } }), 2);
+    });
+
     it('$mul on a string field fails with code 14', async () => {
       const coll = t.db.collection<Loose>('err_mul');
       await coll.insertOne({ _id: 1, n: 'x' });
@@ -539,7 +567,10 @@ describe('update', () => {
     it('$push on a non-array field fails with code 2 BadValue', async () => {
       const coll = t.db.collection<Loose>('err_push');
       await coll.insertOne({ _id: 1, arr: 'scalar' });
-      await expectCode(coll.updateOne({ _id: 1 }, { $push: { arr: 1 } } as Loose), 2);
+      const error = await expectCode(coll.updateOne({ _id: 1 }, { $push: { arr: 1 } } as Loose), 2);
+      expect(error.message).toMatch(
+        /The field 'arr' must be an array but is of type string in document \{_id: 1\}/,
+      );
       expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, arr: 'scalar' });
     });
 
@@ -552,7 +583,10 @@ describe('update', () => {
     it('changing _id with $set fails with code 66 ImmutableField', async () => {
       const coll = t.db.collection<Loose>('err_id');
       await coll.insertOne({ _id: 1, a: 1 });
-      await expectCode(coll.updateOne({ _id: 1 }, { $set: { _id: 2 } }), 66);
+      const error = await expectCode(coll.updateOne({ _id: 1 }, { $set: { _id: 2 } }), 66);
+      expect(error.message).toMatch(
+        /Performing an update on the path '_id' would modify the immutable field '_id'/,
+      );
       expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, a: 1 });
     });
 
@@ -565,7 +599,8 @@ describe('update', () => {
     it('two operators on the same path fail with code 40 ConflictingUpdateOperators', async () => {
       const coll = t.db.collection<Loose>('err_conflict');
       await coll.insertOne({ _id: 1, a: 1 });
-      await expectCode(coll.updateOne({ _id: 1 }, { $set: { a: 5 }, $inc: { a: 1 } }), 40);
+      const error = await expectCode(coll.updateOne({ _id: 1 }, { $set: { a: 5 }, $inc: { a: 1 } }), 40);
+      expect(error.message).toMatch(/Updating the path 'a' would create a conflict at 'a'/);
     });
 
     it('a path and its own prefix in one update fail with code 40', async () => {
