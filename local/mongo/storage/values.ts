@@ -52,6 +52,30 @@ export function typeRank(v: unknown): number {
   return 4; // embedded document
 }
 
+/** A Long equals a double exactly when the double represents the same integer (mongod compares by value). */
+function longKey(big: bigint): string {
+  const n = Number(big);
+  return BigInt(n) === big ? 'd' + n : 'L' + big;
+}
+
+function isWideInt(v: unknown): boolean {
+  return typeof v === 'bigint' || bsonType(v) === 'Long';
+}
+
+/** Exact comparison of two numbers whose double approximations are equal (so both are integral). */
+function compareExact(a: unknown, b: unknown): number {
+  const big = (v: unknown): bigint | null => {
+    if (typeof v === 'bigint') return v;
+    if (bsonType(v) === 'Long') return BigInt(String(v));
+    const n = toNumber(v);
+    return Number.isInteger(n) ? BigInt(n) : null;
+  };
+  const x = big(a);
+  const y = big(b);
+  if (x === null || y === null) return 0;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 type OidInternals = { i0?: unknown; i1: number; i2: number; i3: number };
 
 /**
@@ -106,7 +130,9 @@ export function compareValues(a: unknown, b: unknown): number {
       const x = toNumber(a);
       const y = toNumber(b);
       if (Number.isNaN(x) || Number.isNaN(y)) return Number.isNaN(x) ? (Number.isNaN(y) ? 0 : -1) : 1;
-      return x < y ? -1 : x > y ? 1 : 0;
+      if (x !== y || !(isWideInt(a) || isWideInt(b))) return x < y ? -1 : x > y ? 1 : 0;
+      // Equal as doubles but one side is a 64-bit integer: compare exactly (2^53+1 vs 2^53+2).
+      return compareExact(a, b);
     }
     case 3: {
       const x = String(a);
@@ -181,7 +207,7 @@ export function canonicalKey(v: unknown): string {
     case 'number':
       return Object.is(v, -0) ? 'd0' : 'd' + v;
     case 'bigint':
-      return 'd' + v;
+      return longKey(v);
     case 'string':
       return 's' + JSON.stringify(v);
     case 'boolean':
@@ -194,12 +220,8 @@ export function canonicalKey(v: unknown): string {
     case 'Int32':
     case 'Double':
       return 'd' + toNumber(v);
-    case 'Long': {
-      // A Long equals a double exactly when the double represents the same integer (mongod compares by value).
-      const big = BigInt(String(v));
-      const n = Number(big);
-      return BigInt(n) === big ? 'd' + n : 'L' + big;
-    }
+    case 'Long':
+      return longKey(BigInt(String(v)));
     case 'Decimal128':
       return decimalKey(String(v));
     case 'ObjectId':

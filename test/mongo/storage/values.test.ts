@@ -93,3 +93,17 @@ describe('cloneDeep', () => {
     expect(copy.oid).toBe(oid);
   });
 });
+
+describe('64-bit integers', () => {
+  it('compares and keys Longs beyond 2^53 exactly', () => {
+    const a = Long.fromString('9007199254740993');
+    const b = Long.fromString('9007199254740994');
+    expect(compareValues(a, b)).toBe(-1);
+    expect(compareValues(b, a)).toBe(1);
+    expect(compareValues(a, 9007199254740992)).toBe(1);
+    expect(compareValues(b, 9007199254740994)).toBe(0);
+    expect(canonicalKey(a)).not.toBe(canonicalKey(b));
+    expect(canonicalKey(b)).toBe(canonicalKey(9007199254740994));
+    expect(canonicalKey(9007199254740993n)).toBe(canonicalKey(a));
+  });
+});
