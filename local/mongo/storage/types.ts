@@ -38,13 +38,23 @@ export interface StoredCollection {
   count(): number;
   /** Approximate data size in bytes (BSON), for listDatabases / collStats. */
   dataSize(): number;
-  /** All stored documents in insertion order (natural order). */
+  /**
+   * All stored documents in insertion order (natural order; a replaced doc keeps its position).
+   * This is a LIVE iterator over the store: collect what you need before inserting or removing.
+   */
   all(): Iterable<Document>;
   /**
    * Stored documents that MAY match `filter` (a superset of the matches). Uses an index when the filter
    * constrains an index's leading field(s) by equality, $in, or a range ($gt/$gte/$lt/$lte), including
    * inside a top-level $and; `_id` is always indexed. Falls back to all() otherwise. The caller still tests
    * every candidate against the full filter.
+   *
+   * Details: {a: null} also finds docs missing `a`; {a: [x, y]} probes both the array and x; a regex,
+   * $ne/$nin/$not/$exists/$elemMatch/$all/$size, or an empty array leaves that field unconstrained.
+   * An $or counts when every branch is indexable (the union). Sparse and partial indexes are never used.
+   * On a multikey index a range keeps one bound only (different elements may satisfy $gt and $lt).
+   * Order when an index is used: index key order (ascending), ties in insertion order, as from mongod's
+   * index scan; otherwise natural order. The result is a fresh array except in the all() fallback.
    */
   candidates(filter: Document): Iterable<Document>;
   findById(id: unknown): Document | undefined;
