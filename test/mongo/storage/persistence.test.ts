@@ -177,6 +177,24 @@ describe('persistence', () => {
     expect((await openAt(dir)).getCollection('app', 'c')!.count()).toBe(200);
   });
 
+  it('recovers from a crash in the middle of a compaction at any step', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir);
+    const c = e.ensureCollection('app', 'c');
+    for (let i = 0; i < 50; i++) c.insert({ _id: i });
+    e.flush();
+    const oldLog = fs.readFileSync(path.join(dir, 'wal-0000000001.log'));
+    await e.close(); // compacts: snapshot (gen 2) + empty wal-2
+    open.pop();
+    // Crash after the snapshot rename but before wal-2 existed and wal-1 was deleted; plus a stale temp.
+    fs.rmSync(path.join(dir, 'wal-0000000002.log'));
+    fs.writeFileSync(path.join(dir, 'wal-0000000001.log'), oldLog);
+    fs.writeFileSync(path.join(dir, 'snapshot.nsnap.tmp'), 'half a snapshot');
+    const again = await openAt(dir);
+    expect(again.getCollection('app', 'c')!.count()).toBe(50);
+    expect(fs.readdirSync(dir).sort()).toEqual(['nimbo.lock', 'snapshot.nsnap', 'wal-0000000002.log']);
+  });
+
   it('compacts on close and reopens from the snapshot alone', async () => {
     const dir = tmpDir();
     const e = await openAt(dir);
