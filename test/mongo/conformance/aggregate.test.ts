@@ -210,6 +210,15 @@ describe('aggregate', () => {
     ]);
   });
 
+  it('$lookup with an array localField matches any of its elements', async () => {
+    const orders = t.db.collection<Loose>('orders_multi');
+    await orders.insertOne({ _id: 'o1', items: ['a', 'b', 'zzz'] });
+    const [doc] = await orders
+      .aggregate([{ $lookup: { from: 'catalog', localField: 'items', foreignField: '_id', as: 'products' } }])
+      .toArray();
+    expect((doc?.products as Loose[]).map((p) => p._id).sort()).toEqual(['a', 'b']);
+  });
+
   it('$lookup with let and a pipeline', async () => {
     const docs = await coll()
       .aggregate([
@@ -322,6 +331,10 @@ describe('aggregate', () => {
             sub: { $substrBytes: ['$last', 0, 4] },
             half: { $divide: ['$n', 2] },
             rounded: { $round: [{ $divide: ['$n', 3] }, 2] },
+            year: { $year: '$at' },
+            month: { $month: '$at' },
+            dom: { $dayOfMonth: '$at' },
+            hour: { $hour: '$at' },
           },
         },
       ])
@@ -340,6 +353,10 @@ describe('aggregate', () => {
       sub: 'love',
       half: 3.5,
       rounded: 2.33,
+      year: 2024,
+      month: 3,
+      dom: 5,
+      hour: 10,
     });
   });
 

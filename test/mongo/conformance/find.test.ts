@@ -255,6 +255,27 @@ describe('find', () => {
       expect((await c.find().sort({ v: -1 }).toArray()).map((d) => d._id)).toEqual([1, 2, 3]);
     });
 
+    it('sorts on a field the projection leaves out', async () => {
+      const docs = await coll()
+        .find({ age: { $type: 'number' } }, { projection: { name: 1, _id: 0 } })
+        .sort({ age: -1 })
+        .toArray();
+      expect(docs).toEqual([{ name: 'Carol' }, { name: 'alice' }, { name: 'bob' }]);
+    });
+
+    it('sorts ObjectIds by their creation time (hex order)', async () => {
+      const c = t.db.collection<Loose>('oid_sort');
+      const a = new ObjectId('650000000000000000000001');
+      const b = new ObjectId('660000000000000000000001');
+      const z = new ObjectId('6f0000000000000000000001');
+      await c.insertMany([{ _id: b }, { _id: z }, { _id: a }]);
+      expect((await c.find().sort({ _id: -1 }).toArray()).map((d) => String(d._id))).toEqual([
+        String(z),
+        String(b),
+        String(a),
+      ]);
+    });
+
     it('applies sort, then skip, then limit', async () => {
       const docs = await coll().find().sort({ _id: -1 }).skip(1).limit(2).toArray();
       expect(docs.map((d) => d._id)).toEqual([4, 3]);

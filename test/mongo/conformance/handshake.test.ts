@@ -74,6 +74,54 @@ describe('handshake and admin commands', () => {
     expect(new Set(counts)).toEqual(new Set([50]));
   });
 
+  it('accepts unacknowledged (w: 0) writes and applies them', async () => {
+    const coll = t.db.collection<Loose>('w0');
+    const res = await coll.insertOne({ _id: 'fire-and-forget' }, { writeConcern: { w: 0 } });
+    expect(res.acknowledged).toBe(false);
+    let found = null;
+    for (let i = 0; i < 50 && !found; i++) {
+      found = await coll.findOne({ _id: 'fire-and-forget' });
+      if (!found) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found).toEqual({ _id: 'fire-and-forget' });
+  });
+
+  it('accepts the common per-operation options (maxTimeMS, comment, writeConcern w:1 j:true)', async () => {
+    const coll = t.db.collection<Loose>('options');
+    await coll.insertOne({ _id: 1 }, { writeConcern: { w: 1, journal: true }, comment: 'ins' });
+    expect(await coll.find({}, { maxTimeMS: 5_000, comment: 'find' }).toArray()).toEqual([{ _id: 1 }]);
+    expect(await coll.countDocuments({}, { maxTimeMS: 5_000 })).toBe(1);
+    expect(
+      await coll.aggregate([{ $match: {} }], { maxTimeMS: 5_000, allowDiskUse: true }).toArray(),
+    ).toHaveLength(1);
+    await coll.updateOne({ _id: 1 }, { $set: { a: 1 } }, { writeConcern: { w: 1 }, comment: 'upd' });
+    expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, a: 1 });
+  });
+
+  it('answers serverStatus with the version and uptime', async () => {
+    const status = await t.db.admin().serverStatus();
+    expect(status.ok).toBe(1);
+    expect(status.version).toMatch(/^\d+\.\d+/);
+    expect(typeof status.uptime).toBe('number');
+  });
+
+  it('answers dbStats with collection, object and index counts', async () => {
+    const db = t.client.db(`${t.name}_stats`);
+    try {
+      await db.collection<Loose>('a').insertMany([{ x: 1 }, { x: 2 }]);
+      await db.collection<Loose>('b').insertOne({ y: 1 });
+      await db.collection<Loose>('b').createIndex({ y: 1 });
+      const stats = await db.stats();
+      expect(stats.ok).toBe(1);
+      expect(stats.db).toBe(`${t.name}_stats`);
+      expect(stats.collections).toBe(2);
+      expect(stats.objects).toBe(3);
+      expect(stats.indexes).toBe(3);
+    } finally {
+      await db.dropDatabase();
+    }
+  });
+
   it('answers an unknown command with code 59 CommandNotFound', async () => {
     const error = await t.db.command({ nimboNoSuchCommand: 1 }).then(
       () => undefined,

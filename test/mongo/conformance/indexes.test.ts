@@ -2,7 +2,7 @@
  * Indexes: creation options and how listIndexes shows them, conflicts, unique/sparse/partial/compound/multikey
  * semantics, the E11000 error shape, dropping, and errors on missing collections.
  */
-import { Long } from 'mongodb';
+import { Long, ObjectId } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../helpers/mongo.js';
 import { expectCode, freshName, ids, type Loose } from './support.js';
@@ -157,6 +157,30 @@ describe('indexes', () => {
       );
       expect(error.keyPattern).toEqual({ org: 1, email: 1 });
       expect(error.keyValue).toEqual({ org: 'o1', email: 'a@x.io' });
+    });
+
+    it('reports a dotted key path in the E11000 message, keyPattern and keyValue', async () => {
+      const coll = t.db.collection<Loose>('profiles');
+      await coll.createIndex({ 'profile.email': 1 }, { unique: true });
+      await coll.insertOne({ profile: { email: 'p@x.io' } });
+      const error = await expectCode(coll.insertOne({ profile: { email: 'p@x.io' } }), 11000);
+      expect(error.message).toBe(
+        `E11000 duplicate key error collection: ${t.name}.profiles index: profile.email_1 dup key: { profile.email: "p@x.io" }`,
+      );
+      expect(error.keyPattern).toEqual({ 'profile.email': 1 });
+      expect(error.keyValue).toEqual({ 'profile.email': 'p@x.io' });
+    });
+
+    it("formats an ObjectId key as ObjectId('...') in the E11000 message", async () => {
+      const coll = t.db.collection<Loose>('refs');
+      const ref = new ObjectId('65a1b2c3d4e5f60718293a4b');
+      await coll.createIndex({ ref: 1 }, { unique: true });
+      await coll.insertOne({ ref });
+      const error = await expectCode(coll.insertOne({ ref }), 11000);
+      expect(error.message).toBe(
+        `E11000 duplicate key error collection: ${t.name}.refs index: ref_1 dup key: { ref: ObjectId('65a1b2c3d4e5f60718293a4b') }`,
+      );
+      expect(error.keyValue).toEqual({ ref });
     });
 
     it('a non-sparse unique index treats a missing field as null: the second document without it is a duplicate', async () => {
