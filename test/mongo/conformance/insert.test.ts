@@ -45,6 +45,14 @@ describe('insert', () => {
     expect(await coll.findOne({ _id: { n: 2, tenant: 't1' } })).toBeNull();
   });
 
+  it('a null _id is replaced by a generated ObjectId (the driver does it before sending)', async () => {
+    const coll = t.db.collection<Loose>('nullid');
+    const res = await coll.insertOne({ _id: null, a: 1 });
+    expect(res.insertedId).toBeInstanceOf(ObjectId);
+    expect(await coll.findOne({ _id: null })).toBeNull();
+    expect(await coll.findOne({ a: 1 })).toEqual({ _id: res.insertedId, a: 1 });
+  });
+
   it('rejects an array _id with code 2 BadValue', async () => {
     await expectCode(t.db.collection<Loose>('arrid').insertOne({ _id: [1, 2] as never }), 2);
     expect(await t.db.collection<Loose>('arrid').countDocuments()).toBe(0);

@@ -406,6 +406,61 @@ describe('update', () => {
       expect(doc).toEqual({ _id: 1, v: [1, 10, 20] });
     });
 
+    it('the positional $ follows an $elemMatch in the query', async () => {
+      const coll = t.db.collection<Loose>('pos_elemmatch');
+      await coll.insertOne({
+        _id: 1,
+        items: [
+          { sku: 'y', qty: 1 },
+          { sku: 'y', qty: 5 },
+        ],
+      });
+      await coll.updateOne(
+        { _id: 1, items: { $elemMatch: { sku: 'y', qty: { $gt: 2 } } } },
+        { $set: { 'items.$.hit': true } },
+      );
+      expect((await coll.findOne({ _id: 1 }))?.items).toEqual([
+        { sku: 'y', qty: 1 },
+        { sku: 'y', qty: 5, hit: true },
+      ]);
+    });
+
+    it('$[] reaches a field of every element of an array of subdocuments', async () => {
+      const doc = await applied({ items: [{ q: 1 }, { q: 2 }] }, { $inc: { 'items.$[].q': 5 } });
+      expect(doc).toEqual({ _id: 1, items: [{ q: 6 }, { q: 7 }] });
+    });
+
+    it('nested arrayFilters select elements at two levels', async () => {
+      const doc = await applied(
+        {
+          groups: [
+            { name: 'a', members: [{ n: 1 }, { n: 2 }] },
+            { name: 'b', members: [{ n: 1 }, { n: 3 }] },
+          ],
+        },
+        { $set: { 'groups.$[g].members.$[m].flag': true } },
+        { arrayFilters: [{ 'g.name': 'b' }, { 'm.n': { $gte: 2 } }] },
+      );
+      expect(doc?.groups).toEqual([
+        { name: 'a', members: [{ n: 1 }, { n: 2 }] },
+        { name: 'b', members: [{ n: 1 }, { n: 3, flag: true }] },
+      ]);
+    });
+
+    it('updateMany with arrayFilters updates every matched document', async () => {
+      const coll = t.db.collection<Loose>('af_many');
+      await coll.insertMany([
+        { _id: 1, v: [1, 5] },
+        { _id: 2, v: [6, 2] },
+      ]);
+      const res = await coll.updateMany({}, { $set: { 'v.$[x]': 0 } }, { arrayFilters: [{ x: { $gt: 4 } }] });
+      expect(res).toMatchObject({ matchedCount: 2, modifiedCount: 2 });
+      expect(await coll.find().sort({ _id: 1 }).toArray()).toEqual([
+        { _id: 1, v: [1, 0] },
+        { _id: 2, v: [0, 2] },
+      ]);
+    });
+
     it('the positional $ without the array in the query fails with code 2', async () => {
       const coll = t.db.collection<Loose>('pos_missing');
       await coll.insertOne({ _id: 1, items: [{ a: 1 }] });
