@@ -15,7 +15,7 @@ import { type BackoffOptions, callWithBackoff } from './retry.js';
 export const SDK_MAX_ATTEMPTS = 2;
 
 /** Lambda invocations are short: a stuck connection must fail the call, not the whole invocation. */
-const REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 30_000 };
+const REQUEST_HANDLER = { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true };
 
 export type Ec2Call = <T>(
   region: string,

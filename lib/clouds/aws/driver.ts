@@ -56,11 +56,12 @@ export class AwsComputeDriver implements ComputeDriver {
   private readonly ec2: Ec2Regions;
   private readonly now: () => Date;
 
-  constructor(
-    private readonly config: AwsCloudConfig,
-    deps: AwsDriverDeps = {},
-  ) {
-    if (config.regions.length === 0) {
+  private readonly config: AwsCloudConfig;
+
+  constructor(config: AwsCloudConfig, deps: AwsDriverDeps = {}) {
+    // A region listed twice would list its machines twice.
+    this.config = { ...config, regions: [...new Set(config.regions)] };
+    if (this.config.regions.length === 0) {
       throw new ConfigurationError(`AWS cloud ${config.cloudId} has no regions configured`);
     }
     this.now = deps.now ?? (() => new Date());
@@ -73,7 +74,7 @@ export class AwsComputeDriver implements ComputeDriver {
     this.ec2 = new Ec2Regions({
       credentials: clientCredentials(config.credentials, {
         cloudId: config.cloudId,
-        region: config.regions[0]!,
+        region: this.config.regions[0]!,
         backoff,
         ...(deps.sts ? { sts: deps.sts } : {}),
         ...(deps.now ? { now: deps.now } : {}),

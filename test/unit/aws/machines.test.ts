@@ -159,6 +159,23 @@ describe('listing machines', () => {
     expect((err as Error).message).toContain('AWS InternalError: We encountered an internal error');
   });
 
+  it('asks a region listed twice only once', async () => {
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [instance('i-1')] }] });
+    const { driver } = makeDriver({ regions: ['us-east-1', 'us-east-1'] });
+    expect(await driver.listMachines()).toHaveLength(1);
+  });
+
+  it('gives each regional client few SDK retries, leaving throttling to our backoff', async () => {
+    ec2.on(DescribeInstancesCommand).callsFake(async (_input, getClient) => {
+      const client = getClient() as EC2Client;
+      expect(await client.config.maxAttempts()).toBe(2);
+      return { Reservations: [] };
+    });
+    const { driver } = makeDriver();
+    await driver.listMachines();
+    expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 1);
+  });
+
   it('refuses a cloud with no region', () => {
     expect(() => makeDriver({ regions: [] })).toThrow(ConfigurationError);
   });
