@@ -1,0 +1,74 @@
+/**
+ * The query and write shapes Nimbo itself relies on (inventory upserts, tag filters, keyset pages),
+ * asserted as mongod answers them, so the embedded server cannot drift where it matters most.
+ */
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '../../helpers/mongo.js';
+
+describe('patterns Nimbo relies on', () => {
+  const t = useTestDatabase('patterns');
+
+  it('lets an upsert that inserts set _id with $setOnInsert, and keeps it on later updates', async () => {
+    const c = t.db.collection<{ _id: string; org: string; ext: string; n: number }>('upsert_id');
+    const filter = { org: 'o1', ext: 'i-1' };
+    const first = await c.updateOne(
+      filter,
+      { $set: { n: 1 }, $setOnInsert: { _id: 'mch_1' } },
+      { upsert: true },
+    );
+    expect(first.upsertedId).toBe('mch_1');
+    const second = await c.updateOne(
+      filter,
+      { $set: { n: 2 }, $setOnInsert: { _id: 'mch_other' } },
+      { upsert: true },
+    );
+    expect(second).toMatchObject({ matchedCount: 1, modifiedCount: 1, upsertedCount: 0 });
+    expect(await c.find().toArray()).toEqual([{ _id: 'mch_1', org: 'o1', ext: 'i-1', n: 2 }]);
+  });
+
+  it('does the same inside bulkWrite', async () => {
+    const c = t.db.collection<{ _id: string; org: string; ext: string; n: number }>('upsert_id_bulk');
+    const ops = ['a', 'b'].map((ext) => ({
+      updateOne: {
+        filter: { org: 'o1', ext },
+        update: { $set: { n: 1 }, $setOnInsert: { _id: `id-${ext}` } },
+        upsert: true,
+      },
+    }));
+    const res = await c.bulkWrite(ops, { ordered: false });
+    expect(res.upsertedCount).toBe(2);
+    expect((await c.find().sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual(['id-a', 'id-b']);
+  });
+
+  it('accepts a compound index over two fields of the same array of subdocuments', async () => {
+    const c = t.db.collection('tags');
+    await c.createIndex({ org: 1, 'tags.k': 1, 'tags.v': 1 });
+    await c.insertOne({
+      org: 'o',
+      tags: [
+        { k: 'env', v: 'prod' },
+        { k: 'team', v: 'core' },
+      ],
+    });
+    const hits = await c.find({ org: 'o', tags: { $elemMatch: { k: 'env', v: 'prod' } } }).toArray();
+    expect(hits).toHaveLength(1);
+    expect(await c.countDocuments({ org: 'o', tags: { $elemMatch: { k: 'env', v: 'core' } } })).toBe(0);
+  });
+
+  it('pages with a keyset filter on (field, _id) including nulls', async () => {
+    const c = t.db.collection<{ _id: string; name: string | null }>('keyset');
+    await c.insertMany([
+      { _id: 'a', name: null },
+      { _id: 'b', name: 'x' },
+      { _id: 'c', name: 'x' },
+      { _id: 'd', name: 'y' },
+    ]);
+    const after = await c
+      .find({ $or: [{ name: { $gt: 'x' } }, { name: 'x', _id: { $gt: 'b' } }] })
+      .sort({ name: 1, _id: 1 })
+      .toArray();
+    expect(after.map((d) => d._id)).toEqual(['c', 'd']);
+    const nullsFirst = await c.find().sort({ name: 1, _id: 1 }).toArray();
+    expect(nullsFirst.map((d) => d._id)).toEqual(['a', 'b', 'c', 'd']);
+  });
+});
