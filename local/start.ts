@@ -25,9 +25,10 @@ async function main(): Promise<void> {
   if (runtime.bootstrap) {
     process.stdout.write(
       [
-        `First start: created the org "${runtime.bootstrap.orgName}" and its owner token (shown once, keep it):`,
+        `First start: created the org "${runtime.bootstrap.orgName}", a simulated cloud, and the owner token`,
+        '(shown once, keep it):',
         `  ${runtime.bootstrap.token}`,
-        `  curl -H "Authorization: Bearer ${runtime.bootstrap.token}" ${runtime.apiUrl}/v1/tokens`,
+        `  curl -H "Authorization: Bearer ${runtime.bootstrap.token}" ${runtime.apiUrl}/v1/machines`,
         '',
       ].join('\n'),
     );

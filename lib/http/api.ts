@@ -14,10 +14,56 @@ import { problemJson } from './middleware/problem-json.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { HttpResult } from './response.js';
 import type { AnyRoute } from './route.js';
+import {
+  deleteCloudRoute,
+  getCloud,
+  getCloudImages,
+  getCloudLocations,
+  getCloudSizes,
+  getClouds,
+  patchCloud,
+  postCloud,
+  postCloudMachine,
+  postCloudPoll,
+} from './routes/clouds.js';
+import { getAudit, getJobRoute } from './routes/jobs-audit.js';
+import {
+  deleteMachineSnapshot,
+  getMachine,
+  getMachineSnapshots,
+  getMachines,
+  postMachineAction,
+  postMachineSnapshot,
+  postMachineSnapshotRevert,
+} from './routes/machines.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
-export const apiRoutes: AnyRoute[] = [getHealth, postToken, getTokens, deleteToken];
+export const apiRoutes: AnyRoute[] = [
+  getHealth,
+  postToken,
+  getTokens,
+  deleteToken,
+  postCloud,
+  getClouds,
+  getCloud,
+  patchCloud,
+  deleteCloudRoute,
+  postCloudPoll,
+  postCloudMachine,
+  getCloudImages,
+  getCloudSizes,
+  getCloudLocations,
+  getMachines,
+  getMachine,
+  postMachineAction,
+  getMachineSnapshots,
+  postMachineSnapshot,
+  deleteMachineSnapshot,
+  postMachineSnapshotRevert,
+  getJobRoute,
+  getAudit,
+];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {
   const routes = options.routes ?? apiRoutes;

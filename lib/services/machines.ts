@@ -5,13 +5,16 @@
 import type { Filter } from 'mongodb';
 import type { Actor } from '../auth/actor.js';
 import { CAPABILITIES, type MachineAction } from '../clouds/capabilities.js';
+import type { CreateMachineRequest } from '../clouds/compute.js';
 import { collections } from '../db/collections.js';
 import type { MachineDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { NotFoundError, UnprocessableError } from '../errors.js';
 import { searchRegex } from '../model/list.js';
 import type { MachineView } from '../model/machine.js';
+import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
+import { computeDriverFor } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
@@ -126,4 +129,75 @@ export async function requestMachineAction(
     requestId,
   );
   return job!;
+}
+
+export async function requestCreateMachine(
+  deps: JobDeps,
+  actor: Actor,
+  cloudId: string,
+  request: CreateMachineRequest,
+  requestId: string | null,
+) {
+  const cloud = await findCloud(deps, actor.orgId, cloudId);
+  if (!cloud.enabled) throw new UnprocessableError(`Cloud ${cloudId} is disabled: enable it first`);
+  if (!CAPABILITIES[cloud.provider].create) {
+    throw new UnprocessableError(`Creating machines is not supported by the ${cloud.provider} provider`);
+  }
+  const [job] = await enqueueJobs(
+    deps,
+    actor,
+    [
+      {
+        type: 'machine.create',
+        resource: { type: 'cloud', id: cloudId },
+        input: { cloudId, request },
+        maxAttempts: 1,
+      },
+    ],
+    requestId,
+  );
+  return job!;
+}
+
+export async function requestSnapshotJob(
+  deps: JobDeps,
+  actor: Actor,
+  machineId: string,
+  op: { op: 'create'; name: string } | { op: 'delete' | 'revert'; snapshotId: string },
+  requestId: string | null,
+) {
+  const machine = await findMachine(deps, actor.orgId, machineId);
+  if (machine.missingSince) throw new UnprocessableError(`Machine ${machineId} is missing from its cloud`);
+  if (!machine.actions.snapshot) {
+    throw new UnprocessableError(
+      `Snapshots are not available for machine ${machine.name} (${machine.state})`,
+    );
+  }
+  const [job] = await enqueueJobs(
+    deps,
+    actor,
+    [
+      {
+        type: 'machine.snapshot',
+        resource: { type: 'machine', id: machineId },
+        input: { machineId, ...op },
+        maxAttempts: op.op === 'create' ? 1 : 3,
+      },
+    ],
+    requestId,
+  );
+  return job!;
+}
+
+export async function listMachineSnapshots(deps: ServiceDeps, orgId: string, machineId: string) {
+  const machine = await findMachine(deps, orgId, machineId);
+  if (!machine.actions.snapshot) {
+    throw new UnprocessableError(
+      `Snapshots are not available for machine ${machine.name} (${machine.state})`,
+    );
+  }
+  const cloud = await findCloud(deps, orgId, machine.cloudId);
+  const driver = await computeDriverFor(deps, cloud);
+  const snapshots = await driver.listSnapshots({ externalId: machine.externalId, region: machine.region });
+  return snapshots.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() }));
 }

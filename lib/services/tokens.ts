@@ -13,6 +13,7 @@ import { newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import { type Role, roleAtLeast } from '../model/role.js';
 import type { TokenView } from '../model/token.js';
+import { recordAudit } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 
 /** lastUsedAt is refreshed at most this often, so authentication is not a write per request. */
@@ -61,6 +62,12 @@ export async function createToken(
     revokedAt: null,
   };
   await collections(deps.db).tokens.insertOne(doc);
+  await recordAudit(deps, {
+    actor,
+    action: 'token.create',
+    resource: { type: 'token', id: doc._id, name: doc.name },
+    details: { role: doc.role },
+  });
   return { view: toTokenView(doc), token };
 }
 
@@ -75,11 +82,22 @@ export async function listTokens(
 }
 
 /** Revoking twice is fine and keeps the first revocation time. */
-export async function revokeToken(deps: ServiceDeps, orgId: string, tokenId: string): Promise<TokenView> {
+export async function revokeToken(deps: ServiceDeps, actor: Actor, tokenId: string): Promise<TokenView> {
   const { tokens } = collections(deps.db);
-  await tokens.updateOne({ _id: tokenId, orgId, revokedAt: null }, { $set: { revokedAt: deps.now() } });
+  const orgId = actor.orgId;
+  const revoked = await tokens.updateOne(
+    { _id: tokenId, orgId, revokedAt: null },
+    { $set: { revokedAt: deps.now() } },
+  );
   const doc = await tokens.findOne({ _id: tokenId, orgId });
   if (!doc) throw new NotFoundError(`Token ${tokenId} not found`);
+  if (revoked.modifiedCount === 1) {
+    await recordAudit(deps, {
+      actor,
+      action: 'token.revoke',
+      resource: { type: 'token', id: doc._id, name: doc.name },
+    });
+  }
   return toTokenView(doc);
 }
 

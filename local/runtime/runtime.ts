@@ -1,15 +1,23 @@
 /**
- * The local runtime: the embedded database (unless MONGODB_URI points elsewhere) and the API Gateway
- * emulation in front of functions/api. Later, the EventBridge timer and the SQS queue join here.
+ * The local runtime: the embedded database (unless MONGODB_URI points elsewhere), API Gateway in front
+ * of functions/api, an SQS-like jobs queue in front of functions/worker, and an EventBridge-like
+ * one-minute schedule for functions/tick. The handlers are the deployed ones, unchanged.
  */
 import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { closeMongo, getMongo } from '../../lib/db/client.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { DatabaseUnavailableError } from '../../lib/errors.js';
 import { log } from '../../lib/log.js';
+import { registerLocalQueue, unregisterLocalQueue } from '../../lib/messages/queue.js';
+import { createCloud } from '../../lib/services/clouds.js';
 import { countOrgs, createOrg } from '../../lib/services/orgs.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
+import { startSchedule } from './scheduler.js';
+import { LocalSqsQueue } from './sqs-queue.js';
+
+export const LOCAL_JOBS_QUEUE_URL = 'local://jobs';
 
 export interface LocalRuntimeOptions {
   host?: string;
@@ -20,76 +28,138 @@ export interface LocalRuntimeOptions {
   mongoUri?: string;
   /** Database name (MONGODB_DB). */
   dbName?: string;
+  /** Period of the tick schedule (EventBridge rule); one minute by default. */
+  tickPeriodMs?: number;
 }
 
 export interface LocalRuntime {
   apiUrl: string;
   mongoUri: string;
   embedded: boolean;
-  /** The owner token of the org created on first start; absent on later starts (it is shown once). */
-  bootstrap?: { orgId: string; orgName: string; token: string };
+  jobs: LocalSqsQueue;
+  /** What the first start created; absent on later starts (the token is shown once). */
+  bootstrap?: { orgId: string; orgName: string; token: string; cloudId: string };
   stop(): Promise<void>;
 }
 
 export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
-  let stopDatabase = async () => {};
-  let mongoUri = opts.mongoUri;
-  if (!mongoUri) {
-    if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
-    const db = await startMongoServer({ host: '127.0.0.1', port: 0, dbpath: opts.dataDir });
-    mongoUri = db.uri;
-    stopDatabase = () => db.close();
-  }
-  // The functions read their configuration from the environment, exactly as in Lambda.
-  process.env.MONGODB_URI = mongoUri;
-  if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
-
-  let bootstrap: LocalRuntime['bootstrap'];
+  const stack: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stack.reverse())
+      await stop().catch((err: unknown) => log.error('stop failed', { error: err }));
+  };
   try {
-    bootstrap = await bootstrapFirstStart();
-  } catch (err) {
-    // An unreachable MONGODB_URI must not stop the API from starting: it answers 503 until the database is back.
-    if (!(err instanceof DatabaseUnavailableError)) {
-      await closeMongo();
-      await stopDatabase();
-      throw err;
+    let mongoUri = opts.mongoUri;
+    if (!mongoUri) {
+      if (opts.dataDir) mkdirSync(opts.dataDir, { recursive: true });
+      const db = await startMongoServer({ host: '127.0.0.1', port: 0, dbpath: opts.dataDir });
+      mongoUri = db.uri;
+      stack.push(() => db.close());
     }
-    log.warn('the database is unavailable: skipped the first-start bootstrap', { error: err });
-  }
+    // The functions read their configuration from the environment, exactly as in Lambda.
+    process.env.MONGODB_URI = mongoUri;
+    if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
+    process.env.JOBS_QUEUE_URL = LOCAL_JOBS_QUEUE_URL;
+    if (!process.env.NIMBO_DATA_KEY && !process.env.NIMBO_DATA_KEY_FILE) {
+      const base = opts.dataDir ? dirname(opts.dataDir) : join(process.cwd(), '.nimbo');
+      process.env.NIMBO_DATA_KEY_FILE = join(base, 'data-key');
+    }
+    stack.push(() => closeMongo());
 
-  const { handler } = await import('../../functions/api.js');
-  let gateway: Awaited<ReturnType<typeof startApiGateway>>;
-  try {
-    gateway = await startApiGateway({
-      handler,
+    const [{ handler: api }, { handler: worker }, { handler: tick }] = await Promise.all([
+      import('../../functions/api.js'),
+      import('../../functions/worker.js'),
+      import('../../functions/tick.js'),
+    ]);
+
+    const jobs = new LocalSqsQueue({
+      name: 'nimbo-jobs',
+      handler: worker,
+      visibilityTimeoutMs: 30_000,
+      maxReceiveCount: 3,
+      onDeadLetter: (m) => log.error('job message moved to the dead-letter list', m),
+      onHandlerError: (err) => log.error('worker function failed', { error: err }),
+    });
+    registerLocalQueue(LOCAL_JOBS_QUEUE_URL, jobs);
+    jobs.start();
+    stack.push(async () => {
+      await jobs.stop();
+      unregisterLocalQueue(LOCAL_JOBS_QUEUE_URL);
+    });
+
+    let bootstrap: LocalRuntime['bootstrap'];
+    try {
+      bootstrap = await bootstrapFirstStart();
+    } catch (err) {
+      // An unreachable MONGODB_URI must not stop the API from starting: it answers 503 until the database is back.
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
+      log.warn('the database is unavailable: skipped the first-start bootstrap', { error: err });
+    }
+
+    const schedule = startSchedule({
+      ruleName: 'nimbo-tick',
+      periodMs: opts.tickPeriodMs ?? 60_000,
+      handler: tick,
+      onError: (err) => log.error('tick function failed', { error: err }),
+    });
+    stack.push(() => schedule.stop());
+
+    const gateway = await startApiGateway({
+      handler: api,
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8787,
       functionName: 'api',
       onError: (err) => log.error('api function failed', { error: err }),
     });
+    stack.push(() => gateway.close());
+
+    return {
+      apiUrl: gateway.url,
+      mongoUri,
+      embedded: !opts.mongoUri,
+      jobs,
+      ...(bootstrap ? { bootstrap } : {}),
+      stop: stopAll,
+    };
   } catch (err) {
-    await stopDatabase();
+    await stopAll();
     throw err;
   }
-  return {
-    apiUrl: gateway.url,
-    mongoUri: process.env.MONGODB_URI ?? mongoUri,
-    embedded: !opts.mongoUri,
-    ...(bootstrap ? { bootstrap } : {}),
-    stop: async () => {
-      await gateway.close();
-      await closeMongo();
-      await stopDatabase();
-    },
-  };
 }
 
-/** On an empty database: an org named "local" and its owner token, so a newcomer can call the API at once. */
+/**
+ * On an empty database: an org named "local", its owner token and a simulated cloud, so a newcomer can
+ * list machines and act on them at once.
+ */
 async function bootstrapFirstStart(): Promise<LocalRuntime['bootstrap']> {
   const { db } = await getMongo();
   await ensureIndexes(db);
   const deps = { db, now: () => new Date() };
   if ((await countOrgs(deps)) > 0) return undefined;
-  const { org, token } = await createOrg(deps, { name: 'local', creator: 'local-runtime' });
-  return { orgId: org._id, orgName: org.name, token };
+  const { org, token, tokenView } = await createOrg(deps, { name: 'local', creator: 'local-runtime' });
+  const actor = {
+    type: 'token' as const,
+    orgId: org._id,
+    tokenId: tokenView.id,
+    name: tokenView.name,
+    role: 'owner' as const,
+  };
+  const { cloud } = await createCloud(
+    deps,
+    actor,
+    {
+      provider: 'sim',
+      name: 'sim (simulated cloud)',
+      pollIntervalMinutes: 5,
+      settings: {
+        machines: 20,
+        seed: 1,
+        transitionMs: 3_000,
+        latencyMs: 0,
+        faults: { auth: false, throttleRate: 0, timeoutRate: 0 },
+      },
+    },
+    'local-bootstrap',
+  );
+  return { orgId: org._id, orgName: org.name, token, cloudId: cloud.id };
 }

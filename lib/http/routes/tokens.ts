@@ -45,6 +45,6 @@ export const deleteToken = defineRoute({
   responses: { 200: { description: 'The revoked token', schema: TokenView } },
   handler: async ({ params, actor, deps }) => ({
     status: 200,
-    body: await revokeToken(await deps(), actor.orgId, params.id),
+    body: await revokeToken(await deps(), actor, params.id),
   }),
 });

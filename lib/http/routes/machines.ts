@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { JobAccepted } from '../../model/job.js';
+import {
+  MachineActionBody,
+  MachineActionName,
+  MachineId,
+  MachineListQuery,
+  MachinePage,
+  MachineView,
+  SnapshotBody,
+  SnapshotView,
+} from '../../model/machine.js';
+import {
+  findMachine,
+  listMachineSnapshots,
+  listMachines,
+  requestMachineAction,
+  requestSnapshotJob,
+  toMachineView,
+} from '../../services/machines.js';
+import { defineRoute } from '../route.js';
+import { accepted } from './accepted.js';
+
+const MachineParams = z.strictObject({ id: MachineId });
+
+export const getMachines = defineRoute({
+  method: 'GET',
+  path: '/v1/machines',
+  operationId: 'listMachines',
+  summary: 'The inventory: machines of every cloud of the org',
+  tag: 'machines',
+  auth: 'viewer',
+  query: MachineListQuery,
+  responses: { 200: { description: 'A page of machines', schema: MachinePage } },
+  handler: async ({ query, actor, deps }) => ({
+    status: 200,
+    body: await listMachines(await deps(), actor.orgId, query),
+  }),
+});
+
+export const getMachine = defineRoute({
+  method: 'GET',
+  path: '/v1/machines/{id}',
+  operationId: 'getMachine',
+  summary: 'A machine',
+  tag: 'machines',
+  auth: 'viewer',
+  params: MachineParams,
+  responses: { 200: { description: 'The machine', schema: MachineView } },
+  handler: async ({ params, actor, deps }) => ({
+    status: 200,
+    body: toMachineView(await findMachine(await deps(), actor.orgId, params.id)),
+  }),
+});
+
+export const postMachineAction = defineRoute({
+  method: 'POST',
+  path: '/v1/machines/{id}/actions/{action}',
+  operationId: 'runMachineAction',
+  summary: 'Start, stop, reboot, destroy, resize or rename a machine',
+  description:
+    "Answers 422 without calling the provider when the machine's capability flags forbid the action. " +
+    'resize takes {"size"}, rename takes {"name"}; the others take no body.',
+  tag: 'machines',
+  auth: 'operator',
+  params: z.strictObject({ id: MachineId, action: MachineActionName }),
+  body: MachineActionBody.optional(),
+  responses: { 202: { description: 'The action job', schema: JobAccepted } },
+  handler: async ({ params, body, actor, deps, requestId }) =>
+    accepted(
+      await requestMachineAction(await deps(), actor, params.id, params.action, body ?? {}, requestId),
+    ),
+});
+
+export const getMachineSnapshots = defineRoute({
+  method: 'GET',
+  path: '/v1/machines/{id}/snapshots',
+  operationId: 'listMachineSnapshots',
+  summary: "A machine's snapshots, asked of the provider",
+  tag: 'machines',
+  auth: 'viewer',
+  params: MachineParams,
+  responses: { 200: { description: 'The snapshots', schema: z.object({ items: z.array(SnapshotView) }) } },
+  handler: async ({ params, actor, deps }) => ({
+    status: 200,
+    body: { items: await listMachineSnapshots(await deps(), actor.orgId, params.id) },
+  }),
+});
+
+export const postMachineSnapshot = defineRoute({
+  method: 'POST',
+  path: '/v1/machines/{id}/snapshots',
+  operationId: 'createMachineSnapshot',
+  summary: 'Snapshot a machine (on AWS: an EBS snapshot set of all its volumes)',
+  tag: 'machines',
+  auth: 'operator',
+  params: MachineParams,
+  body: SnapshotBody,
+  responses: { 202: { description: 'The snapshot job', schema: JobAccepted } },
+  handler: async ({ params, body, actor, deps, requestId }) =>
+    accepted(
+      await requestSnapshotJob(await deps(), actor, params.id, { op: 'create', name: body.name }, requestId),
+    ),
+});
+
+const SnapshotParams = z.strictObject({ id: MachineId, snapshotId: z.string().min(1).max(128) });
+
+export const deleteMachineSnapshot = defineRoute({
+  method: 'DELETE',
+  path: '/v1/machines/{id}/snapshots/{snapshotId}',
+  operationId: 'deleteMachineSnapshot',
+  summary: 'Delete a snapshot',
+  tag: 'machines',
+  auth: 'operator',
+  params: SnapshotParams,
+  responses: { 202: { description: 'The delete job', schema: JobAccepted } },
+  handler: async ({ params, actor, deps, requestId }) =>
+    accepted(
+      await requestSnapshotJob(
+        await deps(),
+        actor,
+        params.id,
+        { op: 'delete', snapshotId: params.snapshotId },
+        requestId,
+      ),
+    ),
+});
+
+export const postMachineSnapshotRevert = defineRoute({
+  method: 'POST',
+  path: '/v1/machines/{id}/snapshots/{snapshotId}/revert',
+  operationId: 'revertMachineToSnapshot',
+  summary: 'Revert a machine to a snapshot (on AWS: root volume replacement)',
+  tag: 'machines',
+  auth: 'operator',
+  params: SnapshotParams,
+  responses: { 202: { description: 'The revert job', schema: JobAccepted } },
+  handler: async ({ params, actor, deps, requestId }) =>
+    accepted(
+      await requestSnapshotJob(
+        await deps(),
+        actor,
+        params.id,
+        { op: 'revert', snapshotId: params.snapshotId },
+        requestId,
+      ),
+    ),
+});
