@@ -132,6 +132,25 @@ describe('findAndModify', () => {
     });
   });
 
+  it('projections on findOneAndUpdate/Delete never alter the stored documents', async () => {
+    const coll = t.db.collection<Loose>(freshName('fam_proj'));
+    await coll.insertMany([
+      { _id: 1, sub: { a: 1, b: 2 }, list: [{ x: 1, y: 2 }] },
+      { _id: 2, sub: { a: 1, b: 2 }, list: [{ x: 1, y: 2 }] },
+    ]);
+    await coll.findOneAndUpdate({ _id: 1 }, { $set: { n: 1 } }, { projection: { 'sub.b': 0, 'list.y': 0 } });
+    await coll.findOneAndUpdate(
+      { _id: 1 },
+      { $set: { n: 2 } },
+      { projection: { 'sub.a': 1, 'list.x': 1 }, returnDocument: 'after' },
+    );
+    await coll.findOneAndDelete({ _id: 99 }, { projection: { sub: 0 } });
+    expect(await coll.find().sort({ _id: 1 }).toArray()).toEqual([
+      { _id: 1, sub: { a: 1, b: 2 }, list: [{ x: 1, y: 2 }], n: 2 },
+      { _id: 2, sub: { a: 1, b: 2 }, list: [{ x: 1, y: 2 }] },
+    ]);
+  });
+
   describe('findOneAndReplace', () => {
     it('replaces the document and returns the old one by default', async () => {
       const coll = await seeded();
