@@ -1,6 +1,11 @@
 /**
- * Small helpers shared by the conformance suite. Everything here goes through the official driver only,
- * so the suite runs unchanged against the embedded server and against a real mongod (MONGODB_URI).
+ * Small helpers shared by the conformance suite.
+ *
+ * The suite asserts what a real mongod 7.0 answers (documents, counts, error codes and messages), through the
+ * official driver only, so it runs unchanged against either server:
+ *   npx vitest run test/mongo/conformance                          # embedded server, in memory
+ *   MONGODB_URI=mongodb://127.0.0.1:27017 npx vitest run test/mongo/conformance   # a real mongod
+ * Tests that only make sense for the embedded server are marked `it.skipIf(!t.embedded)`.
  */
 import {
   type Collection,
