@@ -118,7 +118,8 @@ function planIndex(
     return;
   }
   // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
-  if (range && ix.multikey && range.lo && range.hi) range = { rank: range.rank, lo: range.lo };
+  if (range && ix.multikey && range.lo && range.hi && !range.tight)
+    range = { rank: range.rank, lo: range.lo };
   const sorted = ix.ordered();
   const spans = prefixes.map((p) => sorted.span(p, range));
   let cost = 0;
@@ -223,11 +224,57 @@ function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
         if (op === '$eq') addEq(path, [arg], out);
         else if (op === '$in' && Array.isArray(arg)) addEq(path, arg, out);
         else if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') addRange(path, op, arg, out);
+        else if (op === '$regex') addRegex(path, arg, v.$options, out);
+        else if (op === '$all' && Array.isArray(arg) && arg.length > 0 && !isPlainObject(arg[0])) {
+          addEq(path, [arg[0]], out); // every match contains the first value
+        }
       }
       return;
     }
   }
-  addEq(path, [v], out);
+  if (isRegex(v)) addRegex(path, v, undefined, out);
+  else addEq(path, [v], out);
+}
+
+function isRegex(v: unknown): boolean {
+  return v instanceof RegExp || (v as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp';
+}
+
+/**
+ * /^prefix/ matches only strings in [prefix, prefix with its last char bumped), as mongod's planner uses
+ * it. Anything less plain (flags i/m/x, alternation, an optional last literal) is left unconstrained.
+ */
+function addRegex(path: string, re: unknown, options: unknown, out: Map<string, FieldCond>): void {
+  let source: string;
+  let flags: string;
+  if (re instanceof RegExp) [source, flags] = [re.source, re.flags];
+  else if (typeof re === 'string') [source, flags] = [re, ''];
+  else if (isRegex(re)) {
+    const r = re as { pattern: string; options: string };
+    [source, flags] = [r.pattern, r.options];
+  } else return;
+  if (typeof options === 'string') flags += options;
+  if (/[imx]/.test(flags) || source.includes('|')) return;
+  const m = /^\^([^.*+?^${}()|[\]\\]*)/.exec(source);
+  if (!m?.[1]) return;
+  let prefix = m[1];
+  const next = source[m[0].length];
+  if (next === '?' || next === '*' || next === '{') prefix = prefix.slice(0, -1);
+  if (prefix === '') return;
+  const last = prefix.charCodeAt(prefix.length - 1);
+  const c = condFor(path, out);
+  if (c.range && c.range.rank !== 3) return;
+  const hi =
+    last < 0xffff
+      ? { value: prefix.slice(0, -1) + String.fromCharCode(last + 1), inclusive: false }
+      : undefined;
+  if (!c.range) {
+    c.range = { rank: 3, lo: { value: prefix, inclusive: true }, hi, tight: true };
+    return;
+  }
+  c.range.tight = false;
+  c.range.lo ??= { value: prefix, inclusive: true };
+  c.range.hi ??= hi;
 }
 
 /** Values to probe for an equality/$in list, or nothing when some value is not a plain equality. */
@@ -256,7 +303,9 @@ function addRange(path: string, op: string, arg: unknown, out: Map<string, Field
   if (arg instanceof Date && Number.isNaN(arg.getTime())) return;
   const c = condFor(path, out);
   if (!c.range) c.range = { rank };
-  else if (c.range.rank !== rank) return; // contradictory brackets: any one alone is still a superset
+  else if (c.range.rank !== rank)
+    return; // contradictory brackets: any one alone is still a superset
+  else c.range.tight = false;
   const bound = { value: arg, inclusive: op === '$gte' || op === '$lte' };
   if (op === '$gt' || op === '$gte') c.range.lo ??= bound;
   else c.range.hi ??= bound;

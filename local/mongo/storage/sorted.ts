@@ -27,6 +27,8 @@ export interface RangeCond {
   rank: number;
   lo?: Bound;
   hi?: Bound;
+  /** Both bounds come from one predicate on one value (a regex prefix): safe to keep on multikey indexes. */
+  tight?: boolean;
 }
 
 export function compareEntries(a: Entry, b: Entry): number {
