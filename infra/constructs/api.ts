@@ -3,12 +3,14 @@ import { CfnOutput, Duration } from 'aws-cdk-lib';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { NimboFunction } from './function.js';
 
 export interface ApiProps {
-  mongoSecret: ISecret;
-  mongoDbName: string;
+  environment: Record<string, string>;
+  secrets: ISecret[];
+  jobsQueue: IQueue;
 }
 
 export class Api extends Construct {
@@ -21,12 +23,10 @@ export class Api extends Construct {
       entry: 'functions/api.ts',
       description: 'Nimbo API: every /v1 route',
       timeout: Duration.seconds(29), // API Gateway's integration limit
-      environment: {
-        MONGODB_URI_SECRET_ARN: props.mongoSecret.secretArn,
-        MONGODB_DB: props.mongoDbName,
-      },
+      environment: { ...props.environment, JOBS_QUEUE_URL: props.jobsQueue.queueUrl },
     });
-    props.mongoSecret.grantRead(this.fn);
+    for (const secret of props.secrets) secret.grantRead(this.fn);
+    props.jobsQueue.grantSendMessages(this.fn);
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
       description: 'Nimbo API',

@@ -21,7 +21,6 @@ describe('a newcomer in local mode', () => {
   }
 
   beforeAll(async () => {
-    process.env.NIMBO_LOG_LEVEL = 'debug';
     runtime = await startLocalRuntime({
       port: 0,
       mongoUri: inject('mongoUri'),

@@ -15,7 +15,14 @@ describe('the Nimbo stack', () => {
     template = Template.fromStack(new NimboStack(app, 'Test'));
   });
 
-  it('runs the api function on Node 22 and arm64 with its entry bundled as ESM', () => {
+  it('runs the api, worker and tick functions on Node 22 and arm64', () => {
+    expect(
+      Object.keys(
+        template.findResources('AWS::Lambda::Function', {
+          Properties: { Runtime: 'nodejs22.x', Architectures: ['arm64'] },
+        }),
+      ),
+    ).toHaveLength(3);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
@@ -42,17 +49,59 @@ describe('the Nimbo stack', () => {
     );
   });
 
-  it('lets the api function read that secret and nothing else', () => {
-    template.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-            Effect: 'Allow',
-            Resource: { Ref: 'MongoConnectionStringArn' },
-          }),
-        ]),
+  it('lets each function read the MongoDB secret named by the parameter', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+              Effect: 'Allow',
+              Resource: { Ref: 'MongoConnectionStringArn' },
+            }),
+          ]),
+        },
       },
+    });
+    expect(Object.keys(policies)).toHaveLength(3);
+  });
+
+  it('generates the data key secret, keeps it when the stack goes, and gives its ARN to the functions', () => {
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: { GenerateSecretString: Match.objectLike({ PasswordLength: 64 }) },
+    });
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: { Variables: Match.objectLike({ NIMBO_DATA_KEY_SECRET_ARN: Match.anyValue() }) },
+      },
+    });
+    expect(Object.keys(fns)).toHaveLength(3);
+  });
+
+  it('feeds the worker from the jobs queue with partial batch responses', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('sends jobs that fail three times to a dead-letter queue, and alarms on it', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { maxReceiveCount: 3, deadLetterTargetArn: Match.anyValue() },
+      VisibilityTimeout: 720,
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  it('invokes the tick every minute', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 2 } })],
     });
   });
 

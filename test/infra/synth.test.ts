@@ -28,28 +28,20 @@ describe('cdk synth', () => {
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  function apiAssetDir(): string {
+  function bundleOf(description: RegExp): string {
     const fn = Object.values(template.Resources).find(
-      (r) => r.Type === 'AWS::Lambda::Function' && (r.Properties.Handler as string) === 'index.handler',
+      (r) => r.Type === 'AWS::Lambda::Function' && description.test(String(r.Properties.Description)),
     );
     const code = fn?.Properties.Code as { S3Key: string };
-    return join(out, `asset.${code.S3Key.replace(/\.zip$/, '')}`);
+    return join(out, `asset.${code.S3Key.replace(/\.zip$/, '')}`, 'index.mjs');
   }
 
-  it('bundles the api function into one ESM file', () => {
-    const bundle = readFileSync(join(apiAssetDir(), 'index.mjs'), 'utf8');
-    expect(bundle.length).toBeGreaterThan(100_000);
-    expect(bundle.startsWith('import { createRequire as __cr }')).toBe(true);
-  });
-
-  it('answers /v1/health from the bundle, loaded by plain Node', async () => {
+  /** Imports a bundle in a fresh `node` (ESM, no tsx, no vitest) and invokes its handler with `event`. */
+  async function invokeBundle(bundle: string, event: unknown): Promise<any> {
     const script = `
-      const { handler } = await import(${JSON.stringify(join(apiAssetDir(), 'index.mjs'))});
-      const event = { version: '2.0', routeKey: '$default', rawPath: '/v1/health', rawQueryString: '',
-        headers: {}, isBase64Encoded: false,
-        requestContext: { requestId: 'synth-test', http: { method: 'GET', path: '/v1/health' } } };
-      const res = await handler(event, { getRemainingTimeInMillis: () => 10000 });
-      process.stdout.write(JSON.stringify(res));
+      const { handler } = await import(${JSON.stringify(bundle)});
+      const res = await handler(${JSON.stringify(event)}, { getRemainingTimeInMillis: () => 10000 });
+      process.stdout.write(JSON.stringify(res ?? null));
       process.exit(0);`;
     const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
       env: {
@@ -57,11 +49,44 @@ describe('cdk synth', () => {
         MONGODB_URI: inject('mongoUri'),
         MONGODB_DB: 'synth_smoke',
         NIMBO_LOG_LEVEL: 'silent',
+        JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/never-called',
       },
       timeout: 30_000,
     });
-    const res = JSON.parse(stdout);
+    return JSON.parse(stdout);
+  }
+
+  it('bundles each function into one ESM file with the require shim', () => {
+    for (const fn of [/Nimbo API/, /Nimbo worker/, /Nimbo tick/]) {
+      const bundle = readFileSync(bundleOf(fn), 'utf8');
+      expect(bundle.length).toBeGreaterThan(100_000);
+      expect(bundle.startsWith('import { createRequire as __cr }')).toBe(true);
+    }
+  });
+
+  it('answers /v1/health from the api bundle, loaded by plain Node', async () => {
+    const res = await invokeBundle(bundleOf(/Nimbo API/), {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/v1/health',
+      rawQueryString: '',
+      headers: {},
+      isBase64Encoded: false,
+      requestContext: { requestId: 'synth-test', http: { method: 'GET', path: '/v1/health' } },
+    });
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'ok', database: { status: 'up' } });
+  });
+
+  it('drops a malformed message in the worker bundle without asking for a retry', async () => {
+    const res = await invokeBundle(bundleOf(/Nimbo worker/), {
+      Records: [{ messageId: 'm1', body: 'not json', attributes: {}, messageAttributes: {} }],
+    });
+    expect(res).toEqual({ batchItemFailures: [] });
+  });
+
+  it('runs the tick bundle against an empty database', async () => {
+    const res = await invokeBundle(bundleOf(/Nimbo tick/), { id: 'e1', time: '2026-11-25T00:00:00Z' });
+    expect(res).toEqual({ pollsQueued: 0 });
   });
 });
