@@ -5,6 +5,7 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Db } from 'mongodb';
 import { createApiHandler } from '../../lib/http/api.js';
+import type { MessageQueue } from '../../lib/messages/queue.js';
 import { createOrg } from '../../lib/services/orgs.js';
 
 export interface ApiReply {
@@ -62,8 +63,8 @@ export function makeEvent(
   };
 }
 
-export function testApi(getDb: () => Db, now: () => Date = () => new Date()) {
-  const handler = createApiHandler({ deps: async () => ({ db: getDb(), now }) });
+export function testApi(getDb: () => Db, now: () => Date = () => new Date(), queue?: MessageQueue) {
+  const handler = createApiHandler({ deps: async () => ({ db: getDb(), now, ...(queue ? { queue } : {}) }) });
   const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
   return {
     async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiReply> {
