@@ -217,6 +217,51 @@ describe('indexes', () => {
       expect(await coll.countDocuments({ active: true })).toBe(1);
     });
 
+    it('a compound unique index treats missing fields as null in the key and the E11000 message', async () => {
+      const coll = t.db.collection<Loose>('compound_nulls');
+      await coll.createIndex({ a: 1, b: 1 }, { unique: true });
+      await coll.insertOne({ a: 1 });
+      const error = await expectCode(coll.insertOne({ a: 1 }), 11000);
+      expect(error.message).toBe(
+        `E11000 duplicate key error collection: ${t.name}.compound_nulls index: a_1_b_1 dup key: { a: 1, b: null }`,
+      );
+      expect(error.keyValue).toEqual({ a: 1, b: null });
+      await coll.insertOne({ a: 1, b: 2 });
+    });
+
+    it('a unique index on a field inside an array of subdocuments rejects a value used by another document', async () => {
+      const coll = fresh();
+      await coll.createIndex({ 'items.sku': 1 }, { unique: true });
+      await coll.insertOne({ items: [{ sku: 'a' }, { sku: 'b' }] });
+      await expectCode(coll.insertOne({ items: [{ sku: 'c' }, { sku: 'b' }] }), 11000);
+      await coll.insertOne({ items: [{ sku: 'c' }] });
+      expect(await coll.countDocuments()).toBe(2);
+    });
+
+    it('"unique when present" with partialFilterExpression {$exists: true}: missing is free, explicit null is indexed', async () => {
+      const coll = fresh();
+      await coll.createIndex(
+        { email: 1 },
+        { unique: true, partialFilterExpression: { email: { $exists: true } } },
+      );
+      await coll.insertMany([{ n: 1 }, { n: 2 }, { email: 'a@x.io' }, { email: null }]);
+      await expectCode(coll.insertOne({ email: 'a@x.io' }), 11000);
+      await expectCode(coll.insertOne({ email: null }), 11000);
+      await coll.insertOne({ n: 3 });
+      expect(await coll.countDocuments()).toBe(5);
+    });
+
+    it('"unique when a string" with partialFilterExpression {$type: "string"}: nulls never collide', async () => {
+      const coll = fresh();
+      await coll.createIndex(
+        { email: 1 },
+        { unique: true, partialFilterExpression: { email: { $type: 'string' } } },
+      );
+      await coll.insertMany([{ email: null }, { email: null }, {}, { email: 'a@x.io' }]);
+      await expectCode(coll.insertOne({ email: 'a@x.io' }), 11000);
+      expect(await coll.countDocuments()).toBe(4);
+    });
+
     it('treats numerically equal keys of different types as duplicates', async () => {
       const coll = fresh();
       await coll.createIndex({ n: 1 }, { unique: true });
