@@ -1,0 +1,114 @@
+/**
+ * An AWS cloud through the API. The EC2 client is mocked (the one boundary where mocks are allowed:
+ * no AWS endpoint is reachable here); everything else is real: routes, services, sealing, MongoDB, jobs.
+ */
+import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureIndexes } from '../../lib/db/collections.js';
+import { createTestOrg, testApi } from '../helpers/api.js';
+import { testJobs } from '../helpers/jobs.js';
+import { useTestDatabase } from '../helpers/mongo.js';
+
+const ec2 = mockClient(EC2Client);
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+const instances = {
+  Reservations: [
+    {
+      Instances: [
+        {
+          InstanceId: 'i-0aaa',
+          State: { Name: 'running' as const },
+          InstanceType: 't3.micro' as const,
+          ImageId: 'ami-1',
+          Placement: { AvailabilityZone: 'eu-west-1a' },
+          PrivateIpAddress: '10.1.2.3',
+          Tags: [
+            { Key: 'Name', Value: 'web-1' },
+            { Key: 'env', Value: 'prod' },
+          ],
+          LaunchTime: new Date('2026-01-01T00:00:00Z'),
+        },
+        { InstanceId: 'i-0bbb', State: { Name: 'stopped' as const }, InstanceType: 't3.small' as const },
+      ],
+    },
+  ],
+};
+
+describe('an AWS cloud', () => {
+  const t = useTestDatabase('aws');
+  const jobs = testJobs(() => t.db);
+  const api = testApi(() => t.db, undefined, jobs.queue);
+  let owner: string;
+
+  beforeAll(async () => {
+    await ensureIndexes(t.db);
+    ({ token: owner } = await createTestOrg(t.db));
+  });
+  afterEach(() => ec2.reset());
+
+  const body = (name: string) => ({
+    provider: 'aws',
+    name,
+    regions: ['eu-west-1'],
+    credentials: { type: 'accessKeys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: SECRET },
+  });
+
+  it('is added with sealed credentials that no reply shows, and its instances are inventoried', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instances);
+    const res = await api.request('POST', '/v1/clouds', { token: owner, body: body('prod') });
+    expect(res.status).toBe(201);
+    expect(res.body.cloud.credentials).toEqual({ type: 'accessKeys' });
+    expect(JSON.stringify(res.body)).not.toContain(SECRET);
+
+    const stored = await t.db.collection('clouds').findOne({ _id: res.body.cloud.id });
+    expect(JSON.stringify(stored)).not.toContain(SECRET);
+    expect(JSON.stringify(stored)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(stored?.credentials).toMatchObject({ v: 1, kid: expect.any(String), iv: expect.any(String) });
+
+    await jobs.drain();
+    const machines = await api.request('GET', `/v1/machines?cloud=${res.body.cloud.id}`, { token: owner });
+    expect(machines.body.items.map((m: { name: string }) => m.name).sort()).toEqual(['i-0bbb', 'web-1']);
+    const web = machines.body.items.find((m: { name: string }) => m.name === 'web-1');
+    expect(web).toMatchObject({ provider: 'aws', state: 'running', size: 't3.micro', tags: { env: 'prod' } });
+    expect(JSON.stringify((await api.request('GET', '/v1/clouds', { token: owner })).body)).not.toContain(
+      SECRET,
+    );
+  });
+
+  it('stops an instance with StopInstances in its region', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instances);
+    const added = await api.request('POST', '/v1/clouds', { token: owner, body: body('ops') });
+    await jobs.drain();
+    const list = await api.request('GET', `/v1/machines?cloud=${added.body.cloud.id}&state=running`, {
+      token: owner,
+    });
+    ec2.on(StopInstancesCommand).resolves({});
+    const res = await api.request('POST', `/v1/machines/${list.body.items[0].id}/actions/stop`, {
+      token: owner,
+    });
+    expect(res.status).toBe(202);
+    await jobs.drain();
+    expect(ec2).toHaveReceivedCommandWith(StopInstancesCommand, { InstanceIds: ['i-0aaa'] });
+    expect((await api.request('GET', `/v1/jobs/${res.body.job.id}`, { token: owner })).body.status).toBe(
+      'succeeded',
+    );
+  });
+
+  it('is refused with 422 when AWS rejects the keys, and nothing is saved', async () => {
+    ec2
+      .on(DescribeInstancesCommand)
+      .rejects(
+        Object.assign(new Error('AWS was not able to validate the provided access credentials'), {
+          name: 'AuthFailure',
+        }),
+      );
+    const before = await t.db.collection('clouds').countDocuments();
+    const res = await api.request('POST', '/v1/clouds', { token: owner, body: body('bad') });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/AuthFailure/);
+    expect(res.body.detail).not.toContain(SECRET);
+    expect(await t.db.collection('clouds').countDocuments()).toBe(before);
+  });
+});
