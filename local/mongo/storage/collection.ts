@@ -125,7 +125,13 @@ export class Collection implements StoredCollection {
   insert(doc: Document): void {
     this.writable();
     this.insertUnlogged(doc);
-    this.log({ op: 'i', db: this.dbName, c: this.name, doc });
+    try {
+      this.log({ op: 'i', db: this.dbName, c: this.name, doc });
+    } catch (e) {
+      // Not loggable (e.g. not serializable to BSON): undo, so memory never holds what the log lacks.
+      this.removeUnlogged(doc._id);
+      throw e;
+    }
   }
 
   /** Insert without logging (replay, snapshot load). */
@@ -152,8 +158,14 @@ export class Collection implements StoredCollection {
 
   replace(newDoc: Document): void {
     this.writable();
+    const old = this.findById(newDoc._id);
     this.replaceUnlogged(newDoc);
-    this.log({ op: 'u', db: this.dbName, c: this.name, doc: newDoc });
+    try {
+      this.log({ op: 'u', db: this.dbName, c: this.name, doc: newDoc });
+    } catch (e) {
+      if (old) this.replaceUnlogged(old);
+      throw e;
+    }
   }
 
   replaceUnlogged(newDoc: Document): void {

@@ -220,6 +220,24 @@ describe('persistence', () => {
     expect(e.listDatabases()).toEqual([]);
   });
 
+  it('rejects a document that cannot be logged and leaves memory unchanged', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir);
+    const c = e.ensureCollection('app', 'c');
+    c.createIndex({ name: 'k_1', key: { k: 1 }, unique: true });
+    c.insert({ _id: 1, k: 1 });
+    const circular: Record<string, unknown> = { _id: 2, k: 2 };
+    circular.self = circular;
+    expect(() => c.insert(circular)).toThrow();
+    expect(c.findById(2)).toBeUndefined();
+    c.insert({ _id: 2, k: 2 }); // the unique key was released too
+    const bad: Record<string, unknown> = { _id: 1, k: 5 };
+    bad.self = bad;
+    expect(() => c.replace(bad)).toThrow();
+    expect(c.findById(1)).toEqual({ _id: 1, k: 1 });
+    expect([...c.candidates({ k: 5 })]).toEqual([]);
+  });
+
   it('is a no-op flush in memory mode', async () => {
     const e = await openStorage({});
     e.ensureCollection('a', 'b').insert({ _id: 1 });
