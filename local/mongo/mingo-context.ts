@@ -14,7 +14,8 @@ import * as queryOperators from 'mingo/operators/query';
 import * as windowOperators from 'mingo/operators/window';
 import { Query as QueryBase } from 'mingo/query';
 import type { AnyObject, Options } from 'mingo/types';
-import { compareValues } from './storage/values.js';
+import { compareBson } from './numbers.js';
+import { canonicalKey, typeRank } from './storage/values.js';
 
 const TYPE_ALIASES: Record<string, string> = {
   1: 'double',
@@ -124,13 +125,96 @@ function $type(selector: string, value: unknown): (doc: Document) => boolean {
 function comparison(test: (c: number) => boolean) {
   return (obj: Document, expr: unknown, options: Options): boolean => {
     const [a, b] = evalExpr(obj, expr, options) as [unknown, unknown];
-    return test(compareValues(a, b));
+    return test(compareBson(a, b));
   };
+}
+
+/** Every value a query path reaches; [undefined] when it reaches none (a missing field). */
+function pathValues(doc: Document, selector: string): unknown[] {
+  const values: unknown[] = [];
+  queryValues(doc, selector.split('.'), 0, values);
+  return values.length > 0 ? values : [undefined];
+}
+
+function isRegex(v: unknown): v is RegExp | { pattern: string; options: string } {
+  return v instanceof RegExp || (v as { _bsontype?: string })?._bsontype === 'BSONRegExp';
+}
+
+function toRegExp(v: RegExp | { pattern: string; options: string }): RegExp {
+  return v instanceof RegExp ? v : new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
+}
+
+/** mongod equality: null also matches a missing field; numbers of any width compare by value. */
+function equalityTest(target: unknown): (v: unknown) => boolean {
+  if (target === null || target === undefined) return (v) => v === null || v === undefined;
+  if (typeof target === 'string' || typeof target === 'boolean') return (v) => v === target;
+  if (typeof target === 'number' && !Number.isNaN(target)) {
+    return (v) =>
+      v === target ||
+      (typeof v === 'object' && v !== null && typeRank(v) === 2 && compareBson(v, target) === 0);
+  }
+  const key = canonicalKey(target);
+  const wide = typeRank(target) === 2;
+  return (v) =>
+    v !== undefined &&
+    (canonicalKey(v) === key || (wide && typeRank(v) === 2 && compareBson(v, target) === 0));
+}
+
+function queryEq(selector: string, target: unknown): (doc: Document) => boolean {
+  const test = equalityTest(target);
+  return (doc) => pathValues(doc, selector).some(test);
+}
+
+/** $gt/$gte/$lt/$lte only compare values of the same type bracket, as mongod does. */
+function queryRange(test: (c: number) => boolean, inclusive: boolean) {
+  return (selector: string, target: unknown): ((doc: Document) => boolean) => {
+    if (target === null || target === undefined) {
+      return inclusive ? queryEq(selector, null) : () => false;
+    }
+    const rank = typeRank(target);
+    return (doc) =>
+      pathValues(doc, selector).some(
+        (v) => v !== undefined && typeRank(v) === rank && test(compareBson(v, target)),
+      );
+  };
+}
+
+function queryIn(selector: string, targets: unknown): (doc: Document) => boolean {
+  if (!Array.isArray(targets)) throw new Error('$in needs an array');
+  const tests = targets.map((t) => {
+    if (isRegex(t)) {
+      const re = toRegExp(t);
+      return (v: unknown) => typeof v === 'string' && re.test(v);
+    }
+    return equalityTest(t);
+  });
+  return (doc) => pathValues(doc, selector).some((v) => tests.some((t) => t(v)));
+}
+
+function exprType(obj: Document, expr: unknown, options: Options): string {
+  const value = evalExpr(obj, expr, options);
+  return value === undefined ? 'missing' : bsonTypeOf(value);
 }
 
 // Context.addOps keeps operators already present, so ours go in first and mingo's fill the rest.
 const context = Context.init({
-  query: { $type } as never,
+  query: {
+    $type,
+    $eq: queryEq,
+    $ne: (selector: string, target: unknown) => {
+      const eq = queryEq(selector, target);
+      return (doc: Document) => !eq(doc);
+    },
+    $gt: queryRange((c) => c > 0, false),
+    $gte: queryRange((c) => c >= 0, true),
+    $lt: queryRange((c) => c < 0, false),
+    $lte: queryRange((c) => c <= 0, true),
+    $in: queryIn,
+    $nin: (selector: string, targets: unknown) => {
+      const within = queryIn(selector, targets);
+      return (doc: Document) => !within(doc);
+    },
+  } as never,
   expression: {
     $eq: comparison((c) => c === 0),
     $ne: comparison((c) => c !== 0),
@@ -140,8 +224,9 @@ const context = Context.init({
     $lte: comparison((c) => c <= 0),
     $cmp: (obj: Document, expr: unknown, options: Options) => {
       const [a, b] = evalExpr(obj, expr, options) as [unknown, unknown];
-      return Math.sign(compareValues(a, b));
+      return Math.sign(compareBson(a, b));
     },
+    $type: exprType,
   } as never,
 })
   .addQueryOps(queryOperators as never)

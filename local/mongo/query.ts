@@ -15,6 +15,8 @@ export type Matcher = (doc: Document) => boolean;
 export function asCommandError(err: unknown): never {
   if (err instanceof MongoCommandError) throw err;
   const message = err instanceof Error ? err.message : String(err);
+  if (message.includes('would modify the immutable field'))
+    throw new MongoCommandError(ErrorCode.ImmutableField, message);
   throw new MongoCommandError(ErrorCode.BadValue, message);
 }
 

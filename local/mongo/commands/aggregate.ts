@@ -7,8 +7,8 @@ import { type Document, Long } from 'bson';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
 import { Aggregator, withCollectionResolver } from '../mingo-context.js';
-import { asCommandError, findMatches, sortDocuments } from '../query.js';
-import { cloneDeep } from '../storage/values.js';
+import { asCommandError, findMatches, sortDocuments, valuesAtPath } from '../query.js';
+import { canonicalKey, cloneDeep } from '../storage/values.js';
 import {
   type CommandContext,
   type CommandSpec,
@@ -162,6 +162,9 @@ function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]
     if ('$sort' in stage && isPlainObject(stage.$sort)) {
       flush();
       docs = sortDocuments(docs, stage.$sort);
+    } else if ('$lookup' in stage && isSimpleLookup(stage.$lookup)) {
+      flush();
+      docs = equalityLookup(docs, stage.$lookup as Document, resolver);
     } else if ('$count' in stage) {
       flush();
       // mingo emits {n: 0} for an empty input; mongod emits no document at all.
@@ -172,6 +175,49 @@ function runPipeline(ctx: CommandContext, source: Document[], stages: Document[]
   }
   flush();
   return docs;
+}
+
+function isSimpleLookup(spec: unknown): boolean {
+  return (
+    isPlainObject(spec) &&
+    typeof spec.from === 'string' &&
+    typeof spec.localField === 'string' &&
+    typeof spec.foreignField === 'string' &&
+    typeof spec.as === 'string' &&
+    !spec.as.includes('.') &&
+    spec.pipeline === undefined &&
+    spec.let === undefined
+  );
+}
+
+/**
+ * $lookup by localField/foreignField: mongod's equality (numbers by value, arrays match any element,
+ * missing matches null). mingo's version leaves holes for unmatched array elements.
+ */
+function equalityLookup(
+  docs: Document[],
+  spec: Document,
+  resolver: (name: string) => Document[],
+): Document[] {
+  const foreign = resolver(spec.from as string);
+  const byKey = new Map<string, number[]>();
+  foreign.forEach((f, i) => {
+    const values = valuesAtPath(f, spec.foreignField as string);
+    for (const v of values.length > 0 ? values : [null]) {
+      const key = canonicalKey(v);
+      const list = byKey.get(key) ?? [];
+      if (list[list.length - 1] !== i) list.push(i);
+      byKey.set(key, list);
+    }
+  });
+  return docs.map((doc) => {
+    const values = valuesAtPath(doc, spec.localField as string);
+    const hits = new Set<number>();
+    for (const v of values.length > 0 ? values : [null])
+      for (const i of byKey.get(canonicalKey(v)) ?? []) hits.add(i);
+    const matched = [...hits].sort((a, b) => a - b).map((i) => foreign[i] as Document);
+    return { ...doc, [spec.as as string]: matched };
+  });
 }
 
 export function collStatsDocument(ctx: CommandContext, name: string, spec: Document | undefined): Document {

@@ -2,11 +2,12 @@
  * Applying one update (operator document, replacement or pipeline) to one document, with mongod's
  * validation and error codes where mingo would silently do nothing.
  */
-import { calculateObjectSize, type Document, Long, ObjectId, Timestamp } from 'bson';
+import { calculateObjectSize, type Document, ObjectId, Timestamp } from 'bson';
 import * as ops from 'mingo/operators/update';
 import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo/updater';
-import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { ErrorCode, MongoCommandError } from '../errors.js';
 import { mingoOptions } from '../mingo-context.js';
+import { arithmetic } from '../numbers.js';
 import { asCommandError } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
 import { bsonTypeName, isPlainObject, toNumber } from './context.js';
@@ -110,8 +111,6 @@ function validateOperand(op: string, path: string, value: unknown): void {
           `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: ${show()}`,
         );
       }
-      if ((value as { _bsontype?: string })?._bsontype === 'Decimal128')
-        throw notSupported(`${op} with a Decimal128 operand`);
       break;
     case '$pop': {
       const n = toNumber(value);
@@ -244,6 +243,16 @@ function applyOperators(
       entries.push([op === '$setOnInsert' ? '$set' : op, path, value]);
     }
   }
+  // An upsert whose filter gave no _id may set one; otherwise _id is immutable.
+  const idIsFree = inserting && doc._id === undefined;
+  for (const [op, path, value] of entries) {
+    if (idIsFree || (path !== '_id' && !path.startsWith('_id.'))) continue;
+    if (op === '$set' && path === '_id' && canonicalKey(value) === canonicalKey(doc._id)) continue;
+    throw new MongoCommandError(
+      ErrorCode.ImmutableField,
+      `Performing an update on the path '${path}' would modify the immutable field '_id'`,
+    );
+  }
   try {
     if (update.positional || (arrayFilters && arrayFilters.length > 0)) {
       // mingo's full updater resolves `$`, `$[]` and `$[id]`; it costs ~100 µs, so only here.
@@ -261,16 +270,18 @@ function applyOperators(
     // mongod 5.0+ applies fields in lexicographic path order, which decides where new fields land.
     entries.sort((a, b) => comparePaths(a[1], b[1]));
     for (const [op, path, value] of entries) {
-      if (path === '_id' || path.startsWith('_id.')) {
-        if (op === '$set' && path === '_id' && canonicalKey(value) === canonicalKey(doc._id)) continue;
-        throw new MongoCommandError(
-          ErrorCode.ImmutableField,
-          `Performing an update on the path '${path}' would modify the immutable field '_id'`,
-        );
+      if (path === '_id') {
+        // mingo refuses any _id path; here it is either a no-op or an upsert choosing its _id.
+        doc._id = cloneDeep(value);
+        continue;
       }
       const rewritten = checkTarget(doc, op, path, value);
       if (rewritten) {
         OPERATOR_FNS.$set!({ [path]: rewritten.value })(doc);
+        continue;
+      }
+      if (op === '$addToSet') {
+        addToSet(doc, path, value);
         continue;
       }
       if (op === '$currentDate' && isPlainObject(value) && value.$type === 'timestamp') {
@@ -283,6 +294,29 @@ function applyOperators(
   } catch (err) {
     asCommandError(err);
   }
+}
+
+/** mingo's $addToSet ignores field order when comparing subdocuments; mongod does not. */
+function addToSet(doc: Document, path: string, operand: unknown): void {
+  const each = isPlainObject(operand) && '$each' in operand;
+  const items = each ? (operand as Document).$each : [operand];
+  if (!Array.isArray(items)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      `The argument to $each in $addToSet must be an array but it was of type ${bsonTypeName(items)}`,
+    );
+  }
+  const current = probe(doc, path).value;
+  const next = Array.isArray(current) ? current.slice() : [];
+  const seen = new Set(next.map(canonicalKey));
+  for (const item of items) {
+    const key = canonicalKey(item);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    next.push(cloneDeep(item));
+  }
+  if (current === undefined || next.length !== (current as unknown[]).length)
+    OPERATOR_FNS.$set!({ [path]: next })(doc);
 }
 
 function stripIdNoop(doc: Document, modifier: Record<string, Document>): void {
@@ -310,7 +344,7 @@ function probe(doc: Document, path: string): PathProbe {
   let cur: unknown = doc;
   for (let i = 0; i < parts.length; i++) {
     const part = parts[i] as string;
-    if (cur === undefined || cur === null) return { value: undefined };
+    if (cur === undefined) return { value: undefined };
     if (Array.isArray(cur)) {
       if (!/^\d+$/.test(part)) {
         return {
@@ -373,9 +407,7 @@ function checkTarget(
         `Cannot apply ${op} to a value of non-numeric type. ${id} has the field '${path.split('.').pop()}' of non-numeric type ${type}`,
       );
     }
-    if (type === 'decimal') throw notSupported(`${op} on a Decimal128 value`);
-    if (type === 'long' || bsonTypeName(operand) === 'long')
-      return { value: int64Arithmetic(op, value, operand) };
+    if (operand !== undefined) return { value: arithmetic(op as '$inc' | '$mul', value, operand) };
   }
   if ((op === '$push' || op === '$addToSet') && !Array.isArray(value)) {
     throw new MongoCommandError(
@@ -393,16 +425,6 @@ function checkTarget(
     );
   }
   return undefined;
-}
-
-function int64Arithmetic(op: string, current: unknown, operand: unknown): unknown {
-  const a = Long.isLong(current) ? current : Long.fromNumber(toNumber(current) ?? 0);
-  if (typeof operand === 'number' && !Number.isInteger(operand)) {
-    const n = Number(a.toString());
-    return op === '$inc' ? n + operand : n * operand;
-  }
-  const b = Long.isLong(operand) ? operand : Long.fromNumber(toNumber(operand) ?? 0);
-  return op === '$inc' ? a.add(b) : a.multiply(b);
 }
 
 /** A value the way mongod prints it in error messages (close enough for humans and tests). */
