@@ -104,7 +104,7 @@ describe('server features', () => {
     await coll.insertOne({ _id: 1, s: 'text', n: 1 } as Document);
     const f = { _id: 1 } as Document;
     expect(await codeOf(coll.updateOne(f, { $inc: { s: 1 } }))).toBe(14);
-    expect(await codeOf(coll.updateOne(f, { $push: { s: 1 } }))).toBe(2);
+    expect(await codeOf(coll.updateOne(f, { $push: { s: 1 } as Document }))).toBe(2);
     expect(await codeOf(coll.updateOne(f, { $set: { n: 2 }, $inc: { n: 1 } }))).toBe(40);
     expect(await codeOf(coll.updateOne(f, { $set: { _id: 2 } }))).toBe(66);
     expect(await codeOf(coll.replaceOne(f, { _id: 2, x: 1 }))).toBe(66);
