@@ -7,7 +7,7 @@ import { calculateObjectSize, type Document, ObjectId } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { Index, identitySignature, keySignature, otherOptionsSignature } from './indexes.js';
 import { type DocKeys, docKeys, duplicateKeyError, formatDoc } from './keys.js';
-import { planCandidates } from './planner.js';
+import { type PlanInfo, planCandidates } from './planner.js';
 import type { CollectionInfo, IndexSpec, StoredCollection } from './types.js';
 import { canonicalKey, cloneDeep } from './values.js';
 
@@ -85,10 +85,16 @@ export class Collection implements StoredCollection {
     return out;
   }
 
-  /** Like candidates(), but says whether an index was used (for explain/tests). */
+  /** Like candidates(), but says whether an index was used (for tests). */
   plan(filter: Document): { indexed: boolean; count: number } {
     const ids = planCandidates(filter ?? {}, this);
     return ids === null ? { indexed: false, count: this.docs.size } : { indexed: true, count: ids.length };
+  }
+
+  explain(filter: Document): { index: string | null; candidates: number } {
+    const info: PlanInfo = { index: null };
+    const ids = planCandidates(filter ?? {}, this, info);
+    return { index: info.index, candidates: ids === null ? this.docs.size : ids.length };
   }
 
   secondary(): Index[] {

@@ -25,16 +25,25 @@ export interface PlanSource {
   seqOf(idKey: string): number;
 }
 
+/** What the chosen plan was (for explain/diagnostics): an index name, "$or(a_1,b_1)", or null for a scan. */
+export interface PlanInfo {
+  index: string | null;
+}
+
+type Consider = (cost: number, run: () => string[], label: string) => void;
+
 /** Ids of candidate docs, or null for "scan everything". */
-export function planCandidates(filter: Document, src: PlanSource): string[] | null {
+export function planCandidates(filter: Document, src: PlanSource, info?: PlanInfo): string[] | null {
+  if (info) info.index = null;
   const conds = new Map<string, FieldCond>();
   const ors: unknown[][] = [];
   collect(filter, conds, ors);
   if (conds.size === 0 && ors.length === 0) return null;
 
-  let best: { cost: number; run: () => string[] } | null = null;
-  const consider = (cost: number, run: () => string[]) => {
-    if (best === null || cost < best.cost) best = { cost, run };
+  type Best = { cost: number; run: () => string[]; label: string };
+  let best: Best | null = null;
+  const consider: Consider = (cost, run, label) => {
+    if (best === null || cost < best.cost) best = { cost, run, label };
   };
 
   const idCond = conds.get('_id');
@@ -46,7 +55,7 @@ export function planCandidates(filter: Document, src: PlanSource): string[] | nu
         .sort(compareValues)
         .map(canonicalKey)
         .filter((k) => src.hasId(k));
-      consider(keys.length, () => keys);
+      consider(keys.length, () => keys, '_id_');
     } else if (idCond.range) {
       planIndex(src.idIndex(), conds, consider, src);
     }
@@ -59,21 +68,25 @@ export function planCandidates(filter: Document, src: PlanSource): string[] | nu
   // An $or is a superset of the whole filter's matches when every branch is indexable: take the union.
   for (const branches of ors) {
     if (best !== null && (best as { cost: number }).cost <= branches.length) break;
-    const union = unionOfBranches(branches, src);
-    if (union !== null) consider(union.length, () => union);
+    const labels: string[] = [];
+    const union = unionOfBranches(branches, src, labels);
+    if (union !== null) consider(union.length, () => union, `$or(${labels.join(',')})`);
   }
-  const chosen = best as { cost: number; run: () => string[] } | null;
+  const chosen = best as Best | null;
+  if (chosen && info) info.index = chosen.label;
   return chosen ? chosen.run() : null;
 }
 
 /** Branch results in branch order, deduplicated (like mongod's OR stage), or null if one needs a scan. */
-function unionOfBranches(branches: unknown[], src: PlanSource): string[] | null {
+function unionOfBranches(branches: unknown[], src: PlanSource, labels: string[]): string[] | null {
   const out: string[] = [];
   const seen = new Set<string>();
   for (const b of branches) {
     if (!isPlainObject(b)) return null;
-    const ids = planCandidates(b, src);
+    const branch: PlanInfo = { index: null };
+    const ids = planCandidates(b, src, branch);
     if (ids === null) return null;
+    labels.push(branch.index ?? '?');
     for (const id of ids) {
       if (seen.has(id)) continue;
       seen.add(id);
@@ -85,12 +98,7 @@ function unionOfBranches(branches: unknown[], src: PlanSource): string[] | null 
 
 const MAX_PROBES = 256;
 
-function planIndex(
-  ix: Index,
-  conds: Map<string, FieldCond>,
-  consider: (cost: number, run: () => string[]) => void,
-  src: PlanSource,
-): void {
+function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider, src: PlanSource): void {
   const eqLists: unknown[][] = [];
   for (const f of ix.fields) {
     const eq = smallest(conds.get(f)?.eqs ?? []);
@@ -114,7 +122,7 @@ function planIndex(
       if (!ix.reordered || !(ids instanceof Set) || ids.size < 2) return ids;
       return [...ids].sort((a, b) => src.seqOf(a) - src.seqOf(b));
     };
-    consider(cost, () => collectIds(ix.multikey, keys, inOrder));
+    consider(cost, () => collectIds(ix.multikey, keys, inOrder), ix.name);
     return;
   }
   // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
@@ -124,20 +132,24 @@ function planIndex(
   const spans = prefixes.map((p) => sorted.span(p, range));
   let cost = 0;
   for (const [s, e] of spans) cost += e - s;
-  consider(cost, () => {
-    const out: string[] = [];
-    const seen = ix.multikey ? new Set<string>() : null;
-    for (const [s, e] of spans) {
-      for (const entry of sorted.scan(s, e)) {
-        if (seen) {
-          if (seen.has(entry.id)) continue;
-          seen.add(entry.id);
+  consider(
+    cost,
+    () => {
+      const out: string[] = [];
+      const seen = ix.multikey ? new Set<string>() : null;
+      for (const [s, e] of spans) {
+        for (const entry of sorted.scan(s, e)) {
+          if (seen) {
+            if (seen.has(entry.id)) continue;
+            seen.add(entry.id);
+          }
+          out.push(entry.id);
         }
-        out.push(entry.id);
       }
-    }
-    return out;
-  });
+      return out;
+    },
+    ix.name,
+  );
 }
 
 function collectIds(dedupe: boolean, keys: string[], get: (k: string) => Iterable<string>): string[] {

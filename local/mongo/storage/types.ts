@@ -57,6 +57,11 @@ export interface StoredCollection {
    * index scan; otherwise natural order. The result is a fresh array except in the all() fallback.
    */
   candidates(filter: Document): Iterable<Document>;
+  /**
+   * Optional diagnostics for `explain`: the index candidates() would use for `filter` ("_id_", an index
+   * name, "$or(a_1,b_1)"), or null for a collection scan, and how many candidates that yields.
+   */
+  explain?(filter: Document): { index: string | null; candidates: number };
   findById(id: unknown): Document | undefined;
   /** Throws MongoCommandError 11000 (mongod's message, keyPattern, keyValue) on a unique violation; nothing changes then. */
   insert(doc: Document): void;

@@ -96,6 +96,17 @@ describe('candidates uses indexes', () => {
     expect(ids(c, { name: /^abc?/ })).toEqual(['ab', 'abc', 'abd', 'arr']);
   });
 
+  it('explains which index it would use', async () => {
+    const c = await coll();
+    c.createIndex({ name: 'a_1', key: { a: 1 } });
+    c.createIndex({ name: 'b_1', key: { b: 1 } });
+    for (let i = 0; i < 10; i++) c.insert({ _id: i, a: i, b: i % 2 });
+    expect(c.explain({ a: 3 })).toEqual({ index: 'a_1', candidates: 1 });
+    expect(c.explain({ _id: 3, b: 1 })).toEqual({ index: '_id_', candidates: 1 });
+    expect(c.explain({ $or: [{ a: 1 }, { b: 0 }] })).toEqual({ index: '$or(a_1,b_1)', candidates: 6 });
+    expect(c.explain({ z: 1 })).toEqual({ index: null, candidates: 10 });
+  });
+
   it('picks the most selective index', async () => {
     const c = await coll();
     c.createIndex({ name: 'kind_1', key: { kind: 1 } });
