@@ -60,6 +60,15 @@ export class Collection implements StoredCollection {
     return this.bytes;
   }
 
+  /**
+   * Sizes are computed lazily (most workloads never ask), but the backlog is bounded: it holds replaced
+   * docs too, which would otherwise stay reachable forever on an update-heavy server.
+   */
+  private markUnsized(doc: Document): void {
+    this.unsized.push(doc);
+    if (this.unsized.length > 2 * this.docs.size + 1024) this.dataSize();
+  }
+
   /** BSON size of a stored doc (cached). */
   sizeOf(doc: Document): number {
     let n = this.sizes.get(doc);
@@ -159,7 +168,7 @@ export class Collection implements StoredCollection {
     this.seqs.set(id, seq);
     for (let i = 0; i < keys.length; i++) this.indexes[i]!.add(id, keys[i]!, seq);
     this.idIdx?.add(id, docKeys(doc, ['_id']), seq);
-    this.unsized.push(doc);
+    this.markUnsized(doc);
   }
 
   replace(newDoc: Document): void {
@@ -196,7 +205,7 @@ export class Collection implements StoredCollection {
     }
     this.docs.set(id, newDoc);
     this.unsize(old);
-    this.unsized.push(newDoc);
+    this.markUnsized(newDoc);
   }
 
   remove(id: unknown): boolean {

@@ -138,11 +138,6 @@ export class SortedEntries {
       if (!e.dead) yield e;
     }
   }
-
-  /** Live entries from the smallest key up to `range` (used by TTL expiry). */
-  size(): number {
-    return this.arr.length + this.pending.length - this.dead;
-  }
 }
 
 function merge(a: Entry[], b: Entry[]): Entry[] {
