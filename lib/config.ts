@@ -22,7 +22,9 @@ const EnvSchema = z.object({
 export type NimboConfig = z.infer<typeof EnvSchema>;
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): NimboConfig {
-  const parsed = EnvSchema.safeParse(env);
+  // An empty variable (`MONGODB_URI= npm start`) means unset, as in a shell.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigurationError(`Invalid configuration: ${problems}`);

@@ -11,9 +11,10 @@ import { DatabaseUnavailableError, NotFoundError } from '../errors.js';
 import { log } from '../log.js';
 import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
+import { recordAudit } from './audit.js';
 import { findCloud } from './clouds.js';
 import { pollCloud } from './inventory.js';
-import { claimJob, completeJob, failJob, type JobDeps } from './jobs.js';
+import { claimJob, completeJob, failJob, type JobDeps, jobActor } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 
 type Handler = (deps: JobDeps, job: JobDoc) => Promise<Record<string, unknown>>;
@@ -29,7 +30,20 @@ async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unkno
   if (!cloud.enabled) return { skipped: 'the cloud is disabled' };
   // Any poll serves as the follow-up that machine actions asked for.
   await collections(deps.db).clouds.updateOne({ _id: cloud._id }, { $set: { followUpPollAt: null } });
-  return { ...(await pollCloud(deps, cloud, job._id)) };
+  const audit = {
+    actor: jobActor(job),
+    action: 'cloud.poll',
+    resource: { type: 'cloud', id: cloud._id, name: cloud.name },
+    jobId: job._id,
+  };
+  try {
+    const result = await pollCloud(deps, cloud, job._id);
+    await recordAudit(deps, { ...audit, details: { ...result } });
+    return { ...result };
+  } catch (err) {
+    await recordAudit(deps, { ...audit, error: err });
+    throw err;
+  }
 }
 
 export const JOB_HANDLERS: Record<JobType, Handler> = {

@@ -97,13 +97,11 @@ describe('an AWS cloud', () => {
   });
 
   it('is refused with 422 when AWS rejects the keys, and nothing is saved', async () => {
-    ec2
-      .on(DescribeInstancesCommand)
-      .rejects(
-        Object.assign(new Error('AWS was not able to validate the provided access credentials'), {
-          name: 'AuthFailure',
-        }),
-      );
+    ec2.on(DescribeInstancesCommand).rejects(
+      Object.assign(new Error('AWS was not able to validate the provided access credentials'), {
+        name: 'AuthFailure',
+      }),
+    );
     const before = await t.db.collection('clouds').countDocuments();
     const res = await api.request('POST', '/v1/clouds', { token: owner, body: body('bad') });
     expect(res.status).toBe(422);
