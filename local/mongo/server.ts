@@ -64,17 +64,29 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
     const handler = new ConnectionHandler(socket, { storage, cursors, connection, startedAt }, log);
     socket.on('data', (chunk) => handler.onData(chunk));
     socket.on('error', (err) => log(`conn${connection.id} socket error: ${err.message}`));
-    socket.on('close', () => sockets.delete(socket));
+    socket.on('close', () => {
+      sockets.delete(socket);
+      log(`conn${connection.id} closed`);
+    });
+    log(`conn${connection.id} accepted from ${connection.remoteAddress}`);
   });
   server.on('error', (err) => log(`server error: ${err.message}`));
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // e.g. EADDRINUSE: release the data directory lock and timers before reporting.
+    stopTtl();
+    cursors.close();
+    await storage.close();
+    throw err;
+  }
   const port = (server.address() as net.AddressInfo).port;
   const uriHost = host.includes(':') ? `[${host}]` : host;
   log(`listening on ${host}:${port}`);

@@ -175,3 +175,12 @@ describe('cli', () => {
     expect(await exit).toBe(0);
   });
 });
+
+describe('startup', () => {
+  it('rejects when the port is taken, without leaking the server', async () => {
+    await expect(startMongoServer({ port: server.port })).rejects.toThrow(/EADDRINUSE/);
+    const again = await startMongoServer({ port: 0 });
+    await again.close();
+    await again.close(); // idempotent
+  });
+});
