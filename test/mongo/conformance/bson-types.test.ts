@@ -13,7 +13,7 @@ describe('BSON types', () => {
   const t = useTestDatabase('bson');
   const fresh = () => t.db.collection<Loose>(freshName('types'));
 
-  it('keeps the stored numeric type: Double(2) stays a double, Int32 an int, Long a long', async () => {
+  async function numbersOfEveryType() {
     const coll = fresh();
     await coll.insertMany([
       { _id: 1, v: new Double(2) },
@@ -21,6 +21,11 @@ describe('BSON types', () => {
       { _id: 3, v: Long.fromNumber(2) },
       { _id: 4, v: Decimal128.fromString('2') },
     ]);
+    return coll;
+  }
+
+  it('keeps the stored numeric type even for integral values: Double(2) stays a double, Long(2) a long', async () => {
+    const coll = await numbersOfEveryType();
     const types = await coll
       .aggregate([{ $project: { t: { $type: '$v' } } }, { $sort: { _id: 1 } }])
       .toArray();
@@ -28,8 +33,13 @@ describe('BSON types', () => {
     expect(await ids(coll, { v: { $type: 'double' } })).toEqual([1]);
     expect(await ids(coll, { v: { $type: 'int' } })).toEqual([2]);
     expect(await ids(coll, { v: { $type: 'long' } })).toEqual([3]);
-    // All four are equal by value.
+  });
+
+  it('treats 2 as double, int, long and decimal as equal values', async () => {
+    const coll = await numbersOfEveryType();
     expect(await ids(coll, { v: 2 })).toEqual([1, 2, 3, 4]);
+    expect(await ids(coll, { v: { $gte: Decimal128.fromString('2.0') } })).toEqual([1, 2, 3, 4]);
+    expect(await coll.distinct('v')).toHaveLength(1);
   });
 
   it('returns an int64 beyond 2^53 unchanged (as a Long) and matches it exactly', async () => {
