@@ -50,11 +50,14 @@ export class SortedEntries {
 
   add(e: Entry): void {
     this.pending.push(e);
+    // Bound the backlog when no scan comes to settle it (sort+merge keeps this amortized O(log n)).
+    if (this.pending.length > 1024 && this.pending.length > this.arr.length) this.settle();
   }
 
   /** The caller has set e.dead; the entry is dropped lazily. */
   killed(): void {
     this.dead++;
+    if (this.dead > 1024 && this.dead > this.arr.length) this.settle();
   }
 
   private settle(): void {

@@ -319,7 +319,8 @@ describe('index performance', () => {
     }
     const ms = performance.now() - t;
     expect(seen).toBeGreaterThan(0);
-    expect(ms).toBeLessThan(1000);
+    // ~70-200 ms on an idle 2-core box; the margin absorbs a loaded CI machine. Quadratic would be ~minutes.
+    expect(ms).toBeLessThan(2000);
   });
 
   it('handles a burst of 10k writes followed by one range query without quadratic cost', async () => {
@@ -330,6 +331,6 @@ describe('index performance', () => {
     const t = performance.now();
     for (let i = 0; i < 10_000; i++) c.insert({ _id: i, v: (i * 7919) % 10_000 });
     expect(c.plan({ v: { $gte: 100, $lt: 200 } })).toEqual({ indexed: true, count: 100 });
-    expect(performance.now() - t).toBeLessThan(1000);
+    expect(performance.now() - t).toBeLessThan(2000);
   });
 });
