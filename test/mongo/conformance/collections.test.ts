@@ -149,6 +149,15 @@ describe('collections and databases', () => {
       expect(await names()).not.toContain('rn_c');
     });
 
+    it('moves a collection to another database with the admin renameCollection command', async () => {
+      const other = uniqueDbName('rn');
+      extraDbs.push(other);
+      await t.db.collection<Loose>('rn_cross').insertMany([{ _id: 1 }, { _id: 2 }]);
+      await t.client.db('admin').command({ renameCollection: `${t.name}.rn_cross`, to: `${other}.moved` });
+      expect(await t.client.db(other).collection<Loose>('moved').countDocuments()).toBe(2);
+      expect(await names()).not.toContain('rn_cross');
+    });
+
     it('fails with code 26 NamespaceNotFound when the source does not exist', async () => {
       await expectCode(t.db.collection<Loose>('rn_missing').rename('rn_whatever'), 26);
     });

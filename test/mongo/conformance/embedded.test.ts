@@ -82,6 +82,62 @@ describe('embedded server specifics', () => {
     expect(await t.db.collection<Loose>('txn3').countDocuments()).toBe(1);
   });
 
+  describe.skipIf(!t.embedded)(
+    'refuses what it does not implement loudly: code 115 and a clear message',
+    () => {
+      const refused: Array<[string, () => Promise<unknown>]> = [
+        [
+          '$out',
+          () =>
+            t.db
+              .collection<Loose>('src')
+              .aggregate([{ $match: {} }, { $out: 'dst' }])
+              .toArray(),
+        ],
+        [
+          '$merge',
+          () =>
+            t.db
+              .collection<Loose>('src')
+              .aggregate([{ $merge: { into: 'dst' } }])
+              .toArray(),
+        ],
+        [
+          'collation on find',
+          () =>
+            t.db
+              .collection<Loose>('src')
+              .find({}, { collation: { locale: 'fr' } })
+              .toArray(),
+        ],
+        [
+          '$text queries',
+          () =>
+            t.db
+              .collection<Loose>('src')
+              .find({ $text: { $search: 'x' } })
+              .toArray(),
+        ],
+        ['$where', () => t.db.collection<Loose>('src').find({ $where: 'true' }).toArray()],
+        ['text indexes', () => t.db.collection<Loose>('src').createIndex({ body: 'text' })],
+        [
+          'collection validators',
+          () => t.db.createCollection('validated', { validator: { a: { $exists: true } } }),
+        ],
+      ];
+      it.each(refused)('%s', async (_label, run) => {
+        await t.db.collection<Loose>('src').updateOne({ _id: 1 }, { $set: { body: 'x' } }, { upsert: true });
+        const error = await run().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(error).toBeInstanceOf(MongoServerError);
+        expect((error as MongoServerError).code).toBe(115);
+        expect((error as MongoServerError).message).toMatch(/not supported by the embedded server/);
+      });
+    },
+  );
+
   it.skipIf(!t.embedded)(
     'the TTL sweeper removes expired documents (and only those) when started with a short ttlSweepMs',
     async () => {
