@@ -104,6 +104,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** dbpaths locked by this process: a lock naming our own pid but absent here is stale (pid reuse, e.g. pid 1 in containers). */
+const heldHere = new Set<string>();
+
 function acquireLock(dir: string): void {
   const lock = path.join(dir, LOCK);
   const tmp = path.join(dir, `${LOCK}.${process.pid}.tmp`);
@@ -112,6 +115,7 @@ function acquireLock(dir: string): void {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
         fs.linkSync(tmp, lock); // atomic: the lock file never exists without its pid
+        heldHere.add(dir);
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
@@ -122,9 +126,11 @@ function acquireLock(dir: string): void {
       } catch {
         continue; // released meanwhile
       }
-      if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      const ours = pid === process.pid;
+      if (Number.isInteger(pid) && pid > 0 && (ours ? heldHere.has(dir) : isAlive(pid))) {
         throw new Error(
-          `storage: dbpath ${dir} is in use by process ${pid} (${lock}). Stop that process or use another dbpath.`,
+          `storage: dbpath ${dir} is in use by process ${pid}${ours ? ' (this process)' : ''} (${lock}). ` +
+            'Stop that process or use another dbpath; if no such process uses it, delete the lock file.',
         );
       }
       fs.rmSync(lock, { force: true }); // stale: its process is gone
@@ -330,6 +336,7 @@ class Persistence implements LogSink {
 
   private releaseLock(): void {
     const lock = path.join(this.dir, LOCK);
+    heldHere.delete(this.dir);
     try {
       if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
     } catch {}

@@ -238,6 +238,14 @@ describe('persistence', () => {
     expect([...c.candidates({ k: 5 })]).toEqual([]);
   });
 
+  it('takes over a stale lock that names its own pid (pid reuse after a container restart)', async () => {
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, 'nimbo.lock'), String(process.pid));
+    const e = await openAt(dir);
+    e.ensureCollection('a', 'b').insert({ _id: 1 });
+    await expect(openStorage({ dbpath: dir })).rejects.toThrow(/this process/);
+  });
+
   it('is a no-op flush in memory mode', async () => {
     const e = await openStorage({});
     e.ensureCollection('a', 'b').insert({ _id: 1 });
