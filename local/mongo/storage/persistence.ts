@@ -70,7 +70,8 @@ export function readFrames(buf: Buffer, file: string): ReadResult {
       }
     }
     if (rec === undefined) {
-      if (end === buf.length) return { records, validEnd: off, torn: true };
+      // Nothing but this record, or only zeros (a crash after the file grew, before its data landed), follows.
+      if (end === buf.length || allZero(buf, off)) return { records, validEnd: off, torn: true };
       throw new StorageCorruptionError(
         `storage: corrupt record at offset ${off} of ${file} (data follows it)`,
       );
@@ -79,6 +80,11 @@ export function readFrames(buf: Buffer, file: string): ReadResult {
     off = end;
   }
   return { records, validEnd: off, torn: false };
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
 }
 
 function fsyncDir(dir: string): void {

@@ -106,6 +106,18 @@ describe('persistence', () => {
     expect([...third.getCollection('app', 'c')!.all()].map((d) => d._id)).toEqual([1, 3]);
   });
 
+  it('treats a zero-filled tail (file grew, data never landed) as torn', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir);
+    e.ensureCollection('app', 'c').insert({ _id: 1 });
+    e.flush();
+    open.pop();
+    fs.rmSync(path.join(dir, 'nimbo.lock'));
+    fs.appendFileSync(path.join(dir, walFiles(dir)[0]!), Buffer.alloc(4096));
+    const again = await openAt(dir);
+    expect([...again.getCollection('app', 'c')!.all()]).toEqual([{ _id: 1 }]);
+  });
+
   it('refuses to open a log that is corrupt in the middle', async () => {
     const dir = tmpDir();
     const e = await openAt(dir);
