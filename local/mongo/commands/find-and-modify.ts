@@ -10,7 +10,8 @@ import {
   optionalDocument,
 } from './context.js';
 import { insertUpserted, type UpdateStatement } from './update.js';
-import { applyUpdate, compileUpdate } from './update-engine.js';
+import { applyUpdate } from './update-engine.js';
+import { compileUpdate } from './update-parse.js';
 
 function findAndModify(cmd: Document, ctx: CommandContext): Document {
   const name = collectionName(cmd, 'findAndModify' in cmd ? 'findAndModify' : 'findandmodify');

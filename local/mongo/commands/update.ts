@@ -11,7 +11,8 @@ import {
   optionalBoolean,
   optionalDocument,
 } from './context.js';
-import { applyUpdate, type CompiledUpdate, compileUpdate } from './update-engine.js';
+import { applyUpdate } from './update-engine.js';
+import { type CompiledUpdate, compileUpdate } from './update-parse.js';
 import {
   prepareForInsert,
   toWriteError,
