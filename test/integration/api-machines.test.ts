@@ -197,6 +197,27 @@ describe('machines', () => {
     });
   });
 
+  it("answers 404 for another org's jobs and snapshots, and 400 for a bad snapshot name", async () => {
+    const m = await machineIn('running');
+    const res = await post(`/v1/machines/${m.id}/snapshots`, { name: 'mine' });
+    await jobs.drain();
+    const other = await createTestOrg(t.db);
+    expect((await get(`/v1/jobs/${res.body.job.id}`, other.token)).status).toBe(404);
+    expect((await get(`/v1/machines/${m.id}/snapshots`, other.token)).status).toBe(404);
+    expect((await post(`/v1/machines/${m.id}/snapshots`, { name: 'theirs' }, other.token)).status).toBe(404);
+    const snapshotId = (await get(`/v1/jobs/${res.body.job.id}`)).body.result.snapshot.id;
+    expect(
+      (await post(`/v1/machines/${m.id}/snapshots/${snapshotId}/revert`, undefined, other.token)).status,
+    ).toBe(404);
+    expect(
+      (await api.request('DELETE', `/v1/machines/${m.id}/snapshots/${snapshotId}`, { token: other.token }))
+        .status,
+    ).toBe(404);
+    expect((await post(`/v1/machines/${m.id}/snapshots`, { name: '' })).status).toBe(400);
+    expect((await post(`/v1/machines/${m.id}/snapshots`, { name: 'x', memory: true })).status).toBe(400);
+    expect((await get('/v1/jobs/not-a-job-id')).status).toBe(400);
+  });
+
   it('fails a create with an unknown image as a clear provider error', async () => {
     const res = await post(`/v1/clouds/${cloudId}/machines`, {
       name: 'bad',
