@@ -62,14 +62,18 @@ function getMore(cmd: Document, ctx: CommandContext): Document {
     throw typeMismatch("BSON field 'getMore.getMore' is the wrong type, expected type 'long'");
   }
   const id = Long.isLong(raw) ? raw : Long.fromNumber(raw);
-  const ns = namespace(ctx, collectionName(cmd, 'collection'));
+  // Not validated as a collection name: listCollections/db-level aggregate cursors live on '$cmd.*'.
+  if (typeof cmd.collection !== 'string')
+    throw typeMismatch("BSON field 'getMore.collection' is the wrong type, expected type 'string'");
+  const ns = namespace(ctx, cmd.collection);
   const batchSize = nonNegative(cmd, 'batchSize');
   const { batch, id: nextId } = ctx.cursors.getMore(id, ns, batchSize || undefined);
   return { cursor: { nextBatch: batch, id: nextId, ns }, ok: 1 };
 }
 
 function killCursors(cmd: Document, ctx: CommandContext): Document {
-  collectionName(cmd, 'killCursors');
+  if (typeof cmd.killCursors !== 'string')
+    throw typeMismatch("BSON field 'killCursors.killCursors' is the wrong type, expected type 'string'");
   if (!Array.isArray(cmd.cursors))
     throw new MongoCommandError(
       ErrorCode.FailedToParse,

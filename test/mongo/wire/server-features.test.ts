@@ -184,3 +184,16 @@ describe('startup', () => {
     await again.close(); // idempotent
   });
 });
+
+describe('cursors on $cmd namespaces', () => {
+  it('pages listCollections and database-level aggregate results with getMore', async () => {
+    const d = client.db('wire_cmd_cursors');
+    for (let i = 0; i < 5; i++) await d.createCollection(`c${i}`);
+    const names = await d.listCollections({}, { nameOnly: true, batchSize: 2 }).toArray();
+    expect(names.map((c) => c.name).sort()).toEqual(['c0', 'c1', 'c2', 'c3', 'c4']);
+    const docs = await d
+      .aggregate([{ $documents: [{ x: 1 }, { x: 2 }, { x: 3 }] }], { batchSize: 1 })
+      .toArray();
+    expect(docs.map((x) => x.x)).toEqual([1, 2, 3]);
+  });
+});
