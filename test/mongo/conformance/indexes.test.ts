@@ -344,6 +344,65 @@ describe('indexes', () => {
       expect(await ids(indexed, { n: null })).toEqual([5, 6]);
     });
 
+    it('agrees with an unindexed twin on 500 mixed-type documents for filters with sort, skip and limit', async () => {
+      const plain = fresh('twin_plain');
+      const indexed = fresh('twin_indexed');
+      let seed = 42;
+      const rand = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
+      const value = () => {
+        const r = rand();
+        if (r < 0.5) return Math.floor(rand() * 50);
+        if (r < 0.6) return Math.floor(rand() * 50) + 0.5;
+        if (r < 0.7) return `s${Math.floor(rand() * 20)}`;
+        if (r < 0.78) return null;
+        if (r < 0.86) return undefined;
+        if (r < 0.94) return [Math.floor(rand() * 50), Math.floor(rand() * 50)];
+        return { k: Math.floor(rand() * 3) };
+      };
+      const docs = Array.from({ length: 500 }, (_, i) => {
+        const d: Loose = { _id: i, g: ['a', 'b', 'c'][i % 3] };
+        const a = value();
+        const b = value();
+        if (a !== undefined) d.a = a;
+        if (b !== undefined) d.b = b;
+        return d;
+      });
+      await plain.insertMany(docs.map((d) => structuredClone(d)));
+      await indexed.insertMany(docs.map((d) => structuredClone(d)));
+      await indexed.createIndex({ a: 1 });
+      await indexed.createIndex({ g: 1, b: -1 });
+      const queries: Array<{ filter: Loose; sort: Loose; skip?: number; limit?: number }> = [
+        { filter: { a: 7 }, sort: { _id: 1 } },
+        { filter: { a: { $gte: 10, $lt: 20 } }, sort: { a: 1, _id: 1 } },
+        { filter: { a: { $gt: 40 } }, sort: { a: -1, _id: 1 }, limit: 7 },
+        { filter: { a: { $in: [3, 's4', null] } }, sort: { _id: -1 } },
+        { filter: { a: { $lte: 5 } }, sort: { a: 1, _id: -1 }, skip: 3, limit: 10 },
+        { filter: { a: null }, sort: { _id: 1 } },
+        { filter: { a: { $exists: false } }, sort: { _id: 1 } },
+        { filter: { a: { $type: 'string' } }, sort: { a: 1, _id: 1 } },
+        { filter: { g: 'b' }, sort: { b: -1, _id: 1 }, limit: 15 },
+        { filter: { g: 'c', b: { $gt: 25 } }, sort: { b: 1, _id: 1 } },
+        { filter: { g: { $in: ['a', 'c'] }, b: { $lt: 10 } }, sort: { _id: 1 } },
+        { filter: { $or: [{ a: 1 }, { g: 'a', b: 2 }] }, sort: { _id: 1 } },
+        { filter: { a: { $ne: 7 } }, sort: { _id: 1 }, limit: 50 },
+        { filter: { 'a.k': 1 }, sort: { _id: 1 } },
+      ];
+      for (const q of queries) {
+        const run = (c: typeof plain) =>
+          c
+            .find(q.filter)
+            .sort(q.sort)
+            .skip(q.skip ?? 0)
+            .limit(q.limit ?? 0)
+            .toArray()
+            .then((r) => r.map((d) => d._id));
+        expect({ q, ids: await run(indexed) }).toEqual({ q, ids: await run(plain) });
+      }
+    });
+
     it('uses compound index prefixes correctly, including sort on indexed fields', async () => {
       const coll = fresh();
       await coll.createIndex({ g: 1, n: -1 });
