@@ -403,6 +403,56 @@ describe('indexes', () => {
       }
     });
 
+    it('keeps secondary indexes in step through 400 random writes (indexed and unindexed twins agree)', async () => {
+      const plain = fresh('churn_plain');
+      const indexed = fresh('churn_indexed');
+      await indexed.createIndex({ a: 1 });
+      await indexed.createIndex({ tags: 1 });
+      await indexed.createIndex({ g: 1, a: -1 });
+      let seed = 7;
+      const rand = (n: number) => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return Math.floor((seed / 2 ** 31) * n);
+      };
+      for (let step = 0; step < 400; step++) {
+        const id = rand(60);
+        const op = rand(7);
+        const apply = async (c: typeof plain) => {
+          if (op === 0)
+            await c.insertOne({ _id: 1000 + step, a: rand(20), g: `g${rand(3)}`, tags: [`t${rand(5)}`] });
+          else if (op === 1) await c.updateOne({ _id: id }, { $set: { a: rand(20) } }, { upsert: true });
+          else if (op === 2) await c.updateMany({ a: { $lt: 5 } }, { $inc: { a: 1 } });
+          else if (op === 3) await c.deleteOne({ _id: id });
+          else if (op === 4)
+            await c.replaceOne({ _id: id }, { g: `g${rand(3)}`, tags: [`t${rand(5)}`, `t${rand(5)}`] });
+          else if (op === 5) await c.updateOne({ _id: id }, { $addToSet: { tags: `t${rand(5)}` } });
+          else await c.updateOne({ _id: id }, { $unset: { a: '' } });
+        };
+        const before = seed;
+        await apply(plain);
+        seed = before; // replay the same random draws on the twin
+        await apply(indexed);
+      }
+      const all = (c: typeof plain) => c.find().sort({ _id: 1 }).toArray();
+      expect(await all(indexed)).toEqual(await all(plain));
+      const filters: Loose[] = [
+        { a: 3 },
+        { a: { $gte: 10 } },
+        { a: { $exists: false } },
+        { a: null },
+        { tags: 't2' },
+        { tags: { $in: ['t0', 't4'] } },
+        { g: 'g1' },
+        { g: 'g2', a: { $lt: 8 } },
+      ];
+      for (const filter of filters) {
+        expect({ filter, ids: await ids(indexed, filter) }).toEqual({
+          filter,
+          ids: await ids(plain, filter),
+        });
+      }
+    });
+
     it('uses compound index prefixes correctly, including sort on indexed fields', async () => {
       const coll = fresh();
       await coll.createIndex({ g: 1, n: -1 });
