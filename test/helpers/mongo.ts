@@ -49,3 +49,6 @@ export function useTestDatabase(prefix = 't'): TestDatabase {
     },
   };
 }
+
+/** For tests that inspect stored documents directly: string ids, any fields. */
+export type AnyDoc = { _id: string } & Record<string, any>;

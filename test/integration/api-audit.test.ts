@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 describe('GET /v1/audit', () => {
   const t = useTestDatabase('audit');
@@ -75,9 +75,9 @@ describe('GET /v1/audit', () => {
   });
 
   it("expires events after the org's retention, through a TTL index", async () => {
-    const indexes = await t.db.collection('audit').indexes();
+    const indexes = await t.db.collection<AnyDoc>('audit').indexes();
     expect(indexes).toContainEqual(expect.objectContaining({ key: { expireAt: 1 }, expireAfterSeconds: 0 }));
-    const event = await t.db.collection('audit').findOne({ orgId });
+    const event = await t.db.collection<AnyDoc>('audit').findOne({ orgId });
     const days = (event!.expireAt.getTime() - event!.time.getTime()) / 86_400_000;
     expect(days).toBe(90);
   });

@@ -8,7 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const ec2 = mockClient(EC2Client);
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
@@ -62,7 +62,7 @@ describe('an AWS cloud', () => {
     expect(res.body.cloud.credentials).toEqual({ type: 'accessKeys' });
     expect(JSON.stringify(res.body)).not.toContain(SECRET);
 
-    const stored = await t.db.collection('clouds').findOne({ _id: res.body.cloud.id });
+    const stored = await t.db.collection<AnyDoc>('clouds').findOne({ _id: res.body.cloud.id });
     expect(JSON.stringify(stored)).not.toContain(SECRET);
     expect(JSON.stringify(stored)).not.toContain('AKIAIOSFODNN7EXAMPLE');
     expect(stored?.credentials).toMatchObject({ v: 1, kid: expect.any(String), iv: expect.any(String) });
@@ -102,11 +102,11 @@ describe('an AWS cloud', () => {
         name: 'AuthFailure',
       }),
     );
-    const before = await t.db.collection('clouds').countDocuments();
+    const before = await t.db.collection<AnyDoc>('clouds').countDocuments();
     const res = await api.request('POST', '/v1/clouds', { token: owner, body: body('bad') });
     expect(res.status).toBe(422);
     expect(res.body.detail).toMatch(/AuthFailure/);
     expect(res.body.detail).not.toContain(SECRET);
-    expect(await t.db.collection('clouds').countDocuments()).toBe(before);
+    expect(await t.db.collection<AnyDoc>('clouds').countDocuments()).toBe(before);
   });
 });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const instant = { machines: 6, seed: 3, transitionMs: 0 };
 
@@ -159,14 +159,16 @@ describe('clouds', () => {
     const { body } = await addSim('flaky');
     await jobs.drain();
     const id = body.cloud.id;
-    const before = await t.db.collection('machines').find({ cloudId: id }).sort({ _id: 1 }).toArray();
+    const before = await t.db.collection<AnyDoc>('machines').find({ cloudId: id }).sort({ _id: 1 }).toArray();
     // The simulated provider starts refusing the credentials.
-    await t.db.collection('clouds').updateOne({ _id: id }, { $set: { 'settings.faults.auth': true } });
+    await t.db
+      .collection<AnyDoc>('clouds')
+      .updateOne({ _id: id }, { $set: { 'settings.faults.auth': true } });
     const poll = await api.request('POST', `/v1/clouds/${id}/poll`, { token: owner });
     await jobs.drain();
     const job = await api.request('GET', `/v1/jobs/${poll.body.job.id}`, { token: owner });
     expect(job.body).toMatchObject({ status: 'failed', error: { code: 'provider_auth_failed' } });
-    const after = await t.db.collection('machines').find({ cloudId: id }).sort({ _id: 1 }).toArray();
+    const after = await t.db.collection<AnyDoc>('machines').find({ cloudId: id }).sort({ _id: 1 }).toArray();
     expect(after).toEqual(before);
     const cloud = await api.request('GET', `/v1/clouds/${id}`, { token: owner });
     expect(cloud.body).toMatchObject({
@@ -179,7 +181,9 @@ describe('clouds', () => {
     const { body } = await addSim('throttled');
     await jobs.drain();
     const id = body.cloud.id;
-    await t.db.collection('clouds').updateOne({ _id: id }, { $set: { 'settings.faults.throttleRate': 1 } });
+    await t.db
+      .collection<AnyDoc>('clouds')
+      .updateOne({ _id: id }, { $set: { 'settings.faults.throttleRate': 1 } });
     const poll = await api.request('POST', `/v1/clouds/${id}/poll`, { token: owner });
     await jobs.drain();
     const job = await api.request('GET', `/v1/jobs/${poll.body.job.id}`, { token: owner });

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 describe('machines', () => {
   const t = useTestDatabase('machines');
@@ -28,7 +28,7 @@ describe('machines', () => {
   const get = (path: string, token = owner) => api.request('GET', path, { token });
   const post = (path: string, body?: unknown, token = owner) =>
     api.request('POST', path, { token, ...(body ? { body } : {}) });
-  const jobCount = () => t.db.collection('jobs').countDocuments({});
+  const jobCount = () => t.db.collection<AnyDoc>('jobs').countDocuments({});
 
   async function machineIn(state: string) {
     const res = await get(`/v1/machines?cloud=${cloudId}&state=${state}&limit=1`);
@@ -128,7 +128,9 @@ describe('machines', () => {
 
   it('fails the job with a clear error when the provider refuses, and audits it', async () => {
     const m = await machineIn('running');
-    await t.db.collection('clouds').updateOne({ _id: cloudId }, { $set: { 'settings.faults.auth': true } });
+    await t.db
+      .collection<AnyDoc>('clouds')
+      .updateOne({ _id: cloudId }, { $set: { 'settings.faults.auth': true } });
     try {
       const res = await post(`/v1/machines/${m.id}/actions/reboot`);
       await jobs.drain();
@@ -141,7 +143,7 @@ describe('machines', () => {
       });
     } finally {
       await t.db
-        .collection('clouds')
+        .collection<AnyDoc>('clouds')
         .updateOne({ _id: cloudId }, { $set: { 'settings.faults.auth': false } });
     }
   });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 describe('API tokens', () => {
   const t = useTestDatabase('tokens');
@@ -15,7 +15,7 @@ describe('API tokens', () => {
   });
 
   async function tokenCount() {
-    return t.db.collection('tokens').countDocuments({ orgId });
+    return t.db.collection<AnyDoc>('tokens').countDocuments({ orgId });
   }
 
   it('answers 401 problem+json without a token, with a malformed header, and with an unknown token', async () => {
@@ -50,7 +50,7 @@ describe('API tokens', () => {
     expect(listed).not.toHaveProperty('hash');
     expect(listed).not.toHaveProperty('token');
 
-    const stored = await t.db.collection('tokens').findOne({ _id: res.body.id });
+    const stored = await t.db.collection<AnyDoc>('tokens').findOne({ _id: res.body.id });
     expect(JSON.stringify(stored)).not.toContain(res.body.token);
   });
 

@@ -7,7 +7,7 @@ import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js'
 import { createCloud } from '../../lib/services/clouds.js';
 import { enqueueJobs } from '../../lib/services/jobs.js';
 import { createTestOrg } from '../helpers/api.js';
-import { useTestDatabase } from '../helpers/mongo.js';
+import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 /** Records what would go to SQS; the worker is then fed these bodies by hand. */
 function recordingQueue() {
@@ -51,7 +51,7 @@ describe('tick and worker', () => {
     await ensureIndexes(t.db);
     const org = await createTestOrg(t.db);
     orgId = org.orgId;
-    const tok = await t.db.collection('tokens').findOne({ orgId });
+    const tok = await t.db.collection<AnyDoc>('tokens').findOne({ orgId });
     actor = { type: 'token', orgId, tokenId: String(tok!._id), name: 'owner', role: 'owner' };
   });
 
@@ -85,12 +85,12 @@ describe('tick and worker', () => {
     expect(results.reduce((n, r) => n + r.pollsQueued, 0)).toBe(2);
     const polled = sent.map((m) => JSON.parse(m.body).jobId);
     const jobs = await t.db
-      .collection('jobs')
+      .collection<AnyDoc>('jobs')
       .find({ _id: { $in: polled } })
       .toArray();
     expect(jobs.map((j) => j.input.cloudId).sort()).toEqual([...due].sort());
     const clouds = await t.db
-      .collection('clouds')
+      .collection<AnyDoc>('clouds')
       .find({ _id: { $in: due } })
       .toArray();
     for (const c of clouds) expect(c.nextPollAt).toEqual(new Date(clock.getTime() + 5 * 60_000));
@@ -98,7 +98,7 @@ describe('tick and worker', () => {
 
   it('does not poll a disabled cloud', async () => {
     const id = await addSim('off', 1);
-    await t.db.collection('clouds').updateOne({ _id: id }, { $set: { enabled: false } });
+    await t.db.collection<AnyDoc>('clouds').updateOne({ _id: id }, { $set: { enabled: false } });
     clock = new Date(clock.getTime() + 10 * 60_000);
     const { sent, queue } = recordingQueue();
     await createTickHandler(async () => ({ db: t.db, now, queue }) as never)({
@@ -108,7 +108,7 @@ describe('tick and worker', () => {
     const cloudIds = await Promise.all(
       sent.map(
         async (m) =>
-          (await t.db.collection('jobs').findOne({ _id: JSON.parse(m.body).jobId }))?.input.cloudId,
+          (await t.db.collection<AnyDoc>('jobs').findOne({ _id: JSON.parse(m.body).jobId }))?.input.cloudId,
       ),
     );
     expect(cloudIds).not.toContain(id);
@@ -124,10 +124,10 @@ describe('tick and worker', () => {
     const body = sent[0]!.body;
     expect(await worker(sqsEvent([body, body]))).toEqual({ batchItemFailures: [] });
     expect(await worker(sqsEvent([body]))).toEqual({ batchItemFailures: [] });
-    const done = await t.db.collection('jobs').findOne({ _id: job!._id });
+    const done = await t.db.collection<AnyDoc>('jobs').findOne({ _id: job!._id });
     expect(done).toMatchObject({ status: 'succeeded', attempts: 1 });
     const appeared = await t.db
-      .collection('audit')
+      .collection<AnyDoc>('audit')
       .countDocuments({ jobId: job!._id, action: 'machine.appeared' });
     expect(appeared).toBe(2);
   });
@@ -136,7 +136,7 @@ describe('tick and worker', () => {
     const ok = await addSim('ok');
     const flaky = await addSim('flaky');
     await t.db
-      .collection('clouds')
+      .collection<AnyDoc>('clouds')
       .updateOne({ _id: flaky }, { $set: { 'settings.faults.throttleRate': 1 } });
     const { sent, queue } = recordingQueue();
     await enqueueJobs({ db: t.db, now, queue }, actor, [
@@ -146,7 +146,7 @@ describe('tick and worker', () => {
     const worker = createWorkerHandler(async () => ({ db: t.db, now, queue }) as never);
     const res = await worker(sqsEvent([sent[0]!.body, sent[1]!.body, '{"version":1}', 'garbage']));
     expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
-    const flakyJob = await t.db.collection('jobs').findOne({ _id: JSON.parse(sent[1]!.body).jobId });
+    const flakyJob = await t.db.collection<AnyDoc>('jobs').findOne({ _id: JSON.parse(sent[1]!.body).jobId });
     expect(flakyJob).toMatchObject({ status: 'queued', attempts: 1, error: { code: 'provider_throttled' } });
   });
 
@@ -157,7 +157,7 @@ describe('tick and worker', () => {
       { type: 'cloud.poll', resource: { type: 'cloud', id }, input: { cloudId: id } },
     ]);
     await t.db
-      .collection('jobs')
+      .collection<AnyDoc>('jobs')
       .updateOne(
         { _id: job!._id },
         { $set: { status: 'running', attempts: 1, leaseUntil: new Date(clock.getTime() + 60_000) } },
@@ -168,7 +168,7 @@ describe('tick and worker', () => {
     });
     clock = new Date(clock.getTime() + 61_000);
     expect(await worker(sqsEvent([sent[0]!.body]))).toEqual({ batchItemFailures: [] });
-    expect(await t.db.collection('jobs').findOne({ _id: job!._id })).toMatchObject({
+    expect(await t.db.collection<AnyDoc>('jobs').findOne({ _id: job!._id })).toMatchObject({
       status: 'succeeded',
       attempts: 2,
     });
