@@ -25,6 +25,8 @@ const SNAP = 'snapshot.nsnap';
 const SNAP_TMP = 'snapshot.nsnap.tmp';
 const WAL_RE = /^wal-(\d+)\.log$/;
 const HEADER = 8;
+/** Op of the marker record that closes every flushed batch (skipped on replay). */
+const COMMIT = 'c';
 /** Compact on close() only when the log is big in absolute terms or relative to the snapshot. */
 const CLOSE_COMPACT_BYTES = 1024 * 1024;
 
@@ -55,36 +57,41 @@ export function readFrames(buf: Buffer, file: string): ReadResult {
   const records: Document[] = [];
   let off = 0;
   while (off < buf.length) {
-    if (buf.length - off < HEADER) return { records, validEnd: off, torn: true };
-    const len = buf.readUInt32LE(off);
-    const crc = buf.readUInt32LE(off + 4);
-    const end = off + HEADER + len;
-    if (end > buf.length) return { records, validEnd: off, torn: true };
-    const payload = buf.subarray(off + HEADER, end);
-    let rec: Document | undefined;
-    if (crc32(payload) === crc) {
-      try {
-        rec = deserialize(payload);
-      } catch {
-        rec = undefined;
-      }
-    }
+    const rec = recordAt(buf, off);
     if (rec === undefined) {
-      // Nothing but this record, or only zeros (a crash after the file grew, before its data landed), follows.
-      if (end === buf.length || allZero(buf, off)) return { records, validEnd: off, torn: true };
-      throw new StorageCorruptionError(
-        `storage: corrupt record at offset ${off} of ${file} (data follows it)`,
-      );
+      // Every flush ends with a commit record, and is acknowledged only once all of it is on disk. So a
+      // commit record anywhere after a bad record means acknowledged data is damaged: fail loudly.
+      // Otherwise the damage is confined to the batch in flight at the crash: a torn tail.
+      for (let p = off + 1; p + HEADER < buf.length; p++) {
+        if (recordAt(buf, p)?.doc.op === COMMIT) {
+          throw new StorageCorruptionError(
+            `storage: corrupt record at offset ${off} of ${file}, before acknowledged data at offset ${p}`,
+          );
+        }
+      }
+      return { records, validEnd: off, torn: true };
     }
-    records.push(rec);
-    off = end;
+    records.push(rec.doc);
+    off = rec.end;
   }
   return { records, validEnd: off, torn: false };
 }
 
-function allZero(buf: Buffer, from: number): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
-  return true;
+/** The record framed at `off`, if complete and intact. */
+function recordAt(buf: Buffer, off: number): { doc: Document; end: number } | undefined {
+  if (buf.length - off < HEADER) return undefined;
+  const len = buf.readUInt32LE(off);
+  const end = off + HEADER + len;
+  if (len < 5 || end > buf.length) return undefined;
+  // A BSON document starts with its own length and ends with NUL: a cheap filter before the CRC.
+  if (buf.readUInt32LE(off + HEADER) !== len || buf[end - 1] !== 0) return undefined;
+  const payload = buf.subarray(off + HEADER, end);
+  if (crc32(payload) !== buf.readUInt32LE(off + 4)) return undefined;
+  try {
+    return { doc: deserialize(payload), end };
+  } catch {
+    return undefined;
+  }
 }
 
 function fsyncDir(dir: string): void {
@@ -218,6 +225,7 @@ class Persistence implements LogSink {
         throw new StorageCorruptionError(`storage: ${file} ends in a torn record but is not the newest log`);
       }
       records.forEach((rec, n) => {
+        if (rec.op === COMMIT) return;
         try {
           this.engine.apply(rec);
         } catch (e) {
@@ -248,6 +256,7 @@ class Persistence implements LogSink {
 
   flush(): void {
     if (this.pending.length === 0 || this.closed) return;
+    this.append({ op: COMMIT });
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     try {
       writeAll(this.fd, buf);

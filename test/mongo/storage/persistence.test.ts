@@ -134,6 +134,36 @@ describe('persistence', () => {
     expect(fs.existsSync(path.join(dir, 'nimbo.lock'))).toBe(false);
   });
 
+  it('detects a damaged length field before acknowledged data, and truncates garbage after the last flush', async () => {
+    const dir = tmpDir();
+    const e = await openAt(dir);
+    const c = e.ensureCollection('app', 'c');
+    c.insert({ _id: 1 });
+    e.flush();
+    const firstFlushEnd = fs.statSync(path.join(dir, walFiles(dir)[0]!)).size;
+    c.insert({ _id: 2 });
+    c.insert({ _id: 3 });
+    e.flush();
+    open.pop();
+    fs.rmSync(path.join(dir, 'nimbo.lock'));
+    const wal = path.join(dir, walFiles(dir)[0]!);
+    const good = fs.readFileSync(wal);
+
+    // Garbage after the last commit: an unacknowledged, torn batch.
+    fs.writeFileSync(wal, Buffer.concat([good, Buffer.from('\x07\x00\x00\x00garbage-bytes-here', 'latin1')]));
+    const a = await openAt(dir);
+    expect([...a.getCollection('app', 'c')!.all()].map((d) => d._id)).toEqual([1, 2, 3]);
+    expect(fs.statSync(wal).size).toBe(good.length);
+    await closeAll();
+    for (const f of fs.readdirSync(dir)) fs.rmSync(path.join(dir, f));
+
+    // A length field smashed inside the second (acknowledged) batch.
+    const bad = Buffer.from(good);
+    bad.writeUInt32LE(0x7fffffff, firstFlushEnd);
+    fs.writeFileSync(path.join(dir, 'wal-0000000001.log'), bad);
+    await expect(openStorage({ dbpath: dir })).rejects.toThrow(/before acknowledged data/);
+  });
+
   it('compacts into a snapshot once the log passes compactLogBytes, losing nothing', async () => {
     const dir = tmpDir();
     const e = await openAt(dir, 20_000);
