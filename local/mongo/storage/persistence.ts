@@ -11,8 +11,9 @@
  * snapshot (gen N+1) to a temp file, fsyncs, renames it over the old one and fsyncs the directory, and only
  * then starts wal-(N+1) and deletes wal-N. A crash at any step leaves either the old snapshot + wal-N or
  * the new snapshot (which already contains everything in wal-N), so nothing acknowledged is lost.
- * On open, an incomplete or corrupt LAST record of the last log is a torn write: it is truncated away.
- * Corruption anywhere else stops the open with an error rather than silently dropping data.
+ * Each flush appends its records plus a commit record, then fdatasyncs. On open, damage with no commit
+ * record after it belongs to the batch in flight at the crash (never acknowledged): it is truncated away.
+ * Damage followed by a commit record hit acknowledged data: the open fails loudly instead of dropping it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
