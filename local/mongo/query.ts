@@ -24,11 +24,27 @@ export function compileFilter(filter: Document | undefined): Matcher {
   if (!filter || Object.keys(filter).length === 0) return () => true;
   if ('$text' in filter) throw notSupported('$text queries');
   if ('$where' in filter) throw notSupported('$where');
+  checkLogicalOperators(filter);
   try {
     const query = new Query(filter);
     return (doc) => query.test(doc);
   } catch (err) {
     asCommandError(err);
+  }
+}
+
+/** mingo accepts `{$or: []}` and matches nothing; mongod rejects it. */
+function checkLogicalOperators(filter: Document): void {
+  for (const op of ['$and', '$or', '$nor']) {
+    if (!(op in filter)) continue;
+    const clauses = filter[op];
+    if (!Array.isArray(clauses) || clauses.length === 0) {
+      throw badValue(`${op} argument must be a non-empty array`);
+    }
+    for (const clause of clauses) {
+      if (!isPlainObject(clause)) throw badValue(`${op} argument's entries must be objects`);
+      checkLogicalOperators(clause);
+    }
   }
 }
 

@@ -115,6 +115,10 @@ function applyOperators(
         group[path] = value;
         modifier[op] = group;
       }
+      checkArrayFilterIdentifiers(
+        entries.map((e) => e[1]),
+        arrayFilters ?? [],
+      );
       stripIdNoop(doc, modifier);
       mingoUpdate(doc, modifier as never, arrayFilters, query as never, { queryOptions: mingoOptions });
       return idFirst(doc);
@@ -169,6 +173,35 @@ function addToSet(doc: Document, path: string, operand: unknown): void {
   }
   if (current === undefined || next.length !== (current as unknown[]).length)
     OPERATOR_FNS.$set!({ [path]: next })(doc);
+}
+
+/** Every `$[id]` needs an array filter, and every array filter must be used, as mongod checks. */
+function checkArrayFilterIdentifiers(paths: string[], arrayFilters: Document[]): void {
+  const used = new Set<string>();
+  for (const path of paths) for (const m of path.matchAll(/\$\[([^\]]+)\]/g)) used.add(m[1] as string);
+  const defined = new Set<string>();
+  for (const filter of arrayFilters) {
+    if (!isPlainObject(filter))
+      throw new MongoCommandError(ErrorCode.TypeMismatch, 'arrayFilters entries must be objects');
+    for (const key of Object.keys(filter)) defined.add(key.split('.')[0] as string);
+  }
+  for (const id of used) {
+    if (!defined.has(id)) {
+      const path = paths.find((p) => p.includes(`$[${id}]`));
+      throw new MongoCommandError(
+        ErrorCode.BadValue,
+        `No array filter found for identifier '${id}' in path '${path}'`,
+      );
+    }
+  }
+  for (const id of defined) {
+    if (!used.has(id)) {
+      throw new MongoCommandError(
+        ErrorCode.FailedToParse,
+        `The array filter for identifier '${id}' was not used in the update`,
+      );
+    }
+  }
 }
 
 function stripIdNoop(doc: Document, modifier: Record<string, Document>): void {
