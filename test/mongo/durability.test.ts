@@ -276,6 +276,87 @@ describe.skipIf(external)('durability of the embedded server', () => {
     }
   });
 
+  it('keeps acknowledged writes across kill -9 after more than 64 MB of log (compaction territory)', {
+    timeout: 180_000,
+  }, async () => {
+    const dbpath = tempDbpath();
+    let server = await startCli(dbpath);
+    let client = await connect(server.uri);
+    const coll = () => client.db('bulk').collection<Loose>('blobs');
+    const MB = 1024 * 1024;
+    for (let batch = 0; batch < 8; batch++) {
+      await coll().insertMany(
+        Array.from({ length: 10 }, (_, i) => ({
+          _id: batch * 10 + i,
+          blob: String.fromCharCode(97 + batch).repeat(MB),
+        })),
+      );
+    }
+    await coll().deleteMany({ _id: { $gte: 70 } });
+    await coll().updateMany({ _id: { $lt: 5 } }, { $set: { blob: 'small', touched: true } });
+    await client.db('bulk').collection('gone').insertOne({ a: 1 });
+    await client.db('bulk').dropDatabase();
+    await coll().insertOne({ _id: 'after-drop', blob: 'x' });
+    await client.db('bulk2').collection<Loose>('c').insertOne({ _id: 'other-db' });
+    await killHard(server);
+    await client.close().catch(() => {});
+
+    server = await startCli(dbpath);
+    client = await connect(server.uri);
+    try {
+      // dropDatabase removed everything written before it; later writes are there.
+      expect(await coll().find().toArray()).toEqual([{ _id: 'after-drop', blob: 'x' }]);
+      expect(
+        (await client.db('bulk').listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name),
+      ).toEqual(['blobs']);
+      expect(await client.db('bulk2').collection<Loose>('c').findOne({})).toEqual({ _id: 'other-db' });
+    } finally {
+      await client.close();
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
+  it('recovers 60 MB of live data written in one life after kill -9', { timeout: 180_000 }, async () => {
+    const dbpath = tempDbpath();
+    let server = await startCli(dbpath);
+    let client = await connect(server.uri);
+    const coll = () => client.db('big').collection<Loose>('blobs');
+    const MB = 1024 * 1024;
+    for (let batch = 0; batch < 6; batch++) {
+      await coll().insertMany(
+        Array.from({ length: 10 }, (_, i) => ({
+          _id: batch * 10 + i,
+          blob: String.fromCharCode(97 + batch).repeat(MB),
+        })),
+      );
+      // Rewrite earlier documents too, so the log holds far more than the live data.
+      await coll().updateMany({ _id: { $lt: batch * 10 } }, { $inc: { rev: 1 } });
+    }
+    await coll().deleteOne({ _id: 0 });
+    await killHard(server);
+    await client.close().catch(() => {});
+
+    server = await startCli(dbpath);
+    client = await connect(server.uri);
+    try {
+      expect(await coll().countDocuments()).toBe(59);
+      let checked = 0;
+      for await (const d of coll().find().sort({ _id: 1 })) {
+        const id = Number(d._id);
+        const batch = Math.floor(id / 10);
+        expect(d.blob === String.fromCharCode(97 + batch).repeat(MB)).toBe(true);
+        expect(d.rev ?? 0).toBe(5 - batch);
+        checked++;
+      }
+      expect(checked).toBe(59);
+    } finally {
+      await client.close();
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
+  });
+
   it('keeps data across a clean SIGTERM shutdown and restart', { timeout: 60_000 }, async () => {
     const dbpath = tempDbpath();
     let server = await startCli(dbpath);
