@@ -4,11 +4,23 @@
  * middleware.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { UnprocessableError, ValidationError } from '../errors.js';
 import type { DepsProvider, ServiceDeps } from '../services/deps.js';
 import { authenticateRequest } from './auth.js';
 import { type HttpResult, json } from './response.js';
 import type { AnyRoute } from './route.js';
 import { parseInput, readJsonBody } from './validate.js';
+
+function parseBody(route: AnyRoute, raw: unknown) {
+  try {
+    return parseInput(route.body, raw, 'body');
+  } catch (err) {
+    if (route.invalidBodyStatus === 422 && err instanceof ValidationError) {
+      throw new UnprocessableError(err.message, { details: err.details });
+    }
+    throw err;
+  }
+}
 
 export function toLambdaRoute(route: AnyRoute, provideDeps: DepsProvider) {
   return async (event: APIGatewayProxyEventV2): Promise<HttpResult> => {
@@ -24,7 +36,7 @@ export function toLambdaRoute(route: AnyRoute, provideDeps: DepsProvider) {
     const query = route.query
       ? parseInput(route.query, event.queryStringParameters ?? {}, 'query')
       : undefined;
-    const body = route.body ? parseInput(route.body, readJsonBody(event) ?? {}, 'body') : undefined;
+    const body = route.body ? parseBody(route, readJsonBody(event) ?? {}) : undefined;
     const reply = await route.handler({
       params,
       query,

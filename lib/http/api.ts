@@ -26,6 +26,7 @@ import {
   postCloudMachine,
   postCloudPoll,
 } from './routes/clouds.js';
+import { postConditionsPreview } from './routes/conditions.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
 import {
   deleteMachineSnapshot,
@@ -63,6 +64,7 @@ export const apiRoutes: AnyRoute[] = [
   postMachineSnapshotRevert,
   getJobRoute,
   getAudit,
+  postConditionsPreview,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

@@ -54,6 +54,8 @@ export interface RouteSpec<
   params?: P;
   query?: Q;
   body?: B;
+  /** 422 where a body that parses as JSON but breaks the grammar is "unprocessable" (conditions), else 400. */
+  invalidBodyStatus?: 400 | 422;
   /** Success responses; the error responses every route can give are added by the OpenAPI generator. */
   responses: Record<number, RouteResponseSpec>;
   handler: (input: RouteInput<P, Q, B>) => Promise<RouteReply>;

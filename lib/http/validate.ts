@@ -33,9 +33,15 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part:
   throw new ValidationError(`Invalid request ${part}: ${summary}`, { details: { errors } });
 }
 
-/** Finds the first key that starts with `$` anywhere in a parsed JSON value. */
+/** Deeper bodies are refused before any schema walks them (a recursive schema would overflow the stack). */
+export const MAX_JSON_DEPTH = 32;
+
+class TooDeep extends Error {}
+
+/** Finds the first key that starts with `$` anywhere in a parsed JSON value; throws TooDeep past the limit. */
 export function findOperatorKey(value: unknown, path: string[] = [], depth = 0): string | undefined {
-  if (depth > 32 || value === null || typeof value !== 'object') return undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_JSON_DEPTH) throw new TooDeep();
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const hit = findOperatorKey(value[i], [...path, String(i)], depth + 1);
@@ -69,7 +75,14 @@ export function readJsonBody(event: APIGatewayProxyEventV2, maxBytes = MAX_JSON_
   } catch (cause) {
     throw new ValidationError(`Malformed JSON: ${(cause as Error).message}`);
   }
-  const operator = findOperatorKey(parsed);
+  let operator: string | undefined;
+  try {
+    operator = findOperatorKey(parsed);
+  } catch (err) {
+    if (err instanceof TooDeep)
+      throw new ValidationError(`The request body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    throw err;
+  }
   if (operator) {
     throw new ValidationError(`Field names may not start with "$" (found "${operator}")`, {
       details: { errors: [{ in: 'body', path: operator, message: 'field names may not start with "$"' }] },
