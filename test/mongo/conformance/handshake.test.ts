@@ -79,7 +79,7 @@ describe('handshake and admin commands', () => {
     const res = await coll.insertOne({ _id: 'fire-and-forget' }, { writeConcern: { w: 0 } });
     expect(res.acknowledged).toBe(false);
     let found = null;
-    for (let i = 0; i < 50 && !found; i++) {
+    for (let i = 0; i < 250 && !found; i++) {
       found = await coll.findOne({ _id: 'fire-and-forget' });
       if (!found) await new Promise((r) => setTimeout(r, 20));
     }
