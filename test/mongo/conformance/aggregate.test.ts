@@ -216,7 +216,7 @@ describe('aggregate', () => {
     const [doc] = await orders
       .aggregate([{ $lookup: { from: 'catalog', localField: 'items', foreignField: '_id', as: 'products' } }])
       .toArray();
-    expect((doc?.products as Loose[]).map((p) => p._id).sort()).toEqual(['a', 'b']);
+    expect((doc!.products as Loose[]).map((p) => p._id).sort()).toEqual(['a', 'b']);
   });
 
   it('$lookup with let and a pipeline', async () => {
