@@ -7,7 +7,7 @@ import * as ops from 'mingo/operators/update';
 import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo/updater';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { mingoOptions } from '../mingo-context.js';
-import { arithmetic } from '../numbers.js';
+import { arithmetic, compareBson } from '../numbers.js';
 import { asCommandError } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
 import { bsonTypeName, isPlainObject, toNumber } from './context.js';
@@ -134,6 +134,14 @@ function applyOperators(
       const rewritten = checkTarget(doc, op, path, value);
       if (rewritten) {
         OPERATOR_FNS.$set!({ [path]: rewritten.value })(doc);
+        continue;
+      }
+      if (op === '$min' || op === '$max') {
+        // mingo compares with JS order; mongod with BSON order across types.
+        const current = probe(doc, path).value;
+        const c = current === undefined ? 0 : compareBson(value, current);
+        if (current === undefined || (op === '$min' ? c < 0 : c > 0))
+          OPERATOR_FNS.$set!({ [path]: value })(doc);
         continue;
       }
       if (op === '$addToSet') {
