@@ -3,7 +3,15 @@
  * container: createIndexes with an identical spec is a no-op on MongoDB.
  */
 import type { Collection, Db, IndexDescription } from 'mongodb';
-import type { AuditDoc, CloudDoc, JobDoc, MachineDoc, OrgDoc, TokenDoc } from './documents.js';
+import type {
+  AuditDoc,
+  CloudDoc,
+  JobDoc,
+  MachineDoc,
+  OrgDoc,
+  PeriodicTaskDoc,
+  TokenDoc,
+} from './documents.js';
 
 export interface Collections {
   orgs: Collection<OrgDoc>;
@@ -12,6 +20,7 @@ export interface Collections {
   jobs: Collection<JobDoc>;
   clouds: Collection<CloudDoc>;
   machines: Collection<MachineDoc>;
+  periodicTasks: Collection<PeriodicTaskDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -22,6 +31,7 @@ export function collections(db: Db): Collections {
     jobs: db.collection<JobDoc>('jobs'),
     clouds: db.collection<CloudDoc>('clouds'),
     machines: db.collection<MachineDoc>('machines'),
+    periodicTasks: db.collection<PeriodicTaskDoc>('periodic_tasks'),
   };
 }
 
@@ -46,6 +56,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, state: 1 }, name: 'orgId_1_state_1' },
     { key: { orgId: 1, 'tags.k': 1, 'tags.v': 1 }, name: 'orgId_1_tags.k_1_tags.v_1' },
   ],
+  periodicTasks: [],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
@@ -64,9 +75,9 @@ export function ensureIndexes(db: Db): Promise<void> {
   if (!done) {
     const c = collections(db);
     done = Promise.all([
-      ...(Object.keys(INDEXES) as Array<keyof Collections>).map((name) =>
-        c[name].createIndexes(INDEXES[name]),
-      ),
+      ...(Object.keys(INDEXES) as Array<keyof Collections>)
+        .filter((name) => INDEXES[name].length > 0)
+        .map((name) => c[name].createIndexes(INDEXES[name])),
       ...Object.entries(OTHER_INDEXES).map(([name, specs]) => db.collection(name).createIndexes(specs)),
     ]).then(() => undefined);
     done.catch(() => ensured.delete(db));

@@ -88,6 +88,8 @@ export interface CloudDoc {
   lastPollAt: Date | null;
   lastPollError: { code: string; message: string; at: Date } | null;
   consecutiveFailures: number;
+  /** When the current run of failed polls began; null while polls succeed. */
+  failingSince?: Date | null;
   /** When the pending follow-up poll (after machine actions) runs; one at a time per cloud. */
   followUpPollAt?: Date | null;
   createdAt: Date;
@@ -120,4 +122,17 @@ export interface MachineDoc {
   /** Set when a poll no longer finds it; cleared when it is back. Missing machines are never erased. */
   missingSince: Date | null;
   updatedAt: Date;
+}
+
+/** One per periodic task key (e.g. poll:<cloudId>): an atomic lease and the task's history. */
+export interface PeriodicTaskDoc {
+  _id: string;
+  lockId: string | null;
+  lockedUntil: Date | null;
+  lastStartedAt: Date | null;
+  lastSucceededAt: Date | null;
+  lastFailedAt: Date | null;
+  lastError: { code: string; message: string } | null;
+  /** Consecutive failures; reset by a success. */
+  failureCount: number;
 }

@@ -165,7 +165,13 @@ export async function updateCloud(
   if (patch.pollIntervalMinutes !== undefined) set.pollIntervalMinutes = patch.pollIntervalMinutes;
   if (patch.enabled === true) {
     // Re-enabling forgives the past: the failure count and backoff start over.
-    Object.assign(set, { enabled: true, disabledReason: null, consecutiveFailures: 0, nextPollAt: now });
+    Object.assign(set, {
+      enabled: true,
+      disabledReason: null,
+      consecutiveFailures: 0,
+      failingSince: null,
+      nextPollAt: now,
+    });
   } else if (patch.enabled === false) {
     Object.assign(set, { enabled: false, disabledReason: `disabled by ${actor.name}` });
   }

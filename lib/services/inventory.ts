@@ -11,10 +11,11 @@ import type { ProviderMachine } from '../clouds/compute.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import { newId } from '../model/common.js';
-import { type AuditInput, recordAuditMany } from './audit.js';
+import { type AuditInput, recordAudit, recordAuditMany } from './audit.js';
 import type { ServiceDeps } from './deps.js';
 import { computeDriverFor } from './drivers.js';
 import { jobError } from './jobs.js';
+import { decidePollFailure } from './poll-backoff.js';
 
 export interface PollResult {
   listed: number;
@@ -144,13 +145,7 @@ export async function pollCloud(deps: ServiceDeps, cloud: CloudDoc, jobId?: stri
   try {
     listed = await driver.listMachines();
   } catch (err) {
-    await clouds.updateOne(
-      { _id: cloud._id, orgId: cloud.orgId },
-      {
-        $set: { lastPollError: { ...jobError(err), at: deps.now() }, updatedAt: deps.now() },
-        $inc: { consecutiveFailures: 1 },
-      },
-    );
+    await recordPollFailure(deps, cloud, err, jobId);
     throw err;
   }
   const result = await applyPoll(deps, cloud, listed, jobId);
@@ -162,10 +157,45 @@ export async function pollCloud(deps: ServiceDeps, cloud: CloudDoc, jobId?: stri
         lastPollAt: now,
         lastPollError: null,
         consecutiveFailures: 0,
+        failingSince: null,
         nextPollAt: new Date(now.getTime() + cloud.pollIntervalMinutes * 60_000),
         updatedAt: now,
       },
     },
   );
   return result;
+}
+
+/** Backs the cloud's polls off, and disables it (with the reason, audited) once it has failed for too long. */
+async function recordPollFailure(
+  deps: ServiceDeps,
+  cloud: CloudDoc,
+  err: unknown,
+  jobId?: string,
+): Promise<void> {
+  const now = deps.now();
+  const decision = decidePollFailure(cloud, now);
+  await collections(deps.db).clouds.updateOne(
+    { _id: cloud._id, orgId: cloud.orgId },
+    {
+      $set: {
+        lastPollError: { ...jobError(err), at: now },
+        consecutiveFailures: decision.consecutiveFailures,
+        failingSince: decision.failingSince,
+        nextPollAt: decision.nextPollAt,
+        updatedAt: now,
+        ...(decision.disable ? { enabled: false, disabledReason: decision.disable } : {}),
+      },
+    },
+  );
+  if (decision.disable) {
+    await recordAudit(deps, {
+      actor: { type: 'system', orgId: cloud.orgId, name: 'poller' },
+      action: 'cloud.disabled',
+      resource: { type: 'cloud', id: cloud._id, name: cloud.name },
+      result: 'success',
+      details: { reason: decision.disable, lastError: jobError(err) },
+      ...(jobId ? { jobId } : {}),
+    });
+  }
 }

@@ -16,6 +16,10 @@ import { findCloud } from './clouds.js';
 import { pollCloud } from './inventory.js';
 import { claimJob, completeJob, failJob, type JobDeps, jobActor } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
+import { withLease } from './periodic-tasks.js';
+
+/** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
+const POLL_LEASE_MS = 5 * 60_000;
 
 type Handler = (deps: JobDeps, job: JobDoc) => Promise<Record<string, unknown>>;
 
@@ -37,9 +41,13 @@ async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unkno
     jobId: job._id,
   };
   try {
-    const result = await pollCloud(deps, cloud, job._id);
-    await recordAudit(deps, { ...audit, details: { ...result } });
-    return { ...result };
+    // One poll of a cloud at a time, however many jobs ask (a slow poll overlapping the next one).
+    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, () =>
+      pollCloud(deps, cloud, job._id),
+    );
+    if (!run.ran) return { skipped: 'another poll of this cloud is running' };
+    await recordAudit(deps, { ...audit, details: { ...run.result } });
+    return { ...run.result };
   } catch (err) {
     await recordAudit(deps, { ...audit, error: err });
     throw err;
