@@ -27,6 +27,26 @@ function toBytes(v: unknown): Uint8Array {
   return b?.buffer instanceof Uint8Array ? new Uint8Array(b.buffer) : newUuid();
 }
 
+/** Index specs read back without numeric promotion carry Int32/Double/Long objects: make them plain numbers. */
+function plainSpec(spec: IndexSpec): IndexSpec {
+  return promoteNumbers(spec) as IndexSpec;
+}
+
+function promoteNumbers(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(promoteNumbers);
+  if (v === null || typeof v !== 'object' || v instanceof Date || v instanceof RegExp) return v;
+  const t = (v as { _bsontype?: string })._bsontype;
+  if (t === 'Int32' || t === 'Double') return Number((v as { valueOf(): number }).valueOf());
+  if (t === 'Long') {
+    const n = Number(String(v));
+    return Number.isSafeInteger(n) ? n : v;
+  }
+  if (t !== undefined) return v;
+  const out: Document = {};
+  for (const [k, x] of Object.entries(v as Document)) out[k] = promoteNumbers(x);
+  return out;
+}
+
 export class Engine implements StorageEngine {
   private readonly dbs = new Map<string, Map<string, Collection>>();
   /** Null in memory mode; while replaying, logging is suspended. */
@@ -165,7 +185,7 @@ export class Engine implements StorageEngine {
           this.internal(db, c).removeUnlogged(rec.id);
           break;
         case 'ci':
-          this.internal(db, c).createIndexUnlogged(rec.spec as IndexSpec);
+          this.internal(db, c).createIndexUnlogged(plainSpec(rec.spec as IndexSpec));
           break;
         case 'di':
           this.internal(db, c).dropIndexUnlogged(rec.name);

@@ -11,7 +11,12 @@ export async function openStorage(options: StorageOptions = {}): Promise<Storage
   const engine = new Engine();
   if (options.dbpath !== undefined) {
     const { openPersistence } = await import('./persistence.js');
-    engine.sink = openPersistence(engine, options.dbpath, options.compactLogBytes ?? 64 * 1024 * 1024);
+    engine.sink = openPersistence(
+      engine,
+      options.dbpath,
+      options.compactLogBytes ?? 64 * 1024 * 1024,
+      options.bson ?? {},
+    );
   }
   return engine;
 }

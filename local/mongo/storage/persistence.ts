@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { type Document, deserialize, serialize } from 'bson';
+import { type DeserializeOptions, type Document, deserialize, serialize } from 'bson';
 import type { Engine, LogSink } from './engine.js';
 
 const LOCK = 'nimbo.lock';
@@ -54,17 +54,17 @@ interface ReadResult {
 }
 
 /** Parses framed records. A bad record is a torn tail only when nothing follows it. */
-export function readFrames(buf: Buffer, file: string): ReadResult {
+export function readFrames(buf: Buffer, file: string, opts: DeserializeOptions = {}): ReadResult {
   const records: Document[] = [];
   let off = 0;
   while (off < buf.length) {
-    const rec = recordAt(buf, off);
+    const rec = recordAt(buf, off, opts);
     if (rec === undefined) {
       // Every flush ends with a commit record, and is acknowledged only once all of it is on disk. So a
       // commit record anywhere after a bad record means acknowledged data is damaged: fail loudly.
       // Otherwise the damage is confined to the batch in flight at the crash: a torn tail.
       for (let p = off + 1; p + HEADER < buf.length; p++) {
-        if (recordAt(buf, p)?.doc.op === COMMIT) {
+        if (recordAt(buf, p, opts)?.doc.op === COMMIT) {
           throw new StorageCorruptionError(
             `storage: corrupt record at offset ${off} of ${file}, before acknowledged data at offset ${p}`,
           );
@@ -79,7 +79,11 @@ export function readFrames(buf: Buffer, file: string): ReadResult {
 }
 
 /** The record framed at `off`, if complete and intact. */
-function recordAt(buf: Buffer, off: number): { doc: Document; end: number } | undefined {
+function recordAt(
+  buf: Buffer,
+  off: number,
+  opts: DeserializeOptions = {},
+): { doc: Document; end: number } | undefined {
   if (buf.length - off < HEADER) return undefined;
   const len = buf.readUInt32LE(off);
   const end = off + HEADER + len;
@@ -89,7 +93,7 @@ function recordAt(buf: Buffer, off: number): { doc: Document; end: number } | un
   const payload = buf.subarray(off + HEADER, end);
   if (crc32(payload) !== buf.readUInt32LE(off + 4)) return undefined;
   try {
-    return { doc: deserialize(payload), end };
+    return { doc: deserialize(payload, opts), end };
   } catch {
     return undefined;
   }
@@ -171,6 +175,7 @@ class Persistence implements LogSink {
     private readonly engine: Engine,
     private readonly dir: string,
     private readonly compactLogBytes: number,
+    private readonly bson: DeserializeOptions,
   ) {
     this.nextCompactAt = compactLogBytes;
   }
@@ -193,13 +198,14 @@ class Persistence implements LogSink {
     let hasSnapshot = false;
     if (fs.existsSync(snapPath)) {
       const buf = fs.readFileSync(snapPath);
-      const { records, torn } = readFrames(buf, snapPath);
+      const { records, torn } = readFrames(buf, snapPath, this.bson);
       const head = records[0];
       const tail = records[records.length - 1];
       if (torn || head?.op !== 'snap' || tail?.op !== 'end') {
         throw new StorageCorruptionError(`storage: snapshot ${snapPath} is incomplete or corrupt`);
       }
-      if (head.v !== 1) throw new Error(`storage: snapshot ${snapPath} has unknown format version ${head.v}`);
+      if (Number(head.v) !== 1)
+        throw new Error(`storage: snapshot ${snapPath} has unknown format version ${head.v}`);
       for (let i = 1; i < records.length - 1; i++) this.engine.apply(records[i]!);
       this.gen = Number(head.gen);
       this.snapshotBytes = buf.length;
@@ -221,7 +227,7 @@ class Persistence implements LogSink {
     for (const [i, g] of live.entries()) {
       const file = path.join(this.dir, walName(g));
       const buf = fs.readFileSync(file);
-      const { records, validEnd, torn } = readFrames(buf, file);
+      const { records, validEnd, torn } = readFrames(buf, file, this.bson);
       if (torn && i !== live.length - 1) {
         throw new StorageCorruptionError(`storage: ${file} ends in a torn record but is not the newest log`);
       }
@@ -359,8 +365,13 @@ class Persistence implements LogSink {
   }
 }
 
-export function openPersistence(engine: Engine, dbpath: string, compactLogBytes: number): LogSink {
-  const p = new Persistence(engine, path.resolve(dbpath), compactLogBytes);
+export function openPersistence(
+  engine: Engine,
+  dbpath: string,
+  compactLogBytes: number,
+  bson: DeserializeOptions = {},
+): LogSink {
+  const p = new Persistence(engine, path.resolve(dbpath), compactLogBytes, bson);
   p.open();
   return p;
 }

@@ -105,4 +105,10 @@ export interface StorageOptions {
   dbpath?: string;
   /** Compact (snapshot + truncate the log) once the log exceeds this many bytes. Default 64 MiB. */
   compactLogBytes?: number;
+  /**
+   * BSON deserialize options for reading the data files back. Pass the ones the wire layer uses (e.g.
+   * `{promoteValues: false}`) so that documents look the same after a restart as when first stored.
+   * Default: bson's defaults.
+   */
+  bson?: import('bson').DeserializeOptions;
 }

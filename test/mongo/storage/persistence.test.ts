@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ObjectId } from 'bson';
+import { Double, Int32, Long, ObjectId } from 'bson';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage, type StorageEngine } from '../../../local/mongo/storage/index.js';
 
@@ -286,6 +286,31 @@ describe('persistence', () => {
     const e = await openAt(dir);
     e.ensureCollection('a', 'b').insert({ _id: 1 });
     await expect(openStorage({ dbpath: dir })).rejects.toThrow(/this process/);
+  });
+
+  it('reads documents back with the caller’s BSON options, so numeric types survive a restart', async () => {
+    const dir = tmpDir();
+    const bson = { promoteValues: false };
+    const e = await openStorage({ dbpath: dir, bson });
+    const c = e.ensureCollection('app', 'c');
+    c.createIndex({ name: 'at_1', key: { at: 1 }, expireAfterSeconds: 60 });
+    c.createIndex({ name: 'n_1', key: { n: 1 }, partialFilterExpression: { n: { $gt: 1 } } });
+    c.insert({ _id: 1, d: new Double(2), l: Long.fromNumber(2), i: new Int32(3), at: new Date(0), n: 5 });
+    await e.close();
+    const again = await openStorage({ dbpath: dir, bson });
+    open.push(again);
+    const c2 = again.getCollection('app', 'c')!;
+    const doc = c2.findById(1)!;
+    expect(doc.d).toBeInstanceOf(Double);
+    expect(doc.l).toBeInstanceOf(Long);
+    expect(doc.i).toBeInstanceOf(Int32);
+    expect(c2.listIndexes()[1]).toEqual({ name: 'at_1', key: { at: 1 }, expireAfterSeconds: 60 });
+    expect(c2.listIndexes()[2]).toEqual({
+      name: 'n_1',
+      key: { n: 1 },
+      partialFilterExpression: { n: { $gt: 1 } },
+    });
+    expect(c2.expire(new Date(3_600_000))).toBe(1);
   });
 
   it('is a no-op flush in memory mode', async () => {
