@@ -30,16 +30,19 @@ export class Index {
     this.unique = spec.unique === true;
     this.sparse = spec.sparse === true;
     this.partial = spec.partialFilterExpression ? new Query(spec.partialFilterExpression) : null;
+    this.plannable =
+      !this.sparse && this.partial === null && !this.fields.some((f) => /(^|\.)\d+(\.|$)/.test(f));
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  /** Usable for planning: it covers every document (sparse/partial indexes may not). */
-  get complete(): boolean {
-    return !this.sparse && this.partial === null;
-  }
+  /**
+   * Usable for planning: it covers every document (sparse/partial indexes may not), and no path has a
+   * numeric component ("a.0" means element 0 or field "0": not worth the subtlety).
+   */
+  readonly plannable: boolean;
 
   /** The keys `doc` would have here, or null when the index skips it. May throw 171 (parallel arrays). */
   keysFor(doc: Document): DocKeys | null {

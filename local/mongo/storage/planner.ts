@@ -62,7 +62,7 @@ export function planCandidates(filter: Document, src: PlanSource, info?: PlanInf
   }
   for (const ix of src.secondary()) {
     if (best !== null && (best as { cost: number }).cost === 0) break;
-    if (!ix.complete || ix.fields.some((f) => /(^|\.)\d+(\.|$)/.test(f))) continue;
+    if (!ix.plannable) continue;
     planIndex(ix, conds, consider, src);
   }
   // An $or is a superset of the whole filter's matches when every branch is indexable: take the union.
