@@ -85,8 +85,12 @@ async function bundle(
 
 interface Run {
   importMs: number;
+  /** user + sys CPU of the child up to the end of the import: steadier than wall time on a busy machine. */
+  cpuMs: number;
   wallMs: number;
 }
+
+const CPU = 'const c = process.cpuUsage(); console.log(t, (c.user + c.system) / 1000);';
 
 function spawnNode(
   args: string[],
@@ -105,9 +109,11 @@ function spawnNode(
 }
 
 function coldImport(file: string, env: Record<string, string>): Run {
-  const code = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); console.log(performance.now() - t);`;
+  const href = JSON.stringify(pathToFileURL(file).href);
+  const code = `let t = performance.now(); await import(${href}); t = performance.now() - t; ${CPU}`;
   const { wallMs, stdout } = spawnNode(['--input-type=module', '-e', code], env, dirname(file));
-  return { importMs: Number(stdout.trim().split('\n').pop()), wallMs };
+  const [importMs, cpuMs] = (stdout.trim().split('\n').pop() ?? '').split(' ').map(Number);
+  return { importMs: importMs!, cpuMs: cpuMs!, wallMs };
 }
 
 /** Imports once with the network wrapped and waits a little for anything started asynchronously. */
@@ -165,37 +171,37 @@ export default async function bundlesBench(args: string[]): Promise<boolean> {
 
     const network = FUNCTIONS.map((name, i) => ({ name, hits: networkAtImport(targets[i * 2]!.file) }));
 
-    const baseline: number[] = [];
+    const baseline: Run[] = [];
     const results = targets.map(() => [] as Run[]);
     for (let r = 0; r < runs; r++) {
-      baseline.push(spawnNode(['-e', '0'], ENV, outDir).wallMs);
+      const { wallMs, stdout } = spawnNode(['-e', `const t = 0; ${CPU}`], ENV, outDir);
+      baseline.push({ importMs: 0, cpuMs: Number(stdout.trim().split(' ')[1]), wallMs });
       targets.forEach((t, i) => {
         results[i]!.push(coldImport(t.file, t.env));
       });
     }
-    const base = median(baseline);
+    const base = median(baseline.map((b) => b.wallMs));
+    const cells = (rs: Run[], pick: (r: Run) => number) =>
+      `${fmt(median(rs.map(pick)), 1)} / ${fmt(min(rs.map(pick)), 1)}`;
     console.log('');
     printTable(
       [
-        'cold import (fresh node process)',
-        'import ms med',
-        'import ms min',
-        'process wall ms med',
-        'process wall ms min',
-        'wall - baseline ms',
+        'cold import (fresh node process), med / min',
+        'import ms',
+        'process CPU ms',
+        'process wall ms',
+        'wall - baseline ms (med)',
       ],
       [
-        ['baseline: node -e 0', '-', '-', fmt(base, 1), fmt(min(baseline), 1), '0'],
+        ['baseline: node -e 0', '-', cells(baseline, (r) => r.cpuMs), cells(baseline, (r) => r.wallMs), '0'],
         ...targets.map((t, i) => {
-          const imp = results[i]!.map((x) => x.importMs);
-          const wall = results[i]!.map((x) => x.wallMs);
+          const rs = results[i]!;
           return [
             t.label,
-            fmt(median(imp), 1),
-            fmt(min(imp), 1),
-            fmt(median(wall), 1),
-            fmt(min(wall), 1),
-            fmt(median(wall) - base, 1),
+            cells(rs, (r) => r.importMs),
+            cells(rs, (r) => r.cpuMs),
+            cells(rs, (r) => r.wallMs),
+            fmt(median(rs.map((r) => r.wallMs)) - base, 1),
           ];
         }),
       ],

@@ -239,7 +239,7 @@ export default async function inventoryBench(args: string[]): Promise<boolean> {
         `${fmt(await count('sim_machines'))} simulated machines`,
     );
     console.log(
-      `RSS: now ${mb(process.memoryUsage().rss)}, peak sampled every 25 ms ${mb(rss.peak())}, ` +
+      `RSS: now ${mb(process.memoryUsage().rss)}, peak sampled every 25 ms ${mb(rss.overall())}, ` +
         `maxRSS (kernel high-water mark, whole run) ${mb(rss.maxRss())}`,
     );
     console.log('(the database server runs in this process: RSS covers poller, driver and server together)');

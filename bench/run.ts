@@ -29,6 +29,11 @@ if (typeof mod.default !== 'function') {
   process.stderr.write(`bench/${name}.ts has no default export function\n`);
   process.exit(1);
 }
-const outcome = await mod.default(args);
-const failed = outcome === false || (typeof outcome === 'number' && outcome !== 0);
-process.exit(failed ? 1 : 0);
+try {
+  const outcome = await mod.default(args);
+  const failed = outcome === false || (typeof outcome === 'number' && outcome !== 0);
+  process.exit(failed ? 1 : 0);
+} catch (error) {
+  process.stderr.write(`bench ${name}: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

@@ -39,12 +39,24 @@ export function machineLine(): string {
  */
 export function rssSampler() {
   let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 25);
+  let overall = peak;
+  const sample = () => {
+    const rss = process.memoryUsage().rss;
+    peak = Math.max(peak, rss);
+    overall = Math.max(overall, rss);
+  };
+  const timer = setInterval(sample, 25);
   timer.unref();
   return {
-    peak: () => Math.max(peak, process.memoryUsage().rss),
+    /** Since the last phase() (or the start). */
+    peak: () => {
+      sample();
+      return peak;
+    },
+    overall: () => {
+      sample();
+      return overall;
+    },
     phase: () => {
       peak = process.memoryUsage().rss;
     },
