@@ -113,7 +113,7 @@ describe('storage against a model', () => {
         // A failed write leaves exactly the same stored objects behind, in the same order.
         const after = [...c.all()];
         expect(after.length).toBe(before.length);
-        after.forEach((d, i) => expect(d).toBe(before[i]));
+        for (let i = 0; i < after.length; i++) expect(after[i]).toBe(before[i]);
       }
       for (const q of queries()) {
         const got = [...c.candidates(q)];
