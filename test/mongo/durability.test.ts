@@ -127,6 +127,14 @@ describe.skipIf(external)('durability of the embedded server', () => {
 
     await coll.createIndex({ email: 1 }, { unique: true });
     await coll.createIndex({ tag: 1, v: -1 });
+    await client
+      .db('dur')
+      .collection('opts')
+      .createIndexes([
+        { key: { at: 1 }, expireAfterSeconds: 3600 },
+        { key: { k: 1 }, unique: true, partialFilterExpression: { live: true }, name: 'k_live' },
+        { key: { s: 1 }, sparse: true },
+      ]);
 
     await coll.updateOne({ _id: 1 }, { $set: { v: 'updated', nested: { ok: true } } });
     expected.set(1, { ...expected.get(1), v: 'updated', nested: { ok: true } });
@@ -188,7 +196,15 @@ describe.skipIf(external)('durability of the embedded server', () => {
     const collections = (await client.db('dur').listCollections({}, { nameOnly: true }).toArray())
       .map((c) => c.name)
       .sort();
-    expect(collections).toEqual(['items', 'renamed']);
+    expect(collections).toEqual(['items', 'opts', 'renamed']);
+    // Index options survive too.
+    const opts = await client.db('dur').collection('opts').listIndexes().toArray();
+    expect(opts).toEqual([
+      { v: 2, key: { _id: 1 }, name: '_id_' },
+      { v: 2, key: { at: 1 }, name: 'at_1', expireAfterSeconds: 3600 },
+      { v: 2, key: { k: 1 }, name: 'k_live', unique: true, partialFilterExpression: { live: true } },
+      { v: 2, key: { s: 1 }, name: 's_1', sparse: true },
+    ]);
     expect(await client.db('dur').collection('renamed').countDocuments()).toBe(1);
 
     // More writes in the second life, then kill -9 again (replay on top of a recovered state).
