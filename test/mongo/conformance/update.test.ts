@@ -543,6 +543,20 @@ describe('update', () => {
       expect(await coll.findOne({ _id: 'r1' })).toEqual({ _id: 'r1', x: 1 });
     });
 
+    it('concurrent upserts of the same unique key all succeed and leave one document', async () => {
+      const coll = t.db.collection<Loose>('ups_race');
+      await coll.createIndex({ key: 1 }, { unique: true });
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          coll.updateOne({ key: 'same' }, { $inc: { hits: 1 }, $set: { last: i } }, { upsert: true }),
+        ),
+      );
+      expect(results.reduce((n, r) => n + r.upsertedCount, 0)).toBe(1);
+      expect(results.reduce((n, r) => n + r.matchedCount, 0)).toBe(19);
+      expect(await coll.countDocuments()).toBe(1);
+      expect((await coll.findOne({ key: 'same' }))?.hits).toBe(20);
+    });
+
     it('upsert with a $inc on a missing field starts from zero', async () => {
       const coll = t.db.collection<Loose>('ups_inc');
       await coll.updateOne({ day: '2024-01-01' }, { $inc: { hits: 1 } }, { upsert: true });
