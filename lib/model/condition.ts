@@ -86,52 +86,38 @@ export const Condition: z.ZodType<ConditionNode> = z
   .meta({ id: 'Condition' });
 
 function checkFieldNode(node: ConditionNode, ctx: z.RefinementCtx): void {
+  const problem = fieldNodeProblem(node);
+  if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+}
+
+function fieldNodeProblem(node: ConditionNode): { path: string[]; message: string } | undefined {
   const field = CONDITION_FIELDS[node.field!];
-  if (!node.op)
-    return ctx.addIssue({
-      code: 'custom',
-      path: ['op'],
-      message: `give op: one of ${CONDITION_OPS.join(', ')}`,
-    });
-  if (node.value === undefined)
-    return ctx.addIssue({ code: 'custom', path: ['value'], message: 'give a value' });
+  if (!node.op) return { path: ['op'], message: `give op: one of ${CONDITION_OPS.join(', ')}` };
+  if (node.value === undefined) return { path: ['value'], message: 'give a value' };
   const list = node.op === 'in' || node.op === 'nin';
   if (list !== Array.isArray(node.value)) {
-    return ctx.addIssue({
-      code: 'custom',
-      path: ['value'],
-      message: list ? `${node.op} takes a list` : `${node.op} takes a single value`,
-    });
+    return { path: ['value'], message: list ? `${node.op} takes a list` : `${node.op} takes a single value` };
   }
   if (list && ((node.value as unknown[]).length === 0 || (node.value as unknown[]).length > 100)) {
-    return ctx.addIssue({ code: 'custom', path: ['value'], message: 'a list of 1 to 100 values' });
+    return { path: ['value'], message: 'a list of 1 to 100 values' };
   }
   if (node.op === 'regex') {
     if (field.type !== 'string')
-      return ctx.addIssue({
-        code: 'custom',
-        path: ['op'],
-        message: `regex applies to text fields, not ${node.field}`,
-      });
+      return { path: ['op'], message: `regex applies to text fields, not ${node.field}` };
     const problem = regexProblem(node.value);
-    if (problem) ctx.addIssue({ code: 'custom', path: ['value'], message: problem });
-    return;
+    return problem ? { path: ['value'], message: problem } : undefined;
   }
   if (
     (node.op === 'gt' || node.op === 'gte' || node.op === 'lt' || node.op === 'lte') &&
     field.type === 'state'
   ) {
-    return ctx.addIssue({
-      code: 'custom',
-      path: ['op'],
-      message: 'states are compared with eq, ne, in or nin',
-    });
+    return { path: ['op'], message: 'states are compared with eq, ne, in or nin' };
   }
   for (const v of list ? (node.value as unknown[]) : [node.value]) {
     const problem = valueProblem(field.type, v);
-    if (problem)
-      return ctx.addIssue({ code: 'custom', path: ['value'], message: `${node.field}: ${problem}` });
+    if (problem) return { path: ['value'], message: `${node.field}: ${problem}` };
   }
+  return undefined;
 }
 
 function valueProblem(type: 'string' | 'state' | 'number' | 'date', v: unknown): string | undefined {

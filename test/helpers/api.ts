@@ -11,7 +11,6 @@ import { createOrg } from '../../lib/services/orgs.js';
 export interface ApiReply {
   status: number;
   headers: Record<string, string>;
-  // biome-ignore lint/suspicious/noExplicitAny: replies are asserted field by field
   body: any;
 }
 

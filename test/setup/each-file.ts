@@ -6,6 +6,5 @@ expect.extend(allCustomMatcher);
 import type { CustomMatcher } from 'aws-sdk-client-mock-vitest';
 
 declare module 'vitest' {
-  // biome-ignore lint/suspicious/noExplicitAny: the matcher library's own signature
   interface Matchers<T = any> extends CustomMatcher<T> {}
 }
