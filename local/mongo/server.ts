@@ -17,6 +17,7 @@ import {
   HEADER_SIZE,
   MAX_MESSAGE_SIZE,
   MessageReader,
+  OP_QUERY,
   type ParsedRequest,
   ProtocolError,
   parseMessage,
@@ -180,7 +181,8 @@ class ConnectionHandler {
       const code = err instanceof ProtocolError ? err.code : ErrorCode.InternalError;
       const reply = new MongoCommandError(code, (err as Error).message).toReply();
       this.log(`conn${this.shared.connection.id}: bad message: ${(err as Error).message}`);
-      this.send(encodeOpMsg(reply, header.requestId));
+      const legacy = header.opCode === OP_QUERY;
+      this.send(legacy ? encodeOpReply(reply, header.requestId) : encodeOpMsg(reply, header.requestId));
       return;
     }
     const reply = this.execute(request);
