@@ -3,7 +3,7 @@
  * records and replays. Log record shapes (BSON documents, `op` first):
  *   cc {db,c,options,uuid}  dc {db,c}  dd {db}  rn {db,c,toDb,to,dropTarget}
  *   i {db,c,doc}  u {db,c,doc}  d {db,c,id}  ci {db,c,spec}  di {db,c,name}  dai {db,c}
- *   ib {db,c,docs}  (snapshot only: a batch of documents, inserted before the indexes are built)
+ *   ib {db,c,docs}  (snapshot only: a batch of documents)
  */
 import { randomUUID } from 'node:crypto';
 import type { Document } from 'bson';
@@ -202,14 +202,16 @@ export class Engine implements StorageEngine {
   }
 
   /**
-   * The whole state as log records, for a snapshot. Docs come before their collection's indexes so that
-   * loading builds each index in one pass. Batches stay well under BSON's 16 MB document limit.
+   * The whole state as log records, for a snapshot: indexes first, then documents in natural order (so
+   * loading maintains indexes incrementally, measured faster than a bulk build after the inserts).
+   * Batches stay well under BSON's 16 MB document limit.
    */
   *dump(batchBytes = 4 * 1024 * 1024): Generator<Document> {
     for (const [dbName, db] of this.dbs) {
       for (const [name, coll] of db) {
         const info = coll.info();
         yield { op: 'cc', db: dbName, c: name, options: info.options, uuid: info.uuid };
+        for (const spec of coll.listIndexes().slice(1)) yield { op: 'ci', db: dbName, c: name, spec };
         let batch: Document[] = [];
         let bytes = 0;
         for (const doc of coll.all()) {
@@ -224,7 +226,6 @@ export class Engine implements StorageEngine {
           bytes += size;
         }
         if (batch.length > 0) yield { op: 'ib', db: dbName, c: name, docs: batch };
-        for (const spec of coll.listIndexes().slice(1)) yield { op: 'ci', db: dbName, c: name, spec };
       }
     }
   }
