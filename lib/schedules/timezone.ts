@@ -104,8 +104,8 @@ export function wallClock(instant: Date, timeZone: string): WallClock {
 
 /**
  * The instant at which the zone's clocks show `wall`. Overlaps resolve to the first occurrence and gaps to
- * the end of the gap (see the module comment). Assumes at most one offset change within a day either side,
- * which holds for every zone in the current tz database.
+ * the end of the gap (see the module comment). Assumes at most one offset change within a day either side
+ * of `wall`; zones that changed twice within two days (a few historical cases) may resolve imprecisely.
  */
 export function instantFor(wall: WallTime, timeZone: string): Date {
   const local = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute);
