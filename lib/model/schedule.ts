@@ -1,0 +1,274 @@
+/**
+ * Schedules: run a machine action on the machines that match some conditions, on an interval, a cron
+ * expression (in an IANA time zone) or once. Grammar problems (a bad cron field, an unknown time zone, an
+ * action without its parameter) are reported against the exact field, as 422.
+ */
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { NimboError } from '../errors.js';
+import { parseCron } from '../schedules/cron.js';
+import { assertTimeZone } from '../schedules/timezone.js';
+import { Name, Timestamp } from './common.js';
+import { Condition } from './condition.js';
+import { listQuery, pageOf } from './list.js';
+import { MachineActionName } from './machine.js';
+
+const SCHEDULE_PREFIX = 'sch';
+const RUN_PREFIX = 'srn';
+
+/** Same shape as the other resource ids (`<prefix>_<16 url-safe chars>`). */
+export function newScheduleId(): string {
+  return `${SCHEDULE_PREFIX}_${randomBytes(12).toString('base64url')}`;
+}
+export function newScheduleRunId(): string {
+  return `${RUN_PREFIX}_${randomBytes(12).toString('base64url')}`;
+}
+
+export const ScheduleId = z
+  .string()
+  .regex(/^sch_[A-Za-z0-9_-]{16}$/, 'must be a schedule id (sch_...)')
+  .describe('A schedule id');
+export const ScheduleRunId = z
+  .string()
+  .regex(/^srn_[A-Za-z0-9_-]{16}$/, 'must be a schedule run id (srn_...)')
+  .describe('A schedule run id');
+
+export const INTERVAL_UNITS = ['minutes', 'hours', 'days'] as const;
+
+export const MAX_RUN_COUNT = 1_000_000;
+
+/** The message of a NimboError thrown by a grammar check, or undefined when it passed. */
+function problemOf(check: () => void): string | undefined {
+  try {
+    check();
+    return undefined;
+  } catch (err) {
+    if (err instanceof NimboError) return err.message;
+    throw err;
+  }
+}
+
+const IntervalWhen = z
+  .strictObject({
+    kind: z.literal('interval'),
+    every: z.strictObject({
+      value: z.number().int().min(1).max(10_000),
+      unit: z.enum(INTERVAL_UNITS),
+    }),
+  })
+  .describe('Every N minutes, hours or days, counted from startAfter (or from creation)');
+
+const CronWhen = z
+  .strictObject({
+    kind: z.literal('cron'),
+    expression: z
+      .string()
+      .max(256)
+      .describe('5 fields: minute hour day-of-month month day-of-week, or @hourly, @daily ...'),
+    timeZone: z.string().max(64).default('UTC').describe('IANA time zone, e.g. Europe/Berlin'),
+  })
+  .superRefine((when, ctx) => {
+    const cron = problemOf(() => parseCron(when.expression));
+    if (cron) ctx.addIssue({ code: 'custom', path: ['expression'], message: cron });
+    const tz = problemOf(() => assertTimeZone(when.timeZone));
+    if (tz) ctx.addIssue({ code: 'custom', path: ['timeZone'], message: tz });
+  })
+  .describe('A cron expression in a time zone; a time skipped or repeated by DST runs once');
+
+const OnceWhen = z.strictObject({ kind: z.literal('once'), at: Timestamp }).describe('Once, at a time');
+
+export const ScheduleWhenBody = z
+  .discriminatedUnion('kind', [IntervalWhen, CronWhen, OnceWhen])
+  .meta({ id: 'ScheduleWhen' });
+export type ScheduleWhenBody = z.infer<typeof ScheduleWhenBody>;
+
+export const ScheduleActionBody = z
+  .strictObject({
+    type: z.literal('machine.action'),
+    action: MachineActionName,
+    params: z
+      .strictObject({
+        size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
+        name: Name.optional().describe('rename: the new name'),
+      })
+      .optional(),
+  })
+  .superRefine((a, ctx) => {
+    // The same rules as checkAction, decided here so a schedule never stores an action that cannot run.
+    if (a.action === 'resize' && !a.params?.size) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params', 'size'],
+        message: 'resize needs "size": the new size id',
+      });
+    }
+    if (a.action === 'rename' && !a.params?.name) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['params', 'name'],
+        message: 'rename needs "name": the new name',
+      });
+    }
+    if (a.action !== 'resize' && a.params?.size !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['params', 'size'], message: 'size applies to resize only' });
+    }
+    if (a.action !== 'rename' && a.params?.name !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
+    }
+  })
+  .meta({ id: 'ScheduleAction' });
+export type ScheduleActionBody = z.infer<typeof ScheduleActionBody>;
+
+const Description = z.string().trim().max(1024);
+const MaxRunCount = z.number().int().min(1).max(MAX_RUN_COUNT);
+
+function checkWindow(b: { startAfter?: string | null; expiresAt?: string | null }, ctx: z.RefinementCtx) {
+  if (b.startAfter && b.expiresAt && Date.parse(b.expiresAt) <= Date.parse(b.startAfter)) {
+    ctx.addIssue({ code: 'custom', path: ['expiresAt'], message: 'expiresAt must be after startAfter' });
+  }
+}
+
+export const CreateScheduleBody = z
+  .strictObject({
+    name: Name,
+    description: Description.optional(),
+    enabled: z.boolean().default(true),
+    conditions: Condition.describe('Which machines: evaluated at each run'),
+    action: ScheduleActionBody,
+    when: ScheduleWhenBody,
+    startAfter: Timestamp.optional().describe('No run before this time'),
+    expiresAt: Timestamp.optional().describe('No run at or after this time'),
+    maxRunCount: MaxRunCount.optional().describe('Stop after this many runs'),
+    runImmediately: z
+      .boolean()
+      .default(false)
+      .describe('Run once at creation (or at startAfter), then follow the schedule'),
+  })
+  .superRefine(checkWindow)
+  .meta({ id: 'CreateScheduleRequest' });
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+export const UpdateScheduleBody = z
+  .strictObject({
+    name: Name.optional(),
+    description: Description.nullable().optional(),
+    enabled: z.boolean().optional(),
+    conditions: Condition.optional(),
+    action: ScheduleActionBody.optional(),
+    when: ScheduleWhenBody.optional(),
+    startAfter: Timestamp.nullable().optional().describe('null removes it'),
+    expiresAt: Timestamp.nullable().optional().describe('null removes it'),
+    maxRunCount: MaxRunCount.nullable().optional().describe('null removes it'),
+    runImmediately: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
+  .superRefine(checkWindow)
+  .meta({ id: 'UpdateScheduleRequest' });
+export type UpdateScheduleBody = z.infer<typeof UpdateScheduleBody>;
+
+export const INACTIVE_REASONS = [
+  'disabled',
+  'not_started',
+  'expired',
+  'max_run_count_reached',
+  'no_next_run',
+] as const;
+export type InactiveReason = (typeof INACTIVE_REASONS)[number];
+
+export const ScheduleView = z
+  .object({
+    id: ScheduleId,
+    name: z.string(),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    conditions: Condition,
+    action: ScheduleActionBody,
+    when: z
+      .discriminatedUnion('kind', [
+        z.object({
+          kind: z.literal('interval'),
+          every: z.object({ value: z.number().int(), unit: z.enum(INTERVAL_UNITS) }),
+          anchor: Timestamp.describe('Runs fall on anchor + k * every'),
+        }),
+        z.object({ kind: z.literal('cron'), expression: z.string(), timeZone: z.string() }),
+        z.object({ kind: z.literal('once'), at: Timestamp }),
+      ])
+      .meta({ id: 'ScheduleWhenView' }),
+    startAfter: Timestamp.nullable(),
+    expiresAt: Timestamp.nullable(),
+    maxRunCount: z.number().int().nullable(),
+    runImmediately: z.boolean(),
+    runCount: z.number().int(),
+    nextRunAt: Timestamp.nullable().describe('null: no further run is planned'),
+    lastRunAt: Timestamp.nullable(),
+    active: z.boolean().describe('Enabled, started, not expired, under its max run count, with a next run'),
+    inactiveReason: z.enum(INACTIVE_REASONS).nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Schedule' });
+export type ScheduleView = z.infer<typeof ScheduleView>;
+
+export const ScheduleListQuery = listQuery(['name', 'createdAt', 'nextRunAt'], 'name').extend({
+  enabled: z.enum(['true', 'false']).optional(),
+});
+export const SchedulePage = pageOf(ScheduleView, 'SchedulePage');
+
+export const RUN_MACHINE_STATUSES = ['queued', 'succeeded', 'failed', 'skipped'] as const;
+export type RunMachineStatus = (typeof RUN_MACHINE_STATUSES)[number];
+
+export const ScheduleRunView = z
+  .object({
+    id: ScheduleRunId,
+    scheduleId: ScheduleId,
+    at: Timestamp,
+    action: z.string().describe('The machine action run'),
+    matched: z.number().int().describe('Machines the conditions selected'),
+    queued: z.number().int().describe('Jobs queued'),
+    skipped: z.number().int().describe('Machines whose capability flags forbid the action: no job'),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    truncated: z.boolean().describe('More machines matched than one run takes; the rest were not acted on'),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    machines: z.array(
+      z.object({
+        machineId: z.string(),
+        name: z.string(),
+        jobId: z.string().nullable(),
+        status: z.enum(RUN_MACHINE_STATUSES),
+        reason: z.string().optional().describe('skipped: why'),
+        error: z.object({ code: z.string(), message: z.string() }).optional(),
+      }),
+    ),
+    dryRun: z.literal(false),
+  })
+  .meta({ id: 'ScheduleRun' });
+export type ScheduleRunView = z.infer<typeof ScheduleRunView>;
+
+export const ScheduleRunListQuery = listQuery(['at'], '-at');
+export const DryRunQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20).describe('How many matching machines to list'),
+});
+export const ScheduleRunPage = pageOf(ScheduleRunView, 'ScheduleRunPage');
+
+export const ScheduleDryRunView = z
+  .object({
+    active: z.boolean(),
+    inactiveReason: z.enum(INACTIVE_REASONS).nullable(),
+    nextRunAt: Timestamp.nullable(),
+    action: ScheduleActionBody,
+    count: z.number().int().describe('Machines the conditions select now'),
+    byState: z.record(z.string(), z.number().int()),
+    items: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        state: z.string(),
+        cloudId: z.string(),
+        allowed: z.boolean().describe("Whether the machine's capability flags allow the action now"),
+        reason: z.string().optional().describe('Why not'),
+      }),
+    ),
+    dryRun: z.literal(true),
+  })
+  .meta({ id: 'ScheduleDryRun' });
