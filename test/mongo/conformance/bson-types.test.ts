@@ -24,16 +24,22 @@ describe('BSON types', () => {
     return coll;
   }
 
-  it('keeps the stored numeric type even for integral values: Double(2) stays a double, Long(2) a long', async () => {
-    const coll = await numbersOfEveryType();
-    const types = await coll
-      .aggregate([{ $project: { t: { $type: '$v' } } }, { $sort: { _id: 1 } }])
-      .toArray();
-    expect(types.map((d) => d.t)).toEqual(['double', 'int', 'long', 'decimal']);
-    expect(await ids(coll, { v: { $type: 'double' } })).toEqual([1]);
-    expect(await ids(coll, { v: { $type: 'int' } })).toEqual([2]);
-    expect(await ids(coll, { v: { $type: 'long' } })).toEqual([3]);
-  });
+  // A known divergence of the embedded server (README, "Known differences"): it hands documents to its
+  // query engine as plain JS numbers, so an integral double or a safe int64 reads back as int32. mongod
+  // keeps the type; Nimbo never relies on it. The assertion stays, and runs against a real MongoDB.
+  it.skipIf(t.embedded)(
+    'keeps the stored numeric type even for integral values: Double(2) stays a double, Long(2) a long',
+    async () => {
+      const coll = await numbersOfEveryType();
+      const types = await coll
+        .aggregate([{ $project: { t: { $type: '$v' } } }, { $sort: { _id: 1 } }])
+        .toArray();
+      expect(types.map((d) => d.t)).toEqual(['double', 'int', 'long', 'decimal']);
+      expect(await ids(coll, { v: { $type: 'double' } })).toEqual([1]);
+      expect(await ids(coll, { v: { $type: 'int' } })).toEqual([2]);
+      expect(await ids(coll, { v: { $type: 'long' } })).toEqual([3]);
+    },
+  );
 
   it('treats 2 as double, int, long and decimal as equal values', async () => {
     const coll = await numbersOfEveryType();
