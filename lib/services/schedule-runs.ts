@@ -190,17 +190,15 @@ export async function runOccurrence(
   } catch (err) {
     // enqueueJobs has already failed the jobs; the run says so too.
     run.error = { code: 'enqueue_failed', message: 'The jobs of this run could not be queued' };
+    // One path per update under machines.$[m]: the embedded local MongoDB refuses two (real MongoDB
+    // takes both), and the error first, so an entry never shows failed without its error.
+    const queuedOnly = { arrayFilters: [{ 'm.status': 'queued' }] };
     await runs.updateOne(
       { _id: run._id },
-      {
-        $set: {
-          error: run.error,
-          'machines.$[m].status': 'failed',
-          'machines.$[m].error': run.error,
-        },
-      },
-      { arrayFilters: [{ 'm.status': 'queued' }] },
+      { $set: { error: run.error, 'machines.$[m].error': run.error } },
+      queuedOnly,
     );
+    await runs.updateOne({ _id: run._id }, { $set: { 'machines.$[m].status': 'failed' } }, queuedOnly);
     log.error('schedule run could not queue its jobs', {
       scheduleId: schedule._id,
       runId: run._id,
@@ -255,15 +253,14 @@ export async function recordScheduleJobResult(
   const runId = job.input.runId;
   const machineId = job.input.machineId;
   if (typeof runId !== 'string' || typeof machineId !== 'string') return false;
-  const set: Record<string, unknown> = {
-    'machines.$[m].status': outcome.status,
-    'machines.$[m].jobId': job._id,
-  };
-  if (outcome.status === 'failed') set['machines.$[m].error'] = outcomeError(outcome.error);
-  const res = await scheduleCollections(deps.db).runs.updateOne(
-    { _id: runId, orgId: job.orgId },
-    { $set: set },
-    { arrayFilters: [{ 'm.machineId': machineId, 'm.status': 'queued' }] },
-  );
+  // The job id is on the entry since the run queued it. One path per update (see runOccurrence): the
+  // error first, then the status, whose guard on 'queued' makes a repeated outcome change nothing.
+  const { runs } = scheduleCollections(deps.db);
+  const filter = { _id: runId, orgId: job.orgId };
+  const entry = { arrayFilters: [{ 'm.machineId': machineId, 'm.status': 'queued' }] };
+  if (outcome.status === 'failed') {
+    await runs.updateOne(filter, { $set: { 'machines.$[m].error': outcomeError(outcome.error) } }, entry);
+  }
+  const res = await runs.updateOne(filter, { $set: { 'machines.$[m].status': outcome.status } }, entry);
   return res.modifiedCount === 1;
 }
