@@ -26,7 +26,7 @@ import {
   type ScheduleRunDoc,
   type ScheduleRunMachine,
   scheduleCollections,
-} from './schedules.js';
+} from './schedule-store.js';
 
 /**
  * At most this many machines are acted on per occurrence (the first by id); the run says `truncated`
