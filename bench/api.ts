@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- api [--seconds N] [--connections N] [--machines N] [--warmup N]`: the local runtime
+ * `npm run bench -- api [--seconds N] [--connections N] [--machines N] [--warmup N] [--rounds N]`: the local runtime
  * answering GET /v1/machines?limit=100 over an inventory of 10,000 machines, under load from a second
  * process (autocannon's CLI), beside a bare node:http handler running the same driver query against the
  * same database in the same process. The gap between the two is what Nimbo's layers cost (API Gateway
@@ -68,11 +68,32 @@ async function startBareServer(uri: string, orgId: string) {
   };
 }
 
+/** Medians of the rounds' figures; errors are summed (any error counts). */
+function pooled(rs: LoadResult[]): LoadResult {
+  const med = (pick: (r: LoadResult) => number) => median(rs.map(pick));
+  const sum = (pick: (r: LoadResult) => number) => rs.reduce((a, r) => a + pick(r), 0);
+  return {
+    requestsPerSec: med((r) => r.requestsPerSec),
+    total: sum((r) => r.total),
+    p50: med((r) => r.p50),
+    p975: med((r) => r.p975),
+    p99: med((r) => r.p99),
+    avg: med((r) => r.avg),
+    max: Math.max(...rs.map((r) => r.max)),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    bytesPerSec: med((r) => r.bytesPerSec),
+    serverCpuMs: med((r) => r.serverCpuMs),
+  };
+}
+
 export default async function apiBench(args: string[]): Promise<boolean> {
   const seconds = intArg(args, '--seconds', 10);
   const connections = intArg(args, '--connections', 10);
   const machines = intArg(args, '--machines', 10_000);
   const warmup = intArg(args, '--warmup', 2);
+  const rounds = intArg(args, '--rounds', 2);
   const mongo = await startMongoServer({ host: '127.0.0.1', port: 0 });
   let runtime: Awaited<ReturnType<typeof startLocalRuntime>> | undefined;
   let bare: Awaited<ReturnType<typeof startBareServer>> | undefined;
@@ -89,7 +110,7 @@ export default async function apiBench(args: string[]): Promise<boolean> {
       `api benchmark: local runtime ${runtime.apiUrl}, embedded in-process database ${mongo.uri} (in memory)`,
     );
     console.log(
-      `${machineLine()}; ${seconds} s per run, ${connections} connections, ${warmup} s warm-up each\n`,
+      `${machineLine()}; ${seconds} s per run, ${connections} connections, ${warmup} s warm-up each, ${rounds} rounds\n`,
     );
 
     const seedStart = performance.now();
@@ -150,8 +171,20 @@ export default async function apiBench(args: string[]): Promise<boolean> {
       if (warmup > 0) await runLoad(url, { seconds: warmup, connections, ...(headers ? { headers } : {}) });
       return runLoad(url, { seconds, connections, ...(headers ? { headers } : {}) });
     };
-    const nimbo = await measure(nimboUrl, auth);
-    const plain = await measure(bare.url);
+    // Alternating order over rounds, so a change in the machine's load does not favour one side.
+    const nimboRuns: LoadResult[] = [];
+    const plainRuns: LoadResult[] = [];
+    for (let r = 0; r < rounds; r++) {
+      if (r % 2 === 0) {
+        nimboRuns.push(await measure(nimboUrl, auth));
+        plainRuns.push(await measure(bare.url));
+      } else {
+        plainRuns.push(await measure(bare.url));
+        nimboRuns.push(await measure(nimboUrl, auth));
+      }
+    }
+    const nimbo = pooled(nimboRuns);
+    const plain = pooled(plainRuns);
 
     const row = (label: string, r: LoadResult) => [
       label,
@@ -180,10 +213,15 @@ export default async function apiBench(args: string[]): Promise<boolean> {
         'MB/s',
         'server CPU',
       ],
-      [row('Nimbo: local runtime /v1/machines', nimbo), row('bare node:http + driver, same query', plain)],
+      [
+        ...nimboRuns.map((r, i) => row(`Nimbo: local runtime /v1/machines, round ${i + 1}`, r)),
+        ...plainRuns.map((r, i) => row(`bare node:http + driver, same query, round ${i + 1}`, r)),
+      ],
     );
     console.log(
-      `\nratio bare / Nimbo: ${fmt(plain.requestsPerSec / nimbo.requestsPerSec, 2)}x the requests/s; ` +
+      `\nover ${rounds} rounds (medians): Nimbo ${fmt(nimbo.requestsPerSec, 1)} req/s, p50 ${fmt(nimbo.p50)} ms, p99 ${fmt(nimbo.p99)} ms; ` +
+        `bare ${fmt(plain.requestsPerSec, 1)} req/s, p50 ${fmt(plain.p50)} ms, p99 ${fmt(plain.p99)} ms` +
+        `\nratio bare / Nimbo: ${fmt(plain.requestsPerSec / nimbo.requestsPerSec, 2)}x the requests/s; ` +
         `Nimbo's p50 is ${fmt(nimbo.p50 / Math.max(plain.p50, 1), 2)}x, its p99 ${fmt(nimbo.p99 / Math.max(plain.p99, 1), 2)}x the bare server's`,
     );
     console.log(
