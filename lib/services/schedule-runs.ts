@@ -16,7 +16,7 @@ import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { NimboError } from '../errors.js';
 import { log } from '../log.js';
 import { newScheduleRunId } from '../model/schedule.js';
-import { recordAudit } from './audit.js';
+import { type AuditInput, recordAuditMany } from './audit.js';
 import { compileConditions } from './conditions.js';
 import { enqueueJobs, type JobDeps, jobError, type NewJob } from './jobs.js';
 import { checkAction } from './machines.js';
@@ -39,38 +39,50 @@ const TICK_CONCURRENCY = 8;
 
 const DAY_MS = 86_400_000;
 
-export type ClaimResult = 'ran' | 'lost' | 'expired';
-
 /**
- * Claims one due occurrence of `schedule` as read: only if nobody claimed or changed it since. An
- * occurrence found due after the schedule expired is consumed without running.
+ * Claims one due occurrence of `schedule` as read, with a compare-and-set on its nextRunAt (and
+ * updatedAt): only if nobody claimed or changed it since. Returns the schedule as claimed, or null when
+ * another tick won, the schedule changed, or the occurrence was found due only after the schedule
+ * expired (it is then consumed without running).
  */
-export async function claimOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date): Promise<ClaimResult> {
+export async function claimOccurrence(
+  deps: JobDeps,
+  schedule: ScheduleDoc,
+  now: Date,
+): Promise<ScheduleDoc | null> {
   const { schedules } = scheduleCollections(deps.db);
   const status = scheduleStatus(schedule, now);
-  const stale = status.reason === 'expired' || status.reason === 'max_run_count_reached';
   const filter = {
     _id: schedule._id,
     enabled: true,
     nextRunAt: schedule.nextRunAt,
     updatedAt: schedule.updatedAt,
   };
-  if (stale) {
+  if (status.reason === 'expired' || status.reason === 'max_run_count_reached') {
     await schedules.updateOne(filter, { $set: { nextRunAt: null } });
-    return 'expired';
+    return null;
   }
   const nextRunAt = computeNextRunAt({ ...schedule, runCount: schedule.runCount + 1 }, now);
-  const claimed = await schedules.findOneAndUpdate(
+  return schedules.findOneAndUpdate(
     filter,
     { $set: { nextRunAt, lastRunAt: now }, $inc: { runCount: 1 } },
     { returnDocument: 'after' },
   );
-  if (!claimed) return 'lost'; // another tick ran it, or someone changed the schedule in between
-  await runOccurrence(deps, claimed, now);
-  return 'ran';
 }
 
-/** The tick's step: runs every due occurrence; returns how many this tick ran. */
+/** Runs `work` over `items`, at most `width` at a time. */
+async function eachLimited<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+}
+
+/**
+ * The tick's step: claims and runs every due occurrence (at most `limit` per call); returns how many
+ * this call ran.
+ */
 export async function claimDueSchedules(deps: JobDeps, limit = 200): Promise<number> {
   const now = deps.now();
   const due = await scheduleCollections(deps.db)
@@ -78,21 +90,18 @@ export async function claimDueSchedules(deps: JobDeps, limit = 200): Promise<num
     .sort({ nextRunAt: 1 })
     .limit(limit)
     .toArray();
-  let ran = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < due.length) {
-      const schedule = due[next++]!;
-      try {
-        if ((await claimOccurrence(deps, schedule, now)) === 'ran') ran++;
-      } catch (err) {
-        // One schedule's failure never holds up the others; its run (if claimed) records the error.
-        log.error('schedule run failed', { scheduleId: schedule._id, error: err });
-      }
+  const claimed: ScheduleDoc[] = [];
+  await eachLimited(due, TICK_CONCURRENCY, async (schedule) => {
+    try {
+      const won = await claimOccurrence(deps, schedule, now);
+      if (won) claimed.push(won);
+    } catch (err) {
+      // One schedule's failure never holds up the others.
+      log.error('schedule claim failed', { scheduleId: schedule._id, error: err });
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(TICK_CONCURRENCY, due.length) }, worker));
-  return ran;
+  });
+  const runs = await runOccurrences(deps, claimed, now);
+  return runs.length;
 }
 
 const MACHINE_FIELDS = {
@@ -106,13 +115,17 @@ const MACHINE_FIELDS = {
   missingSince: 1,
 } as const;
 
-/** Resolves the conditions, records the run, queues the jobs, audits the occurrence. */
-export async function runOccurrence(
-  deps: JobDeps,
-  schedule: ScheduleDoc,
-  now: Date,
-): Promise<ScheduleRunDoc> {
-  const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };
+interface Occurrence {
+  schedule: ScheduleDoc;
+  actor: SystemActor;
+  run: ScheduleRunDoc;
+  jobs: NewJob[];
+  /** For each job, the index of its machine's entry in run.machines. */
+  entryOf: number[];
+}
+
+/** Resolves the conditions (one query) and decides, machine by machine, queue or skip. */
+async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date): Promise<Occurrence> {
   const action = schedule.action.action as MachineAction;
   const params = schedule.action.params ?? {};
   const run: ScheduleRunDoc = {
@@ -129,8 +142,6 @@ export async function runOccurrence(
     machines: [],
     expireAt: new Date(now.getTime() + RUN_RETENTION_DAYS * DAY_MS),
   };
-  const { runs } = scheduleCollections(deps.db);
-
   let machines: MachineDoc[] = [];
   try {
     const filter = compileConditions(schedule.conditions, schedule.orgId, now);
@@ -148,12 +159,12 @@ export async function runOccurrence(
   run.matched = machines.length;
 
   const jobs: NewJob[] = [];
-  const queuedAt: number[] = [];
+  const entryOf: number[] = [];
   for (const m of machines) {
     const entry: ScheduleRunMachine = { machineId: m._id, name: m.name, jobId: null, status: 'queued' };
     try {
       checkAction(m, action, params);
-      queuedAt.push(run.machines.length);
+      entryOf.push(run.machines.length);
       jobs.push({
         type: 'machine.action',
         resource: { type: 'machine', id: m._id },
@@ -175,21 +186,25 @@ export async function runOccurrence(
   }
   run.queued = jobs.length;
   run.skipped = run.machines.length - jobs.length;
+  const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };
+  return { schedule, actor, run, jobs, entryOf };
+}
 
-  // The run exists before its jobs do, so a fast worker always finds the entry to record its result in.
-  await runs.insertOne(run);
+/** Queues an occurrence's jobs; if that fails, its run says so (enqueueJobs has failed the jobs). */
+async function queueOccurrence(deps: JobDeps, o: Occurrence): Promise<void> {
+  const { run } = o;
   try {
-    const docs = await enqueueJobs(deps, actor, jobs);
-    if (docs.length > 0) {
-      const set = Object.fromEntries(docs.map((d, i) => [`machines.${queuedAt[i]}.jobId`, d._id]));
-      await runs.updateOne({ _id: run._id }, { $set: set });
-      docs.forEach((d, i) => {
-        run.machines[queuedAt[i]!]!.jobId = d._id;
-      });
-    }
+    const docs = await enqueueJobs(deps, o.actor, o.jobs);
+    docs.forEach((d, i) => {
+      run.machines[o.entryOf[i]!]!.jobId = d._id;
+    });
   } catch (err) {
-    // enqueueJobs has already failed the jobs; the run says so too.
     run.error = { code: 'enqueue_failed', message: 'The jobs of this run could not be queued' };
+    for (const i of o.entryOf) {
+      run.machines[i]!.status = 'failed';
+      run.machines[i]!.error = run.error;
+    }
+    const { runs } = scheduleCollections(deps.db);
     // One path per update under machines.$[m]: the embedded local MongoDB refuses two (real MongoDB
     // takes both), and the error first, so an entry never shows failed without its error.
     const queuedOnly = { arrayFilters: [{ 'm.status': 'queued' }] };
@@ -200,27 +215,84 @@ export async function runOccurrence(
     );
     await runs.updateOne({ _id: run._id }, { $set: { 'machines.$[m].status': 'failed' } }, queuedOnly);
     log.error('schedule run could not queue its jobs', {
-      scheduleId: schedule._id,
+      scheduleId: o.schedule._id,
       runId: run._id,
       error: err,
     });
   }
+}
 
-  await recordAudit(deps, {
-    actor,
+function runAudit(o: Occurrence): AuditInput {
+  const { run } = o;
+  return {
+    actor: o.actor,
     action: 'schedule.run',
-    resource: { type: 'schedule', id: schedule._id, name: schedule.name },
+    resource: { type: 'schedule', id: o.schedule._id, name: o.schedule.name },
     ...(run.error ? { result: 'failure' as const } : {}),
     details: {
       runId: run._id,
-      action,
+      action: run.action,
       matched: run.matched,
       queued: run.queued,
       skipped: run.skipped,
       truncated: run.truncated,
       ...(run.error ? { error: run.error } : {}),
     },
+  };
+}
+
+/**
+ * Runs claimed occurrences: resolves each one's machines, records the runs (before any job exists, so a
+ * fast worker always finds the entry for its result), queues the jobs, notes their ids on the runs, and
+ * audits one schedule.run event per occurrence. The writes common to all occurrences are batched, so a
+ * tick of many schedules costs a few round trips per schedule, not a dozen.
+ */
+export async function runOccurrences(
+  deps: JobDeps,
+  schedules: ScheduleDoc[],
+  now: Date,
+): Promise<ScheduleRunDoc[]> {
+  if (schedules.length === 0) return [];
+  const occurrences: Occurrence[] = [];
+  await eachLimited(schedules, TICK_CONCURRENCY, async (schedule) => {
+    try {
+      occurrences.push(await prepareOccurrence(deps, schedule, now));
+    } catch (err) {
+      log.error('schedule run failed', { scheduleId: schedule._id, error: err });
+    }
   });
+  const { runs } = scheduleCollections(deps.db);
+  if (occurrences.length === 0) return [];
+  await runs.insertMany(
+    occurrences.map((o) => o.run),
+    { ordered: false },
+  );
+  await eachLimited(occurrences, TICK_CONCURRENCY, (o) => queueOccurrence(deps, o));
+  const jobIds = occurrences
+    .filter((o) => !o.run.error && o.entryOf.length > 0)
+    .map((o) => ({
+      updateOne: {
+        filter: { _id: o.run._id },
+        update: {
+          $set: Object.fromEntries(o.entryOf.map((i) => [`machines.${i}.jobId`, o.run.machines[i]!.jobId])),
+        },
+      },
+    }));
+  if (jobIds.length > 0) await runs.bulkWrite(jobIds, { ordered: false });
+  const byOrg = new Map<string, AuditInput[]>();
+  for (const o of occurrences) byOrg.set(o.run.orgId, [...(byOrg.get(o.run.orgId) ?? []), runAudit(o)]);
+  for (const [orgId, inputs] of byOrg) await recordAuditMany(deps, orgId, inputs);
+  return occurrences.map((o) => o.run);
+}
+
+/** Runs one occurrence of a schedule already claimed. */
+export async function runOccurrence(
+  deps: JobDeps,
+  schedule: ScheduleDoc,
+  now: Date,
+): Promise<ScheduleRunDoc> {
+  const [run] = await runOccurrences(deps, [schedule], now);
+  if (!run) throw new Error(`schedule ${schedule._id}: the run could not be prepared`);
   return run;
 }
 
