@@ -348,6 +348,31 @@ describe('schedule runs', () => {
     ).toBe(false);
   });
 
+  it('records a run whose jobs could not be queued as failed, and audits the failure', async () => {
+    const machineId = (await get(`/v1/machines?cloud=${cloudId}&state=running&limit=1`)).body.items[0].id;
+    const s = await createSchedule({ conditions: { ids: [machineId] }, runImmediately: true });
+    const broken: MessageQueue = {
+      send: async () => {
+        throw new Error('queue down');
+      },
+      sendBatch: async () => {
+        throw new Error('queue down');
+      },
+    };
+    expect(await claimDueSchedules({ db: t.db, now, queue: broken })).toBe(1);
+    const [run] = await runsOf(s.id);
+    expect(run).toMatchObject({
+      error: { code: 'enqueue_failed' },
+      machines: [{ machineId, status: 'failed', error: { code: 'enqueue_failed' } }],
+    });
+    const audit = await t.db
+      .collection<AnyDoc>('audit')
+      .findOne({ action: 'schedule.run', 'resource.id': s.id });
+    expect(audit).toMatchObject({ result: 'failure', details: { error: { code: 'enqueue_failed' } } });
+    // The occurrence is consumed: the next tick does not retry it.
+    expect(await claimDueSchedules({ db: t.db, now, queue: broken })).toBe(0);
+  });
+
   it('removes the run history with the schedule', async () => {
     const s = await createSchedule({ runImmediately: true });
     expect(await tick()).toBe(1);

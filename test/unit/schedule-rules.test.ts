@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { CreateScheduleBody, UpdateScheduleBody } from '../../lib/model/schedule.js';
-import { computeNextRunAt, type ScheduleTiming, scheduleStatus } from '../../lib/services/schedule-rules.js';
+import {
+  computeNextRunAt,
+  type ScheduleDoc,
+  type ScheduleTiming,
+  scheduleStatus,
+} from '../../lib/services/schedule-rules.js';
+import { applySchedulePatch } from '../../lib/services/schedules.js';
 
 const at = (iso: string) => new Date(iso);
 const NOW = at('2026-05-04T10:07:30Z');
@@ -192,5 +198,50 @@ describe('the schedule request grammar', () => {
   it('wants at least one field in an update', () => {
     expect(UpdateScheduleBody.safeParse({}).success).toBe(false);
     expect(UpdateScheduleBody.safeParse({ expiresAt: null }).success).toBe(true);
+  });
+});
+
+describe('a change to a schedule', () => {
+  const current: ScheduleDoc = {
+    _id: 'sch_AAAAAAAAAAAAAAAA',
+    orgId: 'org_AAAAAAAAAAAAAAAA',
+    name: 'n',
+    description: null,
+    conditions: { ids: ['mch_x'] },
+    action: { type: 'machine.action', action: 'stop' },
+    createdBy: { type: 'system', id: 'system:test', name: 'test' },
+    createdAt: at('2026-05-01T00:00:00Z'),
+    updatedAt: at('2026-05-01T00:00:00Z'),
+    lastRunAt: null,
+    nextRunAt: at('2026-05-04T10:15:00Z'),
+    ...timing(),
+  };
+
+  it('keeps the next run when only the target changes', () => {
+    const next = applySchedulePatch(current, { conditions: { ids: ['mch_y'] }, name: 'm' }, NOW);
+    expect(next).toMatchObject({ name: 'm', nextRunAt: current.nextRunAt, updatedAt: NOW });
+  });
+
+  it('re-anchors an interval on a new startAfter', () => {
+    const next = applySchedulePatch(current, { startAfter: '2026-05-05T09:00:00Z' }, NOW);
+    expect(next.when).toMatchObject({ anchor: at('2026-05-05T09:00:00Z') });
+    expect(next.nextRunAt).toEqual(at('2026-05-05T09:00:00Z'));
+  });
+
+  it('anchors a new interval now, and recomputes from now', () => {
+    const next = applySchedulePatch(
+      current,
+      { when: { kind: 'interval', every: { value: 1, unit: 'hours' } } },
+      NOW,
+    );
+    expect(next.when).toMatchObject({ kind: 'interval', anchor: NOW });
+    expect(next.nextRunAt).toEqual(at('2026-05-04T11:07:30Z'));
+  });
+
+  it('clears the next run on disable and plans it from now on enable', () => {
+    const off = applySchedulePatch(current, { enabled: false }, NOW);
+    expect(off.nextRunAt).toBeNull();
+    const later = at('2026-05-04T13:01:00Z');
+    expect(applySchedulePatch(off, { enabled: true }, later).nextRunAt).toEqual(at('2026-05-04T13:15:00Z'));
   });
 });
