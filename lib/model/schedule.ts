@@ -245,7 +245,7 @@ export const ScheduleRunView = z
   .meta({ id: 'ScheduleRun' });
 export type ScheduleRunView = z.infer<typeof ScheduleRunView>;
 
-export const ScheduleRunListQuery = listQuery(['at'], '-at');
+export const ScheduleRunListQuery = listQuery(['at'], '-at').omit({ q: true });
 export const DryRunQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20).describe('How many matching machines to list'),
 });
