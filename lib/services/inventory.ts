@@ -4,7 +4,7 @@
  * disappearances and state changes become audit events. A failing provider call changes nothing in the
  * inventory: the error is recorded on the cloud instead.
  */
-import type { AnyBulkWriteOperation } from 'mongodb';
+import { type AnyBulkWriteOperation, MongoBulkWriteError } from 'mongodb';
 import type { SystemActor } from '../auth/actor.js';
 import { actionFlags } from '../clouds/capabilities.js';
 import type { ProviderMachine } from '../clouds/compute.js';
@@ -49,8 +49,28 @@ export function polledFields(cloud: CloudDoc, m: ProviderMachine) {
   };
 }
 
-type Known = Pick<MachineDoc, '_id' | 'externalId' | 'name' | 'state' | 'missingSince'>;
+type PolledFields = ReturnType<typeof polledFields>;
+type Known = Pick<MachineDoc, '_id' | 'externalId' | 'missingSince'> & PolledFields;
 
+const POLLED_KEYS = Object.keys(
+  polledFields({ provider: 'sim' } as CloudDoc, { state: 'running', tags: {} } as unknown as ProviderMachine),
+) as Array<keyof PolledFields>;
+
+/** Which polled fields differ from what is stored (JSON equality: dates, arrays and records included). */
+export function changedFields(before: Known, now: PolledFields): Partial<PolledFields> {
+  const changed: Partial<PolledFields> = {};
+  for (const k of POLLED_KEYS) {
+    if (JSON.stringify(before[k]) !== JSON.stringify(now[k]))
+      (changed as Record<string, unknown>)[k] = now[k];
+  }
+  return changed;
+}
+
+/**
+ * Writes only what changed: new machines are inserted in one batch, changed ones updated one by one,
+ * and the unchanged majority only gets its lastSeenAt refreshed in a single updateMany. A poll of a
+ * quiet cloud of 10,000 machines is then one read and one write, not 10,000 upserts.
+ */
 export async function applyPoll(
   deps: ServiceDeps,
   cloud: CloudDoc,
@@ -59,23 +79,26 @@ export async function applyPoll(
 ): Promise<PollResult> {
   const now = deps.now();
   const { machines } = collections(deps.db);
-  const known = new Map<string, Known>();
-  const cursor = machines.find(
-    { orgId: cloud.orgId, cloudId: cloud._id },
-    { projection: { _id: 1, externalId: 1, name: 1, state: 1, missingSince: 1 } },
+  const projection = Object.fromEntries(
+    ['_id', 'externalId', 'missingSince', ...POLLED_KEYS].map((k) => [k, 1]),
   );
-  for await (const m of cursor) known.set(m.externalId, m as Known);
+  const known = new Map<string, Known>();
+  for await (const m of machines.find({ orgId: cloud.orgId, cloudId: cloud._id }, { projection })) {
+    known.set(m.externalId, m as unknown as Known);
+  }
 
-  const ops: AnyBulkWriteOperation<MachineDoc>[] = [];
+  const inserts: MachineDoc[] = [];
+  const updates: AnyBulkWriteOperation<MachineDoc>[] = [];
+  const unchanged: string[] = [];
   const events: AuditInput[] = [];
   const actor: SystemActor = { type: 'system', orgId: cloud.orgId, name: 'poller' };
-  const event = (action: string, id: string, name: string, details?: Record<string, unknown>) =>
+  const event = (action: string, id: string, name: string, details: Record<string, unknown>) =>
     events.push({
       actor,
       action,
       resource: { type: 'machine', id, name },
       ...(jobId ? { jobId } : {}),
-      ...(details ? { details } : {}),
+      details,
     });
   const result: PollResult = {
     listed: listed.length,
@@ -89,41 +112,48 @@ export async function applyPoll(
   for (const m of listed) {
     if (seen.has(m.externalId)) continue; // a provider listing the same machine twice (region overlap)
     seen.add(m.externalId);
+    const fields = polledFields(cloud, m);
     const before = known.get(m.externalId);
-    const id = before?._id ?? newId('machine');
-    ops.push({
-      updateOne: {
-        filter: { orgId: cloud.orgId, cloudId: cloud._id, externalId: m.externalId },
-        update: {
-          $set: { ...polledFields(cloud, m), lastSeenAt: now, missingSince: null, updatedAt: now },
-          $setOnInsert: {
-            _id: id,
-            orgId: cloud.orgId,
-            cloudId: cloud._id,
-            externalId: m.externalId,
-            firstSeenAt: now,
-          },
-        },
-        upsert: true,
-      },
-    });
     if (!before) {
+      const id = newId('machine');
+      inserts.push({
+        _id: id,
+        orgId: cloud.orgId,
+        cloudId: cloud._id,
+        externalId: m.externalId,
+        ...fields,
+        firstSeenAt: now,
+        lastSeenAt: now,
+        missingSince: null,
+        updatedAt: now,
+      });
       result.appeared++;
       event('machine.appeared', id, m.name, { state: m.state, cloudId: cloud._id });
+      continue;
+    }
+    const changed = changedFields(before, fields);
+    if (before.missingSince) {
+      result.returned++;
+      event('machine.returned', before._id, m.name, { missingSince: before.missingSince.toISOString() });
+    }
+    if (before.state !== m.state) {
+      result.stateChanged++;
+      event('machine.state_changed', before._id, m.name, { from: before.state, to: m.state });
+    }
+    if (before.missingSince || Object.keys(changed).length > 0) {
+      updates.push({
+        updateOne: {
+          filter: { _id: before._id, orgId: cloud.orgId },
+          update: { $set: { ...changed, lastSeenAt: now, missingSince: null, updatedAt: now } },
+        },
+      });
     } else {
-      if (before.missingSince) {
-        result.returned++;
-        event('machine.returned', id, m.name, { missingSince: before.missingSince.toISOString() });
-      }
-      if (before.state !== m.state) {
-        result.stateChanged++;
-        event('machine.state_changed', id, m.name, { from: before.state, to: m.state });
-      }
+      unchanged.push(before._id);
     }
   }
   const gone = [...known.values()].filter((m) => !seen.has(m.externalId) && !m.missingSince);
   if (gone.length) {
-    ops.push({
+    updates.push({
       updateMany: {
         filter: { orgId: cloud.orgId, cloudId: cloud._id, _id: { $in: gone.map((m) => m._id) } },
         update: { $set: { missingSince: now, updatedAt: now } },
@@ -132,9 +162,46 @@ export async function applyPoll(
     for (const m of gone) event('machine.disappeared', m._id, m.name, { lastState: m.state });
     result.disappeared = gone.length;
   }
-  if (ops.length) await machines.bulkWrite(ops, { ordered: false });
+  if (unchanged.length) {
+    updates.push({
+      updateMany: {
+        filter: { orgId: cloud.orgId, _id: { $in: unchanged } },
+        update: { $set: { lastSeenAt: now } },
+      },
+    });
+  }
+  await insertNewMachines(deps, inserts, now);
+  if (updates.length) await machines.bulkWrite(updates, { ordered: false });
   await recordAuditMany(deps, cloud.orgId, events);
   return result;
+}
+
+/**
+ * Inserts in one batch. A machine that appeared meanwhile by another path (a create job that finished
+ * during the poll) is a duplicate key: it is then updated instead, keeping its id.
+ */
+async function insertNewMachines(deps: ServiceDeps, docs: MachineDoc[], now: Date): Promise<void> {
+  if (docs.length === 0) return;
+  const { machines } = collections(deps.db);
+  try {
+    await machines.insertMany(docs, { ordered: false });
+  } catch (err) {
+    if (!(err instanceof MongoBulkWriteError)) throw err;
+    const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    if (errors.some((e) => e.code !== 11000)) throw err;
+    await machines.bulkWrite(
+      errors.map((e) => {
+        const { _id, firstSeenAt, ...rest } = docs[e.index]!;
+        return {
+          updateOne: {
+            filter: { orgId: rest.orgId, cloudId: rest.cloudId, externalId: rest.externalId },
+            update: { $set: { ...rest, lastSeenAt: now } },
+          },
+        };
+      }),
+      { ordered: false },
+    );
+  }
 }
 
 /** Polls one cloud: the provider call first, then the writes, so a failing cloud leaves everything as it was. */
