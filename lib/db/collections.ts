@@ -64,7 +64,16 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
 };
 
 /** Collections that are not tenant data (the simulator's own state), indexed here too. */
+/** Collections whose documents are typed by their own services (schedules, runs, the simulator). */
 export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
+  schedules: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    { key: { enabled: 1, nextRunAt: 1 }, name: 'enabled_1_nextRunAt_1' },
+  ],
+  schedule_runs: [
+    { key: { orgId: 1, scheduleId: 1, at: -1, _id: -1 }, name: 'orgId_1_scheduleId_1_at_-1__id_-1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
   sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
 };
 

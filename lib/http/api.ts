@@ -37,6 +37,7 @@ import {
   postMachineSnapshot,
   postMachineSnapshotRevert,
 } from './routes/machines.js';
+import { scheduleRoutes } from './routes/schedules.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
@@ -65,6 +66,7 @@ export const apiRoutes: AnyRoute[] = [
   getJobRoute,
   getAudit,
   postConditionsPreview,
+  ...scheduleRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

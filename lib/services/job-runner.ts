@@ -14,9 +14,10 @@ import type { JobType } from '../model/job.js';
 import { recordAudit } from './audit.js';
 import { findCloud } from './clouds.js';
 import { pollCloud } from './inventory.js';
-import { claimJob, completeJob, failJob, type JobDeps, jobActor } from './jobs.js';
+import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
+import { recordScheduleJobResult } from './schedule-runs.js';
 
 /** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
 const POLL_LEASE_MS = 5 * 60_000;
@@ -73,16 +74,23 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     return outcome.skip === 'busy' ? 'retry' : 'done';
   }
   const job = outcome.claimed;
+  let result: Record<string, unknown>;
   try {
-    const result = await JOB_HANDLERS[job.type](deps, job);
-    await completeJob(deps, job, result);
-    return 'done';
+    result = await JOB_HANDLERS[job.type](deps, job);
   } catch (err) {
     const transient = isTransient(err);
     const verdict = await failJob(deps, job, err, transient);
     const fields = { jobId: job._id, type: job.type, attempt: job.attempts, error: err };
-    if (verdict === 'retry') log.warn('job failed, will retry', fields);
-    else log.error('job failed', fields);
-    return verdict === 'retry' ? 'retry' : 'done';
+    if (verdict === 'retry') {
+      log.warn('job failed, will retry', fields);
+      return 'retry';
+    }
+    log.error('job failed', fields);
+    // A schedule's run records each machine's final outcome (jobs without a runId are ignored).
+    await recordScheduleJobResult(deps, job, { status: 'failed', error: jobError(err) });
+    return 'done';
   }
+  await completeJob(deps, job, result);
+  await recordScheduleJobResult(deps, job, { status: 'succeeded' });
+  return 'done';
 }

@@ -1,8 +1,8 @@
 /**
- * How schedules and their runs are stored and shown: the documents, their collections and indexes, and
- * the API views of them.
+ * How schedules and their runs are stored and shown: the documents, their collections, and
+ * the API views of them (their indexes are in lib/db/collections.ts).
  */
-import type { Collection, Db, IndexDescription } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { MachineAction } from '../clouds/capabilities.js';
 import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './schedule-rules.js';
@@ -35,18 +35,6 @@ export interface ScheduleRunDoc {
 }
 
 export const RUN_RETENTION_DAYS = 90;
-
-/** The lead registers these in lib/db/collections.ts; tests create them directly. */
-export const SCHEDULE_INDEXES: Record<string, IndexDescription[]> = {
-  schedules: [
-    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
-    { key: { enabled: 1, nextRunAt: 1 }, name: 'enabled_1_nextRunAt_1' },
-  ],
-  schedule_runs: [
-    { key: { orgId: 1, scheduleId: 1, at: -1, _id: -1 }, name: 'orgId_1_scheduleId_1_at_-1__id_-1' },
-    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
-  ],
-};
 
 export function scheduleCollections(db: Db): {
   schedules: Collection<ScheduleDoc>;

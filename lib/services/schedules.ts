@@ -40,7 +40,6 @@ import {
 
 export type { ScheduleDoc } from './schedule-rules.js';
 export {
-  SCHEDULE_INDEXES,
   type ScheduleRunDoc,
   type ScheduleRunMachine,
   scheduleCollections,

@@ -2,8 +2,6 @@ import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { apiRoutes, createApiHandler } from '../../lib/http/api.js';
-import { scheduleRoutes } from '../../lib/http/routes/schedules.js';
-import { SCHEDULE_INDEXES } from '../../lib/services/schedules.js';
 import { type ApiReply, createTestOrg, makeEvent, type RequestOptions } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
@@ -14,7 +12,7 @@ describe('schedules API', () => {
   const now = () => clock;
   const jobs = testJobs(() => t.db, now);
   const handler = createApiHandler({
-    routes: [...apiRoutes, ...scheduleRoutes],
+    routes: apiRoutes,
     deps: async () => ({ db: t.db, now, queue: jobs.queue }),
   });
   const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
@@ -34,8 +32,7 @@ describe('schedules API', () => {
 
   beforeAll(async () => {
     await ensureIndexes(t.db);
-    for (const [name, specs] of Object.entries(SCHEDULE_INDEXES))
-      await t.db.collection(name).createIndexes(specs);
+    await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     ({ token: stranger } = await createTestOrg(t.db));
     viewer = (await request('POST', '/v1/tokens', { token: owner, body: { name: 'v', role: 'viewer' } })).body

@@ -4,11 +4,9 @@ import { createWorkerHandler } from '../../functions/worker.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { JobDoc } from '../../lib/db/documents.js';
 import { apiRoutes, createApiHandler } from '../../lib/http/api.js';
-import { scheduleRoutes } from '../../lib/http/routes/schedules.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
 import type { JobDeps } from '../../lib/services/jobs.js';
 import { claimDueSchedules, recordScheduleJobResult } from '../../lib/services/schedule-runs.js';
-import { SCHEDULE_INDEXES } from '../../lib/services/schedules.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
 import { type ApiReply, createTestOrg, makeEvent, type RequestOptions } from '../helpers/api.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
@@ -47,7 +45,7 @@ describe('schedule runs', () => {
     },
   });
 
-  const handler = createApiHandler({ routes: [...apiRoutes, ...scheduleRoutes], deps: async () => deps() });
+  const handler = createApiHandler({ routes: apiRoutes, deps: async () => deps() });
   const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
   async function request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiReply> {
     const res = await handler(makeEvent(method, path, opts), context);
@@ -64,8 +62,7 @@ describe('schedule runs', () => {
 
   beforeAll(async () => {
     await ensureIndexes(t.db);
-    for (const [name, specs] of Object.entries(SCHEDULE_INDEXES))
-      await t.db.collection(name).createIndexes(specs);
+    await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     const res = await request('POST', '/v1/clouds', {
       token: owner,
