@@ -7,8 +7,8 @@
  * The handlers must connect lazily: an import that opens a socket or resolves a hostname is reported
  * (a separate run per bundle with net.Socket#connect and dns.lookup wrapped) and fails the benchmark.
  *
- * An extra row per bundle measures it as deployed (infra/constructs/function.ts adds an external source
- * map and NODE_OPTIONS=--enable-source-maps), which Node then parses at load.
+ * An extra row per bundle shows what source maps would cost at load (an external .map and
+ * NODE_OPTIONS=--enable-source-maps): the reason infra/constructs/function.ts ships none.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -152,7 +152,7 @@ export default async function bundlesBench(args: string[]): Promise<boolean> {
       ]);
       targets.push({ label: `${name}`, file, env: ENV });
       targets.push({
-        label: `${name} as deployed (+ .map, --enable-source-maps)`,
+        label: `${name} with source maps (+ .map, --enable-source-maps)`,
         file: mapped,
         env: { ...ENV, NODE_OPTIONS: '--enable-source-maps' },
       });
