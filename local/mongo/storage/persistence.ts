@@ -8,9 +8,11 @@
  * Record framing (log and snapshot): u32le payload length, u32le crc32(payload), BSON payload.
  *
  * Crash safety: flush() appends and fsyncs before the server acknowledges. Compaction writes the new
- * snapshot (gen N+1) to a temp file, fsyncs, renames it over the old one and fsyncs the directory, and only
- * then starts wal-(N+1) and deletes wal-N. A crash at any step leaves either the old snapshot + wal-N or
- * the new snapshot (which already contains everything in wal-N), so nothing acknowledged is lost.
+ * snapshot (gen N+1) to a temp file and fsyncs it, creates wal-(N+1) and fsyncs the directory, renames the
+ * snapshot over the old one, switches every later write to wal-(N+1) at once, and deletes wal-N only after
+ * the directory fsync that makes the rename durable. A crash (or an error) at any step leaves either the
+ * old snapshot + wal-N (+ an empty or newer wal-(N+1), replayed after it) or the new snapshot + wal-(N+1),
+ * so nothing acknowledged is lost: no write ever lands in a log that a restart would discard.
  * Each flush appends its records plus a commit record, then fdatasyncs. On open, damage with no commit
  * record after it belongs to the batch in flight at the crash (never acknowledged): it is truncated away.
  * Damage followed by a commit record hit acknowledged data: the open fails loudly instead of dropping it.
@@ -326,17 +328,27 @@ class Persistence implements LogSink {
     } finally {
       fs.closeSync(fd);
     }
-    fs.renameSync(tmp, path.join(this.dir, SNAP));
-    fsyncDir(this.dir);
+    // The next log exists (and is durable) before the snapshot that makes the current one obsolete: once
+    // the rename lands, a restart deletes the current log, so no write may go there any more.
     const newFd = fs.openSync(path.join(this.dir, walName(next)), 'a');
-    fsyncDir(this.dir);
-    fs.closeSync(this.fd);
-    fs.rmSync(path.join(this.dir, walName(this.gen)), { force: true });
+    try {
+      fsyncDir(this.dir);
+      fs.renameSync(tmp, path.join(this.dir, SNAP));
+    } catch (e) {
+      fs.closeSync(newFd);
+      throw e;
+    }
+    const oldFd = this.fd;
+    const oldGen = this.gen;
     this.fd = newFd;
     this.gen = next;
     this.logBytes = 0;
     this.snapshotBytes = size;
     this.nextCompactAt = this.compactLogBytes;
+    fs.closeSync(oldFd);
+    // Until the rename is durable the old log must stay: after a crash the old snapshot still needs it.
+    fsyncDir(this.dir);
+    fs.rmSync(path.join(this.dir, walName(oldGen)), { force: true });
   }
 
   async close(): Promise<void> {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Double, Int32, Long, ObjectId } from 'bson';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openStorage, type StorageEngine } from '../../../local/mongo/storage/index.js';
 
 const dirs: string[] = [];
@@ -217,6 +217,45 @@ describe('persistence', () => {
     fs.writeFileSync(path.join(dir, 'nimbo.lock'), '999999999');
     open.pop();
     expect((await openAt(dir)).getCollection('app', 'c')!.count()).toBe(200);
+  });
+
+  it.each([
+    ['creating the next log', 'openSync', (p: unknown) => String(p).endsWith('.log')],
+    ['renaming the snapshot into place', 'renameSync', () => true],
+  ] as const)('loses no acknowledged write when a compaction fails at %s', async (_step, fn, matches) => {
+    const dir = tmpDir();
+    const e = await openAt(dir, 4_096);
+    const c = e.ensureCollection('app', 'c');
+    c.insert({ _id: 'first', pad: 'y'.repeat(200) });
+    e.flush();
+    const real = fs[fn] as (...args: unknown[]) => unknown;
+    let failed = false;
+    const spy = vi.spyOn(fs, fn).mockImplementation(((...args: unknown[]) => {
+      if (!failed && matches(args[0])) {
+        failed = true;
+        throw Object.assign(new Error('EMFILE: too many open files'), { code: 'EMFILE' });
+      }
+      return real(...args);
+    }) as never);
+    let written = 1;
+    try {
+      // Until the compaction has failed, then a few more writes: fewer than the next compaction needs.
+      for (let i = 0; i < 100 && !failed; i++, written++) {
+        c.insert({ _id: i, pad: 'y'.repeat(200) });
+        e.flush();
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(failed).toBe(true);
+    for (let i = 0; i < 3; i++, written++) {
+      c.insert({ _id: `after-${i}` });
+      e.flush();
+    }
+    // A kill -9 now: no close, the lock left behind by a dead process.
+    fs.writeFileSync(path.join(dir, 'nimbo.lock'), '999999999');
+    open.pop();
+    expect((await openAt(dir)).getCollection('app', 'c')!.count()).toBe(written);
   });
 
   it('recovers from a crash in the middle of a compaction at any step', async () => {
