@@ -163,6 +163,8 @@ export function compileProjection(
   if (!projection || Object.keys(projection).length === 0) return identity;
   let inclusion: boolean | undefined;
   let includeId = true;
+  // `{_id: 1}` alone is an inclusion projection of `_id` only, as in mongod.
+  let onlyIdIncluded = false;
   let needsMingo = false;
   let hasExclusion = false;
   const slices: Array<[path: string, arg: unknown]> = [];
@@ -189,6 +191,7 @@ export function compileProjection(
     const on = typeof spec === 'boolean' ? spec : toNumber(spec) !== 0;
     if (path === '_id') {
       includeId = on;
+      onlyIdIncluded = on;
       continue;
     }
     if (!on) hasExclusion = true;
@@ -208,7 +211,7 @@ export function compileProjection(
     // $slice is applied here afterwards; an inclusion projection must still keep the sliced field.
     if (!hasExclusion) for (const [path] of slices) rest[path] = 1;
     base = mingoProjection(rest, filter);
-  } else if (inclusion) {
+  } else if (inclusion || (inclusion === undefined && onlyIdIncluded && slices.length === 0)) {
     for (const [path] of slices) addPath(tree, path);
     if (includeId) tree._id = true;
     base = { apply: (docs) => docs.map((d) => include(d, tree)) };

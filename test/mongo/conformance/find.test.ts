@@ -310,6 +310,13 @@ describe('find', () => {
       });
     });
 
+    it('_id: 1 alone returns only _id, and _id: 0 alone everything else', async () => {
+      expect(await coll().findOne({ _id: 1 }, { projection: { _id: 1 } })).toEqual({ _id: 1 });
+      const rest = await coll().findOne({ _id: 1 }, { projection: { _id: 0 } });
+      expect(rest).not.toHaveProperty('_id');
+      expect(rest).toHaveProperty('name', 'alice');
+    });
+
     it('_id: 0 removes _id from an inclusion projection', async () => {
       const doc = await coll().findOne({ _id: 1 }, { projection: { name: 1, _id: 0 } });
       expect(doc).toEqual({ name: 'alice' });
