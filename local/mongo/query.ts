@@ -115,24 +115,52 @@ export function parseSort(sort: Document | undefined): SortKey[] {
  * Stable sort in BSON order. An array field sorts by its smallest element ascending and its largest
  * descending, as mongod does. `$natural` keeps (or reverses) insertion order.
  */
-export function sortDocuments(docs: Document[], sort: Document | undefined): Document[] {
+/**
+ * Sorts in BSON order (stable). With `limit`, only the first `limit` are kept, selected in one pass
+ * (O(n log k)) instead of sorting every match: a page of 100 out of 100k stays cheap.
+ */
+export function sortDocuments(
+  docs: Document[],
+  sort: Document | undefined,
+  limit = Number.POSITIVE_INFINITY,
+): Document[] {
   const keys = parseSort(sort);
   if (keys.length === 0) return docs;
   if (keys.length === 1 && keys[0]?.[0] === '$natural')
     return keys[0][1] === 1 ? docs : docs.slice().reverse();
-  const decorated = docs.map((doc, index) => ({
-    doc,
-    index,
-    keys: keys.map(([path, dir]) => sortKeyOf(doc, path, dir)),
-  }));
-  decorated.sort((a, b) => {
+  type Decorated = { doc: Document; index: number; keys: unknown[] };
+  const compare = (a: Decorated, b: Decorated) => {
     for (let k = 0; k < keys.length; k++) {
       const c = compareValues(a.keys[k], b.keys[k]);
       if (c !== 0) return c * (keys[k] as SortKey)[1];
     }
     return a.index - b.index;
+  };
+  const decorate = (doc: Document, index: number): Decorated => ({
+    doc,
+    index,
+    keys: keys.map(([path, dir]) => sortKeyOf(doc, path, dir)),
   });
-  return decorated.map((d) => d.doc);
+  if (limit >= docs.length)
+    return docs
+      .map(decorate)
+      .sort(compare)
+      .map((d) => d.doc);
+  const top: Decorated[] = [];
+  for (let i = 0; i < docs.length; i++) {
+    const d = decorate(docs[i]!, i);
+    if (top.length === limit && compare(d, top[limit - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = top.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(top[mid]!, d) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    top.splice(lo, 0, d);
+    if (top.length > limit) top.pop();
+  }
+  return top.map((d) => d.doc);
 }
 
 function sortKeyOf(doc: Document, path: string, dir: 1 | -1): unknown {

@@ -47,7 +47,7 @@ function find(cmd: Document, ctx: CommandContext): Document {
   const limit = rawLimit === 0 ? Number.POSITIVE_INFINITY : rawLimit;
   let docs: Document[];
   if (sort && Object.keys(sort).length > 0) {
-    docs = sortDocuments(findMatches(coll, filter), sort).slice(skip, skip + limit);
+    docs = sortDocuments(findMatches(coll, filter), sort, skip + limit).slice(skip, skip + limit);
   } else {
     docs = findMatches(coll, filter, skip + limit).slice(skip);
   }
