@@ -102,13 +102,9 @@ export function docKeys(doc: Document, fields: string[]): DocKeys {
     if (p.arrays.size > 0) multikey = true;
   }
   if (multikey && per.length > 1) checkParallel(per, fields);
-  // Cartesian product of the per-field values, deduplicated by hash key.
-  let combos: unknown[][] = [[]];
-  for (const p of per) {
-    const nextCombos: unknown[][] = [];
-    for (const c of combos) for (const v of p.values) nextCombos.push([...c, v]);
-    combos = nextCombos;
-  }
+  const combos =
+    (multikey && per.length > 1 && sameElementCombos(doc, fields, per)) ||
+    cartesian(per.map((p) => p.values));
   const seen = new Set<string>();
   const tuples: KeyTuple[] = [];
   for (const vals of combos) {
@@ -118,6 +114,51 @@ export function docKeys(doc: Document, fields: string[]): DocKeys {
     tuples.push({ vals, key });
   }
   return { tuples, found, multikey };
+}
+
+function cartesian(lists: unknown[][]): unknown[][] {
+  let combos: unknown[][] = [[]];
+  for (const values of lists) {
+    const next: unknown[][] = [];
+    for (const c of combos) for (const v of values) next.push([...c, v]);
+    combos = next;
+  }
+  return combos;
+}
+
+/**
+ * mongod pairs the values of fields under the same array element by element: an index on
+ * {'tags.k': 1, 'tags.v': 1} over [{k: 'a', v: 1}, {k: 'b', v: 2}] has the keys (a, 1) and (b, 2), not
+ * the four of a cartesian product (which would also make a unique index refuse (a, 2) elsewhere).
+ * Handled for the common shape: every multikey field fans out at one and the same top-level array, and
+ * goes through no other array. Anything else falls back to the product (null).
+ */
+function sameElementCombos(doc: Document, fields: string[], per: PathOut[]): unknown[][] | null {
+  const multi = per.map((p) => p.arrays.size > 0);
+  const arrayPaths = new Set<string>();
+  for (let i = 0; i < per.length; i++) {
+    if (!multi[i]) continue;
+    if (per[i]!.arrays.size !== 1) return null;
+    for (const a of per[i]!.arrays) arrayPaths.add(a);
+  }
+  if (arrayPaths.size !== 1) return null;
+  const at = [...arrayPaths][0]!;
+  if (at === '' || at.includes('.') || !Array.isArray(doc[at]) || (doc[at] as unknown[]).length === 0)
+    return null;
+  const subs = fields.map((f, i) => (multi[i] && f.startsWith(`${at}.`) ? f.slice(at.length + 1) : null));
+  if (subs.some((sub, i) => multi[i] && sub === null)) return null;
+  const combos: unknown[][] = [];
+  for (const el of doc[at] as unknown[]) {
+    const lists = per.map((p, i) => {
+      if (!multi[i]) return p.values;
+      if (!isPlainDoc(el)) return [null];
+      const inner = pathValues(el, subs[i]!);
+      return inner.arrays.size > 0 ? null : inner.values;
+    });
+    if (lists.some((l) => l === null)) return null;
+    combos.push(...cartesian(lists as unknown[][]));
+  }
+  return combos;
 }
 
 function checkParallel(per: PathOut[], fields: string[]): void {

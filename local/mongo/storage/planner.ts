@@ -100,13 +100,16 @@ const MAX_PROBES = 256;
 
 function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider, src: PlanSource): void {
   const eqLists: unknown[][] = [];
-  for (const f of ix.fields) {
+  // A multikey compound index holds its keys element by element (keys.ts), while separate conditions on
+  // two of its fields may be met by different elements: as mongod, bound only its first field then.
+  const usable = ix.multikey && ix.fields.length > 1 ? ix.fields.slice(0, 1) : ix.fields;
+  for (const f of usable) {
     const eq = smallest(conds.get(f)?.eqs ?? []);
     if (!eq) break;
     eqLists.push(eq);
   }
   const k = eqLists.length;
-  const rangeField = k < ix.fields.length ? ix.fields[k] : undefined;
+  const rangeField = k < usable.length ? usable[k] : undefined;
   let range = rangeField === undefined ? undefined : conds.get(rangeField)?.range;
   if (k === 0 && !range) return;
   const prefixes = product(eqLists);

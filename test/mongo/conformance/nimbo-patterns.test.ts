@@ -55,6 +55,27 @@ describe('patterns Nimbo relies on', () => {
     expect(await c.countDocuments({ org: 'o', tags: { $elemMatch: { k: 'env', v: 'core' } } })).toBe(0);
   });
 
+  it('keys a compound index over one array element by element, so a unique index refuses only true pairs', async () => {
+    const c = t.db.collection('pairs');
+    await c.createIndex({ 'attrs.k': 1, 'attrs.v': 1 }, { unique: true });
+    await c.insertOne({
+      _id: 1,
+      attrs: [
+        { k: 'a', v: 1 },
+        { k: 'b', v: 2 },
+      ],
+    } as never);
+    await c.insertOne({ _id: 2, attrs: [{ k: 'a', v: 2 }] } as never);
+    await expect(c.insertOne({ _id: 3, attrs: [{ k: 'b', v: 2 }] } as never)).rejects.toMatchObject({
+      code: 11000,
+    });
+    // Without $elemMatch, the two conditions may be met by different elements: both documents match.
+    const cross = await c.find({ 'attrs.k': 'a', 'attrs.v': 2 }).sort({ _id: 1 }).toArray();
+    expect(cross.map((d) => d._id)).toEqual([1, 2]);
+    const same = await c.find({ attrs: { $elemMatch: { k: 'a', v: 2 } } }).toArray();
+    expect(same.map((d) => d._id)).toEqual([2]);
+  });
+
   it('pages with a keyset filter on (field, _id) including nulls', async () => {
     const c = t.db.collection<{ _id: string; name: string | null }>('keyset');
     await c.insertMany([
