@@ -1,8 +1,6 @@
-import type { Context } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { apiRoutes, createApiHandler } from '../../lib/http/api.js';
-import { type ApiReply, createTestOrg, makeEvent, type RequestOptions } from '../helpers/api.js';
+import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
@@ -11,27 +9,13 @@ describe('schedules API', () => {
   let clock = new Date('2026-05-04T10:07:30Z');
   const now = () => clock;
   const jobs = testJobs(() => t.db, now);
-  const handler = createApiHandler({
-    routes: apiRoutes,
-    deps: async () => ({ db: t.db, now, queue: jobs.queue }),
-  });
-  const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
-  async function request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiReply> {
-    const res = await handler(makeEvent(method, path, opts), context);
-    const text = typeof res.body === 'string' ? res.body : '';
-    return {
-      status: res.statusCode ?? 200,
-      headers: (res.headers ?? {}) as Record<string, string>,
-      body: text ? JSON.parse(text) : undefined,
-    };
-  }
+  const request = testApi(() => t.db, now, jobs.queue).request;
 
   let owner: string;
   let viewer: string;
   let stranger: string;
 
   beforeAll(async () => {
-    await ensureIndexes(t.db);
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     ({ token: stranger } = await createTestOrg(t.db));

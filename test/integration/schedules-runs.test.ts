@@ -1,14 +1,10 @@
-import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWorkerHandler } from '../../functions/worker.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { JobDoc } from '../../lib/db/documents.js';
-import { apiRoutes, createApiHandler } from '../../lib/http/api.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
-import type { JobDeps } from '../../lib/services/jobs.js';
 import { claimDueSchedules, recordScheduleJobResult } from '../../lib/services/schedule-runs.js';
-import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
-import { type ApiReply, createTestOrg, makeEvent, type RequestOptions } from '../helpers/api.js';
+import { createTestOrg, testApi } from '../helpers/api.js';
+import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const START = new Date('2026-05-04T10:00:00Z');
@@ -22,46 +18,17 @@ describe('schedule runs', () => {
     clock = new Date(clock.getTime() + ms);
   };
 
-  /**
-   * The real worker, wrapped the way the job runner will be wired: a machine.action job of a schedule
-   * that has finished for good reports its outcome to its run.
-   */
-  const deps = (): JobDeps => ({ db: t.db, now, queue });
-  const worker = createWorkerHandler(async () => deps());
-  const queue: LocalSqsQueue = new LocalSqsQueue({
-    name: 'schedule-jobs',
-    visibilityTimeoutMs: 0,
-    maxReceiveCount: 3,
-    handler: async (event: SQSEvent) => {
-      const reply = await worker(event);
-      for (const record of event.Records) {
-        const { jobId } = JSON.parse(record.body);
-        const job = await t.db.collection<JobDoc>('jobs').findOne({ _id: jobId });
-        if (job && (job.status === 'succeeded' || job.status === 'failed') && job.input.runId) {
-          await recordScheduleJobResult(deps(), job, { status: job.status, error: job.error });
-        }
-      }
-      return reply;
-    },
-  });
-
-  const handler = createApiHandler({ routes: apiRoutes, deps: async () => deps() });
-  const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
-  async function request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiReply> {
-    const res = await handler(makeEvent(method, path, opts), context);
-    const text = typeof res.body === 'string' ? res.body : '';
-    return {
-      status: res.statusCode ?? 200,
-      headers: (res.headers ?? {}) as Record<string, string>,
-      body: text ? JSON.parse(text) : undefined,
-    };
-  }
+  // The real worker: a schedule's machine.action job reports its outcome to its run when it ends.
+  const jobs = testJobs(() => t.db, now);
+  const queue = jobs.queue;
+  const deps = jobs.deps;
+  const api = testApi(() => t.db, now, queue);
+  const request = api.request;
 
   let owner: string;
   let cloudId: string;
 
   beforeAll(async () => {
-    await ensureIndexes(t.db);
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     const res = await request('POST', '/v1/clouds', {
