@@ -48,3 +48,8 @@ export const Name = z
   .regex(/^[^\p{Cc}]+$/u, 'must not contain control characters');
 
 export const Timestamp = z.iso.datetime({ offset: true }).describe('RFC 3339 date-time');
+
+/** A stored date as the API shows it; null stays null. */
+export function isoOrNull(d: Date | null | undefined): string | null {
+  return d ? d.toISOString() : null;
+}

@@ -11,7 +11,7 @@ import type { CloudDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { CloudView, CreateCloudBody } from '../model/cloud.js';
-import { newId } from '../model/common.js';
+import { isoOrNull, newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import { recordAudit } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -19,7 +19,6 @@ import { buildComputeDriver, sealCredentials } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 
 export function toCloudView(doc: CloudDoc): CloudView {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: doc._id,
     name: doc.name,
@@ -32,8 +31,8 @@ export function toCloudView(doc: CloudDoc): CloudView {
     credentials: doc.credentialsSummary,
     settings: doc.settings,
     pollIntervalMinutes: doc.pollIntervalMinutes,
-    lastPollAt: iso(doc.lastPollAt),
-    nextPollAt: iso(doc.nextPollAt),
+    lastPollAt: isoOrNull(doc.lastPollAt),
+    nextPollAt: isoOrNull(doc.nextPollAt),
     lastPollError: doc.lastPollError
       ? { ...doc.lastPollError, at: doc.lastPollError.at.toISOString() }
       : null,

@@ -9,7 +9,7 @@ import type { JobDoc } from '../db/documents.js';
 import { NimboError, NotFoundError } from '../errors.js';
 import type { JobMessage } from '../messages/job-message.js';
 import { jobsQueue, type MessageQueue } from '../messages/queue.js';
-import { newId } from '../model/common.js';
+import { isoOrNull, newId } from '../model/common.js';
 import type { JobType, JobView } from '../model/job.js';
 import type { ServiceDeps } from './deps.js';
 
@@ -30,7 +30,6 @@ export interface JobDeps extends ServiceDeps {
 }
 
 export function toJobView(doc: JobDoc): JobView {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: doc._id,
     type: doc.type,
@@ -41,8 +40,8 @@ export function toJobView(doc: JobDoc): JobView {
     error: doc.error,
     attempts: doc.attempts,
     createdAt: doc.createdAt.toISOString(),
-    startedAt: iso(doc.startedAt),
-    finishedAt: iso(doc.finishedAt),
+    startedAt: isoOrNull(doc.startedAt),
+    finishedAt: isoOrNull(doc.finishedAt),
     requestId: doc.requestId,
   };
 }

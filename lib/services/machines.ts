@@ -10,6 +10,7 @@ import { collections } from '../db/collections.js';
 import type { MachineDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { NotFoundError, UnprocessableError } from '../errors.js';
+import { isoOrNull } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import type { MachineView } from '../model/machine.js';
 import { findCloud } from './clouds.js';
@@ -18,7 +19,6 @@ import { computeDriverFor } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: doc._id,
     cloudId: doc.cloudId,
@@ -33,12 +33,12 @@ export function toMachineView(doc: MachineDoc): MachineView {
     publicIps: doc.publicIps,
     privateIps: doc.privateIps,
     tags: Object.fromEntries(doc.tags.map((t) => [t.k, t.v])),
-    launchedAt: iso(doc.launchedAt),
+    launchedAt: isoOrNull(doc.launchedAt),
     hourlyCost: doc.hourlyCost,
     actions: doc.actions,
     firstSeenAt: doc.firstSeenAt.toISOString(),
     lastSeenAt: doc.lastSeenAt.toISOString(),
-    missingSince: iso(doc.missingSince),
+    missingSince: isoOrNull(doc.missingSince),
     extra: doc.extra,
   };
 }

@@ -4,6 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import type { MachineAction } from '../clouds/capabilities.js';
+import { isoOrNull } from '../model/common.js';
 import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './schedule-rules.js';
 
@@ -46,8 +47,6 @@ export function scheduleCollections(db: Db): {
   };
 }
 
-export const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
 function whenView(when: StoredWhen): ScheduleView['when'] {
   switch (when.kind) {
     case 'interval':
@@ -69,13 +68,13 @@ export function toScheduleView(doc: ScheduleDoc, now: Date): ScheduleView {
     conditions: doc.conditions,
     action: doc.action,
     when: whenView(doc.when),
-    startAfter: iso(doc.startAfter),
-    expiresAt: iso(doc.expiresAt),
+    startAfter: isoOrNull(doc.startAfter),
+    expiresAt: isoOrNull(doc.expiresAt),
     maxRunCount: doc.maxRunCount,
     runImmediately: doc.runImmediately,
     runCount: doc.runCount,
-    nextRunAt: iso(doc.nextRunAt),
-    lastRunAt: iso(doc.lastRunAt),
+    nextRunAt: isoOrNull(doc.nextRunAt),
+    lastRunAt: isoOrNull(doc.lastRunAt),
     active: status.active,
     inactiveReason: status.reason,
     createdAt: doc.createdAt.toISOString(),

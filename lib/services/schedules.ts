@@ -3,12 +3,14 @@
  * every change to the timing recomputes `nextRunAt` (the pure rules in schedule-rules.ts), which is what
  * the tick compares with the clock. Running the due occurrences is in schedule-runs.ts.
  */
+
 import { type Filter, MongoServerError } from 'mongodb';
 import type { Actor } from '../auth/actor.js';
 import { actorRef } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
+import { isoOrNull } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import {
   type CreateScheduleBody,
@@ -31,7 +33,6 @@ import {
 } from './schedule-rules.js';
 
 import {
-  iso,
   RUN_LIST_MACHINES,
   scheduleCollections,
   toScheduleRunView,
@@ -125,7 +126,7 @@ export async function createSchedule(
     action: 'schedule.create',
     resource: { type: 'schedule', id: doc._id, name: doc.name },
     ...(requestId ? { requestId } : {}),
-    details: { when: body.when.kind, action: body.action.action, nextRunAt: iso(doc.nextRunAt) },
+    details: { when: body.when.kind, action: body.action.action, nextRunAt: isoOrNull(doc.nextRunAt) },
   });
   return toScheduleView(doc, now);
 }
@@ -216,7 +217,7 @@ export async function updateSchedule(
       action: 'schedule.update',
       resource: { type: 'schedule', id, name: written.name },
       ...(requestId ? { requestId } : {}),
-      details: { changes: Object.keys(patch), nextRunAt: iso(written.nextRunAt) },
+      details: { changes: Object.keys(patch), nextRunAt: isoOrNull(written.nextRunAt) },
     });
     return toScheduleView(written, now);
   }
@@ -265,7 +266,7 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
   return {
     active: status.active,
     inactiveReason: status.reason,
-    nextRunAt: iso(schedule.nextRunAt),
+    nextRunAt: isoOrNull(schedule.nextRunAt),
     action: schedule.action,
     count: preview.count,
     byState: preview.byState,

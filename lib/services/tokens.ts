@@ -9,7 +9,7 @@ import { collections } from '../db/collections.js';
 import type { TokenDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ForbiddenError, NotFoundError, UnauthorizedError, UnprocessableError } from '../errors.js';
-import { newId } from '../model/common.js';
+import { isoOrNull, newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import { type Role, roleAtLeast } from '../model/role.js';
 import type { TokenView } from '../model/token.js';
@@ -20,16 +20,15 @@ import type { ServiceDeps } from './deps.js';
 const LAST_USED_RESOLUTION_MS = 60_000;
 
 export function toTokenView(doc: TokenDoc): TokenView {
-  const iso = (d: Date | null) => (d ? d.toISOString() : null);
   return {
     id: doc._id,
     name: doc.name,
     role: doc.role,
     createdAt: doc.createdAt.toISOString(),
     createdBy: doc.createdBy,
-    expiresAt: iso(doc.expiresAt),
-    lastUsedAt: iso(doc.lastUsedAt),
-    revokedAt: iso(doc.revokedAt),
+    expiresAt: isoOrNull(doc.expiresAt),
+    lastUsedAt: isoOrNull(doc.lastUsedAt),
+    revokedAt: isoOrNull(doc.revokedAt),
     prefix: doc.prefix,
   };
 }
