@@ -2,7 +2,7 @@
  * Durability for a dbpath: an append-only write-ahead log of logical operations plus a periodic snapshot.
  *
  * Files in dbpath:
- *   nimbo.lock             pid of the owning process (created atomically with link(2))
+ *   nimbo.lock             pid and start time of the owning process (created atomically with link(2))
  *   snapshot.nsnap         full state; its header says which log generation continues it
  *   wal-<gen>.log          records appended since that snapshot
  * Record framing (log and snapshot): u32le payload length, u32le crc32(payload), BSON payload.
@@ -115,13 +115,35 @@ function writeAll(fd: number, buf: Buffer): void {
   while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * A process's identity: its pid plus, where /proc exists, its start time, so a pid reused by another
+ * process after a kill -9 (common in containers) does not pass for the lock's owner. Zombies are dead.
+ */
+function processStart(pid: number): { state: string; start: string } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', start: fields[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
+function lockOwner(): string {
+  const me = processStart(process.pid);
+  return me ? `${process.pid} ${me.start}` : String(process.pid);
+}
+
+function isAlive(pid: number, start: string | undefined): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const proc = processStart(pid);
+  if (!proc) return true; // no /proc: the pid is all we can check
+  if (proc.state === 'Z') return false;
+  return start === undefined || proc.start === start;
 }
 
 /** dbpaths locked by this process: a lock naming our own pid but absent here is stale (pid reuse, e.g. pid 1 in containers). */
@@ -130,7 +152,7 @@ const heldHere = new Set<string>();
 function acquireLock(dir: string): void {
   const lock = path.join(dir, LOCK);
   const tmp = path.join(dir, `${LOCK}.${process.pid}.tmp`);
-  fs.writeFileSync(tmp, String(process.pid));
+  fs.writeFileSync(tmp, lockOwner());
   try {
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
@@ -141,13 +163,16 @@ function acquireLock(dir: string): void {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       let pid = Number.NaN;
+      let start: string | undefined;
       try {
-        pid = Number(fs.readFileSync(lock, 'utf8').trim());
+        const [p, s] = fs.readFileSync(lock, 'utf8').trim().split(/\s+/);
+        pid = Number(p);
+        start = s;
       } catch {
         continue; // released meanwhile
       }
       const ours = pid === process.pid;
-      if (Number.isInteger(pid) && pid > 0 && (ours ? heldHere.has(dir) : isAlive(pid))) {
+      if (Number.isInteger(pid) && pid > 0 && (ours ? heldHere.has(dir) : isAlive(pid, start))) {
         throw new Error(
           `storage: dbpath ${dir} is in use by process ${pid}${ours ? ' (this process)' : ''} (${lock}). ` +
             'Stop that process or use another dbpath; if no such process uses it, delete the lock file.',
@@ -372,7 +397,7 @@ class Persistence implements LogSink {
     const lock = path.join(this.dir, LOCK);
     heldHere.delete(this.dir);
     try {
-      if (fs.readFileSync(lock, 'utf8').trim() === String(process.pid)) fs.rmSync(lock, { force: true });
+      if (fs.readFileSync(lock, 'utf8').trim() === lockOwner()) fs.rmSync(lock, { force: true });
     } catch {}
   }
 }

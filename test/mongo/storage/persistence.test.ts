@@ -297,9 +297,28 @@ describe('persistence', () => {
     expect(fs.existsSync(path.join(dir, 'nimbo.lock'))).toBe(false);
     fs.writeFileSync(path.join(dir, 'nimbo.lock'), '999999999');
     const e = await openAt(dir);
-    expect(fs.readFileSync(path.join(dir, 'nimbo.lock'), 'utf8')).toBe(String(process.pid));
+    expect(fs.readFileSync(path.join(dir, 'nimbo.lock'), 'utf8')).toMatch(
+      new RegExp(`^${process.pid}( \\d+)?$`),
+    );
     expect(e.listDatabases()).toEqual([]);
   });
+
+  it.skipIf(!fs.existsSync('/proc/self/stat'))(
+    'takes over a lock whose pid now belongs to another live process (pid reuse after kill -9)',
+    async () => {
+      const dir = tmpDir();
+      // The parent process is alive, but it started at another time than the lock says.
+      fs.writeFileSync(path.join(dir, 'nimbo.lock'), `${process.ppid} 1`);
+      const e = await openAt(dir);
+      expect(e.listDatabases()).toEqual([]);
+      await closeAll();
+      // With its real start time, the same live pid holds the lock.
+      const stat = fs.readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+      const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+      fs.writeFileSync(path.join(dir, 'nimbo.lock'), `${process.ppid} ${start}`);
+      await expect(openStorage({ dbpath: dir })).rejects.toThrow(/in use by process/);
+    },
+  );
 
   it('rejects a document that cannot be logged and leaves memory unchanged', async () => {
     const dir = tmpDir();
