@@ -62,7 +62,12 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
       remoteAddress: `${socket.remoteAddress}:${socket.remotePort}`,
       localAddress: `${socket.localAddress}:${socket.localPort}`,
     };
-    const handler = new ConnectionHandler(socket, { storage, cursors, connection, startedAt }, log);
+    const handler = new ConnectionHandler(
+      socket,
+      { storage, cursors, connection, startedAt },
+      log,
+      onStorageFailure,
+    );
     socket.on('data', (chunk) => handler.onData(chunk));
     socket.on('error', (err) => log(`conn${connection.id} socket error: ${err.message}`));
     socket.on('close', () => {
@@ -93,7 +98,7 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
   log(`listening on ${host}:${port}`);
 
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningMongoServer = {
     uri: `mongodb://${uriHost}:${port}`,
     host,
     port,
@@ -110,6 +115,15 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
       return closing;
     },
   };
+  // A write that could not reach the log is in memory only: as mongod does, stop rather than serve data
+  // that a restart would not have. The write's client got an error; a restart recovers from the log.
+  function onStorageFailure(err: Error): void {
+    const line = `embedded MongoDB: the write-ahead log failed (${err.message}); shutting down to keep memory and disk in step`;
+    log(line);
+    process.stderr.write(`${line}\n`);
+    running.close().catch(() => {});
+  }
+  return running;
 }
 
 type SharedState = Omit<CommandContext, 'db'>;
@@ -123,6 +137,7 @@ class ConnectionHandler {
     private readonly socket: net.Socket,
     private readonly shared: SharedState,
     private readonly log: (line: string) => void,
+    private readonly onStorageFailure: (err: Error) => void,
   ) {}
 
   onData(chunk: Buffer): void {
@@ -244,6 +259,7 @@ class ConnectionHandler {
       try {
         this.shared.storage.flush();
       } catch (err) {
+        setImmediate(() => this.onStorageFailure(err as Error));
         return errorReply(
           new MongoCommandError(ErrorCode.InternalError, `flush failed: ${(err as Error).message}`),
         );

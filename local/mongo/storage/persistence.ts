@@ -195,6 +195,8 @@ class Persistence implements LogSink {
   private pendingBytes = 0;
   private closed = false;
   private nextCompactAt: number;
+  /** Set when a flush failed: nothing more is written. */
+  private failed: Error | undefined;
   /** The last compaction failure, if any (kept for diagnostics). */
   lastCompactError: Error | undefined;
 
@@ -289,6 +291,11 @@ class Persistence implements LogSink {
   }
 
   flush(): void {
+    if (this.failed) {
+      throw new Error(
+        `the write-ahead log failed earlier (${this.failed.message}): restart to recover from disk`,
+      );
+    }
     if (this.pending.length === 0 || this.closed) return;
     this.append({ op: COMMIT });
     const buf = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
@@ -300,6 +307,11 @@ class Persistence implements LogSink {
       try {
         fs.ftruncateSync(this.fd, this.logBytes);
       } catch {}
+      // Memory now holds writes the log does not: never write them later (their clients were told they
+      // failed), and refuse every further flush; the server stops and a restart recovers from the log.
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.failed = e as Error;
       throw e;
     }
     this.logBytes += buf.length;
@@ -379,6 +391,7 @@ class Persistence implements LogSink {
   async close(): Promise<void> {
     if (this.closed) return;
     try {
+      if (this.failed) return;
       this.flush();
       if (
         this.logBytes > 0 &&
