@@ -15,7 +15,7 @@ import * as windowOperators from 'mingo/operators/window';
 import { Query as QueryBase } from 'mingo/query';
 import type { AnyObject, Options } from 'mingo/types';
 import { compareBson } from './numbers.js';
-import { canonicalKey, typeRank } from './storage/values.js';
+import { bsonTypeName, canonicalKey, typeRank } from './storage/values.js';
 
 const TYPE_ALIASES: Record<string, string> = {
   1: 'double',
@@ -38,49 +38,9 @@ const TYPE_ALIASES: Record<string, string> = {
   127: 'maxKey',
 };
 
+/** As mongod's $type sees it: a missing value has no type. */
 function bsonTypeOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  switch (typeof v) {
-    case 'string':
-      return 'string';
-    case 'boolean':
-      return 'bool';
-    case 'number':
-      return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? 'int' : 'double';
-    case 'bigint':
-      return 'long';
-  }
-  if (Array.isArray(v)) return 'array';
-  if (v instanceof Date) return 'date';
-  if (v instanceof RegExp) return 'regex';
-  switch ((v as { _bsontype?: string })._bsontype) {
-    case 'ObjectId':
-      return 'objectId';
-    case 'Long':
-      return 'long';
-    case 'Int32':
-      return 'int';
-    case 'Double':
-      return 'double';
-    case 'Decimal128':
-      return 'decimal';
-    case 'Binary':
-      return 'binData';
-    case 'Timestamp':
-      return 'timestamp';
-    case 'BSONRegExp':
-      return 'regex';
-    case 'Code':
-      return 'javascript';
-    case 'MinKey':
-      return 'minKey';
-    case 'MaxKey':
-      return 'maxKey';
-    case undefined:
-      return 'object';
-  }
-  return 'object';
+  return v === undefined ? 'undefined' : bsonTypeName(v);
 }
 
 function typeMatches(v: unknown, wanted: unknown): boolean {

@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import type { CursorRegistry } from '../cursors.js';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import type { StorageEngine, StoredCollection } from '../storage/types.js';
+import { bsonTypeName, isBsonValue } from '../storage/values.js';
 
 export interface ConnectionInfo {
   readonly id: number;
@@ -94,56 +95,7 @@ export function toNumber(v: unknown): number | undefined {
   return undefined;
 }
 
-export function isBsonValue(v: unknown): boolean {
-  return (
-    v instanceof Date ||
-    v instanceof RegExp ||
-    (v !== null && typeof v === 'object' && (v as { _bsontype?: string })._bsontype !== undefined)
-  );
-}
-
-export function isPlainObject(v: unknown): v is Document {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isBsonValue(v);
-}
-
-/** mongod's type names, for error messages. */
-export function bsonTypeName(v: unknown): string {
-  if (v === undefined) return 'missing';
-  if (v === null) return 'null';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? 'int' : 'double';
-  if (Array.isArray(v)) return 'array';
-  if (v instanceof Date) return 'date';
-  if (v instanceof RegExp) return 'regex';
-  const t = (v as { _bsontype?: string })._bsontype;
-  switch (t) {
-    case 'ObjectId':
-      return 'objectId';
-    case 'Long':
-      return 'long';
-    case 'Decimal128':
-      return 'decimal';
-    case 'Binary':
-      return 'binData';
-    case 'Timestamp':
-      return 'timestamp';
-    case 'BSONRegExp':
-      return 'regex';
-    case 'Int32':
-      return 'int';
-    case 'Double':
-      return 'double';
-    case 'MinKey':
-      return 'minKey';
-    case 'MaxKey':
-      return 'maxKey';
-    case undefined:
-      return 'object';
-    default:
-      return t.toLowerCase();
-  }
-}
+export { bsonTypeName, isBsonValue, isPlainDocument as isPlainObject } from '../storage/values.js';
 
 export function namespace(ctx: CommandContext, coll: string): string {
   return `${ctx.db}.${coll}`;

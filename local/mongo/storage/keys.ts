@@ -4,7 +4,7 @@
  */
 import type { Document } from 'bson';
 import { MongoCommandError } from '../errors.js';
-import { canonicalKey } from './values.js';
+import { canonicalKey, isPlainDocument } from './values.js';
 
 /** One index entry of one document: the key values in index field order. */
 export interface KeyTuple {
@@ -19,18 +19,6 @@ export interface DocKeys {
   found: boolean;
   /** Some indexed path went through an array. */
   multikey: boolean;
-}
-
-function isPlainDoc(v: unknown): v is Document {
-  return (
-    v !== null &&
-    typeof v === 'object' &&
-    !Array.isArray(v) &&
-    !(v instanceof Date) &&
-    !(v instanceof RegExp) &&
-    (v as { _bsontype?: string })._bsontype === undefined &&
-    !(v instanceof Uint8Array)
-  );
 }
 
 interface PathOut {
@@ -62,12 +50,12 @@ function walk(v: unknown, parts: string[], i: number, prefix: string, out: PathO
     }
     // Elements without the field (or that are not documents) index as null, as in mongod.
     for (const el of v) {
-      if (isPlainDoc(el) && Object.hasOwn(el, part)) walk(el[part], parts, i + 1, next, out);
+      if (isPlainDocument(el) && Object.hasOwn(el, part)) walk(el[part], parts, i + 1, next, out);
       else out.values.push(null);
     }
     return;
   }
-  if (isPlainDoc(v) && Object.hasOwn(v, part)) walk(v[part], parts, i + 1, next, out);
+  if (isPlainDocument(v) && Object.hasOwn(v, part)) walk(v[part], parts, i + 1, next, out);
 }
 
 export function pathValues(doc: Document, path: string): PathOut {
@@ -151,7 +139,7 @@ function sameElementCombos(doc: Document, fields: string[], per: PathOut[]): unk
   for (const el of doc[at] as unknown[]) {
     const lists = per.map((p, i) => {
       if (!multi[i]) return p.values;
-      if (!isPlainDoc(el)) return [null];
+      if (!isPlainDocument(el)) return [null];
       const inner = pathValues(el, subs[i]!);
       return inner.arrays.size > 0 ? null : inner.values;
     });

@@ -7,7 +7,7 @@ import type { Document } from 'bson';
 import type { Index } from './indexes.js';
 import { tupleKey } from './keys.js';
 import type { RangeCond } from './sorted.js';
-import { canonicalKey, compareValues, typeRank } from './values.js';
+import { canonicalKey, compareValues, isPlainDocument, typeRank } from './values.js';
 
 interface FieldCond {
   /** Alternative equality sets (each alone is a valid constraint); the smallest is used. */
@@ -82,7 +82,7 @@ function unionOfBranches(branches: unknown[], src: PlanSource, labels: string[])
   const out: string[] = [];
   const seen = new Set<string>();
   for (const b of branches) {
-    if (!isPlainObject(b)) return null;
+    if (!isPlainDocument(b)) return null;
     const branch: PlanInfo = { index: null };
     const ids = planCandidates(b, src, branch);
     if (ids === null) return null;
@@ -195,19 +195,8 @@ function smallest(eqs: unknown[][]): unknown[] | undefined {
   return best;
 }
 
-function isPlainObject(v: unknown): v is Document {
-  return (
-    v !== null &&
-    typeof v === 'object' &&
-    !Array.isArray(v) &&
-    !(v instanceof Date) &&
-    !(v instanceof RegExp) &&
-    (v as { _bsontype?: string })._bsontype === undefined
-  );
-}
-
 function collect(filter: Document, out: Map<string, FieldCond>, ors: unknown[][]): void {
-  if (!isPlainObject(filter)) return;
+  if (!isPlainDocument(filter)) return;
   for (const [k, v] of Object.entries(filter)) {
     if (k === '$and') {
       if (Array.isArray(v)) for (const sub of v) collect(sub as Document, out, ors);
@@ -229,7 +218,7 @@ function condFor(path: string, out: Map<string, FieldCond>): FieldCond {
 }
 
 function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
-  if (isPlainObject(v)) {
+  if (isPlainDocument(v)) {
     const keys = Object.keys(v);
     const ops = keys.filter((k) => k.startsWith('$'));
     if (ops.length > 0) {
@@ -240,7 +229,7 @@ function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
         else if (op === '$in' && Array.isArray(arg)) addEq(path, arg, out);
         else if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') addRange(path, op, arg, out);
         else if (op === '$regex') addRegex(path, arg, v.$options, out);
-        else if (op === '$all' && Array.isArray(arg) && arg.length > 0 && !isPlainObject(arg[0])) {
+        else if (op === '$all' && Array.isArray(arg) && arg.length > 0 && !isPlainDocument(arg[0])) {
           addEq(path, [arg[0]], out); // every match contains the first value
         }
       }

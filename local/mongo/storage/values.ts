@@ -287,3 +287,60 @@ export function cloneDeep<T>(v: T): T {
   for (const k of Object.keys(v as Document)) out[k] = cloneDeep((v as Document)[k]);
   return out as T;
 }
+
+/** A BSON value that is not a document: Date, RegExp, Buffer or a bson class instance (ObjectId, Long, ...). */
+export function isBsonValue(v: unknown): boolean {
+  return (
+    v instanceof Date ||
+    v instanceof RegExp ||
+    v instanceof Uint8Array ||
+    (v !== null && typeof v === 'object' && (v as { _bsontype?: string })._bsontype !== undefined)
+  );
+}
+
+/** An embedded document (not an array, not a BSON value). */
+export function isPlainDocument(v: unknown): v is Document {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !isBsonValue(v);
+}
+
+/** mongod's name for the BSON type of a value ($type, error messages); a missing value is 'missing'. */
+export function bsonTypeName(v: unknown): string {
+  if (v === undefined) return 'missing';
+  if (v === null) return 'null';
+  switch (typeof v) {
+    case 'string':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'number':
+      return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? 'int' : 'double';
+    case 'bigint':
+      return 'long';
+  }
+  if (Array.isArray(v)) return 'array';
+  if (v instanceof Date) return 'date';
+  if (v instanceof RegExp) return 'regex';
+  const t = (v as { _bsontype?: string })._bsontype;
+  switch (t) {
+    case undefined:
+      return 'object';
+    case 'ObjectId':
+      return 'objectId';
+    case 'Decimal128':
+      return 'decimal';
+    case 'Int32':
+      return 'int';
+    case 'BSONRegExp':
+      return 'regex';
+    case 'Code':
+      return 'javascript';
+    case 'MinKey':
+      return 'minKey';
+    case 'MaxKey':
+      return 'maxKey';
+    case 'Binary':
+      return 'binData';
+    default:
+      return t.charAt(0).toLowerCase() + t.slice(1); // Long -> long, Double -> double, Timestamp -> timestamp
+  }
+}
