@@ -22,7 +22,14 @@ interface OpenCursor {
   docs: Document[];
   pos: number;
   lastUsed: number;
+  shape?: BatchShape;
 }
+
+/** Applied to each batch as it leaves (a projection): an open cursor keeps references, not copies. */
+export type BatchShape = (batch: Document[]) => Document[];
+
+/** Least recently used cursors beyond this are dropped (their getMore answers 43), bounding memory. */
+export const MAX_OPEN_CURSORS = 2_000;
 
 export interface BatchResult {
   batch: Document[];
@@ -61,19 +68,35 @@ export class CursorRegistry {
    * Returns the first batch and registers a cursor when docs remain. `batchSize` undefined = mongod's
    * default of 101; `singleBatch` returns one batch and never opens a cursor.
    */
-  open(ns: string, docs: Document[], batchSize: number | undefined, singleBatch = false): BatchResult {
+  open(
+    ns: string,
+    docs: Document[],
+    batchSize: number | undefined,
+    singleBatch = false,
+    shape?: BatchShape,
+  ): BatchResult {
     const size = batchSize ?? DEFAULT_FIRST_BATCH;
-    const batch = size === 0 && !singleBatch ? [] : takeBatch(docs, 0, size);
-    if (singleBatch || batch.length >= docs.length) return { batch, id: Long.ZERO };
+    // Batch sizes are measured before shaping: a projection only shrinks documents, so the cap holds.
+    const raw = size === 0 && !singleBatch ? [] : takeBatch(docs, 0, size);
+    const batch = shape ? shape(raw) : raw;
+    if (singleBatch || raw.length >= docs.length) return { batch, id: Long.ZERO };
     const id = this.newId();
     this.cursors.set(id.toString(), {
       id,
       ns,
       docs,
-      pos: batch.length,
+      pos: raw.length,
       lastUsed: Date.now(),
+      ...(shape ? { shape } : {}),
     });
+    this.evictBeyondLimit();
     return { batch, id };
+  }
+
+  private evictBeyondLimit(): void {
+    if (this.cursors.size <= MAX_OPEN_CURSORS) return;
+    const oldest = [...this.cursors.entries()].sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    for (const [key] of oldest.slice(0, this.cursors.size - MAX_OPEN_CURSORS)) this.cursors.delete(key);
   }
 
   getMore(id: Long, ns: string, batchSize: number | undefined): BatchResult {
@@ -88,8 +111,9 @@ export class CursorRegistry {
         'Unauthorized',
       );
     }
-    const batch = takeBatch(cursor.docs, cursor.pos, batchSize ?? 0);
-    cursor.pos += batch.length;
+    const raw = takeBatch(cursor.docs, cursor.pos, batchSize ?? 0);
+    const batch = cursor.shape ? cursor.shape(raw) : raw;
+    cursor.pos += raw.length;
     cursor.lastUsed = Date.now();
     if (cursor.pos >= cursor.docs.length) {
       this.cursors.delete(key);

@@ -51,8 +51,7 @@ function find(cmd: Document, ctx: CommandContext): Document {
   } else {
     docs = findMatches(coll, filter, skip + limit).slice(skip);
   }
-  docs = projection.apply(docs);
-  const { batch, id } = ctx.cursors.open(ns, docs, batchSize, singleBatch);
+  const { batch, id } = ctx.cursors.open(ns, docs, batchSize, singleBatch, (b) => projection.apply(b));
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
 }
 
