@@ -37,8 +37,11 @@ function fieldFilter(node: ConditionNode): Filter<MachineDoc> {
   const spec = CONDITION_FIELDS[node.field!];
   const convert = (v: unknown) => (spec.type === 'date' ? new Date(v as string) : v);
   if (node.op === 'regex') {
-    // Anchored at the start, so it can use an index and cannot match by accident mid-string.
-    return { [spec.as]: { $regex: `^(?:${node.value as string})` } } as Filter<MachineDoc>;
+    // Anchored at the start, so it cannot match by accident mid-string; written `^literal...` when it has no
+    // alternation, because that form lets MongoDB (and the embedded server) scan an index range.
+    const pattern = node.value as string;
+    const anchored = pattern.includes('|') ? `^(?:${pattern})` : `^${pattern.replace(/^\^/, '')}`;
+    return { [spec.as]: { $regex: anchored } } as Filter<MachineDoc>;
   }
   const value = Array.isArray(node.value) ? node.value.map(convert) : convert(node.value);
   return { [spec.as]: { [OPS[node.op as keyof typeof OPS]]: value } } as Filter<MachineDoc>;

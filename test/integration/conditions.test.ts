@@ -98,6 +98,12 @@ describe('conditions', () => {
     ['a list', { field: 'size', op: 'in', value: ['sim.large', 'sim.xlarge'] }, ['db-1']],
     ['an anchored regex', { field: 'name', op: 'regex', value: 'web-' }, ['web-1', 'web-2']],
     ['an anchored regex that does not match mid-string', { field: 'name', op: 'regex', value: 'eb' }, []],
+    ['an anchored alternation', { field: 'name', op: 'regex', value: 'db-|web-2' }, ['db-1', 'web-2']],
+    [
+      'an alternation that would match mid-string unanchored',
+      { field: 'name', op: 'regex', value: 'x|b-1' },
+      [],
+    ],
     ['a tag key', { tags: { include: ['pii'] } }, ['db-1']],
     ['a tag key=value', { tags: { include: ['env=prod'] } }, ['db-1', 'web-1']],
     ['an excluded tag', { tags: { include: ['env=prod'], exclude: ['pii'] } }, ['web-1']],
