@@ -41,8 +41,12 @@ export default async function tick(args: string[]): Promise<boolean> {
     await ensureIndexes(db);
     let clock = new Date('2026-11-25T12:00:00Z');
     const queue = {
-      send: async () => void jobsQueued++,
-      sendBatch: async (ms: unknown[]) => void (jobsQueued += ms.length),
+      send: async () => {
+        jobsQueued++;
+      },
+      sendBatch: async (ms: unknown[]) => {
+        jobsQueued += ms.length;
+      },
     };
     const deps: JobDeps = { db, now: () => clock, queue };
     const { org, tokenView } = await createOrg(deps, { name: 'bench', creator: 'bench' });
