@@ -51,7 +51,10 @@ export function applyUpdate(
       `Performing an update on the path '_id' would modify the immutable field '_id'`,
     );
   }
-  const changed = canonicalKey(result) !== canonicalKey(original);
+  const changed =
+    update.kind === 'operators'
+      ? touchedFieldsChanged(original, result, update, inserting)
+      : canonicalKey(result) !== canonicalKey(original);
   if (changed && calculateObjectSize(result) > 16 * 1024 * 1024) {
     throw new MongoCommandError(
       ErrorCode.Location,
@@ -59,6 +62,32 @@ export function applyUpdate(
     );
   }
   return { doc: result, changed };
+}
+
+/**
+ * Whether an operator update changed anything, looking only at the top-level fields it touched: the
+ * others are the same objects. Serialising both whole documents made every update O(document size).
+ */
+function touchedFieldsChanged(
+  original: Document,
+  result: Document,
+  update: Extract<CompiledUpdate, { kind: 'operators' }>,
+  inserting: boolean,
+): boolean {
+  const touched = new Set<string>();
+  for (const [op, arg] of Object.entries(update.ops)) {
+    if (op === '$setOnInsert' && !inserting) continue;
+    for (const [path, value] of Object.entries(arg)) {
+      touched.add(path.split('.')[0]!);
+      if (op === '$rename' && typeof value === 'string') touched.add(value.split('.')[0]!);
+    }
+  }
+  for (const top of touched) {
+    const had = Object.hasOwn(original, top);
+    if (had !== Object.hasOwn(result, top)) return true;
+    if (had && canonicalKey(original[top]) !== canonicalKey(result[top])) return true;
+  }
+  return false;
 }
 
 function replaceDocument(original: Document, replacement: Document): Document {
