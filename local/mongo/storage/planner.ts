@@ -13,6 +13,8 @@ interface FieldCond {
   /** Alternative equality sets (each alone is a valid constraint); the smallest is used. */
   eqs: unknown[][];
   range?: RangeCond;
+  /** Equalities from `{<group>: {$elemMatch: {...}}}`: met by one element of the array at <group>. */
+  elemEqs?: Array<{ group: string; values: unknown[] }>;
 }
 
 /** What the planner needs from a collection. */
@@ -98,18 +100,46 @@ function unionOfBranches(branches: unknown[], src: PlanSource, labels: string[])
 
 const MAX_PROBES = 256;
 
-function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider, src: PlanSource): void {
+/**
+ * The equality prefix an index can serve. A multikey compound index holds its keys element by element
+ * (keys.ts), so two fields under one array path may be bounded together only when one $elemMatch
+ * constrains both (then the same element meets both, as mongod compounds such bounds); separate
+ * conditions could be met by different elements. Fields under different paths are independent.
+ */
+function eqPrefix(ix: Index, conds: Map<string, FieldCond>): unknown[][] {
   const eqLists: unknown[][] = [];
-  // A multikey compound index holds its keys element by element (keys.ts), while separate conditions on
-  // two of its fields may be met by different elements: as mongod, bound only its first field then.
-  const usable = ix.multikey && ix.fields.length > 1 ? ix.fields.slice(0, 1) : ix.fields;
-  for (const f of usable) {
-    const eq = smallest(conds.get(f)?.eqs ?? []);
-    if (!eq) break;
-    eqLists.push(eq);
+  const compound = ix.multikey && ix.fields.length > 1;
+  const chosen: Array<{ field: string; group?: string }> = [];
+  for (const f of ix.fields) {
+    const c = conds.get(f);
+    if (!c) break;
+    const plain = smallest(c.eqs);
+    const elem = c.elemEqs?.[0];
+    let pick: { values: unknown[]; group?: string } | undefined;
+    const head = f.includes('.') ? f.split('.')[0] : undefined;
+    const related = head === undefined ? [] : chosen.filter((ch) => ch.field.startsWith(`${head}.`));
+    if (!compound) {
+      pick = plain ? { values: plain } : elem ? { values: elem.values } : undefined;
+    } else if (related.length === 0) {
+      pick = elem ? { values: elem.values, group: elem.group } : plain ? { values: plain } : undefined;
+    } else {
+      const group = related[0]!.group;
+      const same = group === undefined ? undefined : c.elemEqs?.find((e) => e.group === group);
+      if (same && related.every((r) => r.group === group)) pick = { values: same.values, group };
+    }
+    if (!pick) break;
+    eqLists.push(pick.values);
+    chosen.push({ field: f, ...(pick.group ? { group: pick.group } : {}) });
   }
+  return eqLists;
+}
+
+function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider, src: PlanSource): void {
+  const eqLists = eqPrefix(ix, conds);
   const k = eqLists.length;
-  const rangeField = k < usable.length ? usable[k] : undefined;
+  // On a multikey compound index only the first field takes a range (it needs no partner element).
+  const rangeField =
+    ix.multikey && ix.fields.length > 1 ? (k === 0 ? ix.fields[0] : undefined) : ix.fields[k];
   let range = rangeField === undefined ? undefined : conds.get(rangeField)?.range;
   if (k === 0 && !range) return;
   const prefixes = product(eqLists);
@@ -231,13 +261,24 @@ function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
         else if (op === '$regex') addRegex(path, arg, v.$options, out);
         else if (op === '$all' && Array.isArray(arg) && arg.length > 0 && !isPlainDocument(arg[0])) {
           addEq(path, [arg[0]], out); // every match contains the first value
-        }
+        } else if (op === '$elemMatch' && isPlainDocument(arg)) addElemMatch(path, arg, out);
       }
       return;
     }
   }
   if (isRegex(v)) addRegex(path, v, undefined, out);
   else addEq(path, [v], out);
+}
+
+/** `{path: {$elemMatch: {sub: value, ...}}}`: plain equalities on the element's fields, grouped by path. */
+function addElemMatch(path: string, match: Document, out: Map<string, FieldCond>): void {
+  for (const [sub, cond] of Object.entries(match)) {
+    if (sub.startsWith('$')) continue;
+    const value = isPlainDocument(cond) && Object.keys(cond).length === 1 && '$eq' in cond ? cond.$eq : cond;
+    if (isPlainDocument(value) || Array.isArray(value) || isRegex(value) || value === undefined) continue;
+    const c = condFor(`${path}.${sub}`, out);
+    (c.elemEqs ??= []).push({ group: path, values: [value === null ? null : value] });
+  }
 }
 
 function isRegex(v: unknown): boolean {

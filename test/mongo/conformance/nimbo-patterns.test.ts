@@ -76,6 +76,46 @@ describe('patterns Nimbo relies on', () => {
     expect(same.map((d) => d._id)).toEqual([2]);
   });
 
+  it('answers $elemMatch and cross-element filters alike with and without the tag index', async () => {
+    const indexed = t.db.collection('tags_indexed');
+    const plain = t.db.collection('tags_plain');
+    await indexed.createIndex({ org: 1, 'tags.k': 1, 'tags.v': 1 });
+    const docs = [
+      {
+        _id: 1,
+        org: 'o',
+        tags: [
+          { k: 'a', v: 1 },
+          { k: 'b', v: 2 },
+        ],
+      },
+      { _id: 2, org: 'o', tags: [{ k: 'a', v: 2 }] },
+      { _id: 3, org: 'o', tags: [{ k: 'b', v: 1 }] },
+      { _id: 4, org: 'o' },
+      { _id: 5, org: 'o', tags: [] },
+      { _id: 6, org: 'p', tags: [{ k: 'a', v: 2 }] },
+      { _id: 7, org: 'o', tags: [{ k: 'a' }, { v: 2 }] },
+    ];
+    await indexed.insertMany(docs as never[]);
+    await plain.insertMany(docs as never[]);
+    const filters = [
+      { org: 'o', tags: { $elemMatch: { k: 'a', v: 2 } } },
+      { org: 'o', tags: { $elemMatch: { k: 'a' } } },
+      { org: 'o', tags: { $elemMatch: { k: 'b', v: { $eq: 1 } } } },
+      { org: 'o', 'tags.k': 'a', 'tags.v': 2 },
+      { org: 'o', tags: { $elemMatch: { k: 'a' } }, 'tags.v': 2 },
+      { org: 'o', tags: { $elemMatch: { k: 'a', v: null } } },
+      { tags: { $elemMatch: { k: 'a', v: 2 } } },
+    ];
+    const expected = [[2], [1, 2, 7], [3], [1, 2, 7], [1, 2, 7], [7], [2, 6]];
+    for (const [i, filter] of filters.entries()) {
+      const a = (await indexed.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+      const b = (await plain.find(filter).sort({ _id: 1 }).toArray()).map((d) => d._id);
+      expect({ filter, ids: a }).toEqual({ filter, ids: b });
+      expect({ filter, ids: a }).toEqual({ filter, ids: expected[i] });
+    }
+  });
+
   it('pages with a keyset filter on (field, _id) including nulls', async () => {
     const c = t.db.collection<{ _id: string; name: string | null }>('keyset');
     await c.insertMany([
