@@ -277,7 +277,8 @@ function addElemMatch(path: string, match: Document, out: Map<string, FieldCond>
     const value = isPlainDocument(cond) && Object.keys(cond).length === 1 && '$eq' in cond ? cond.$eq : cond;
     if (isPlainDocument(value) || Array.isArray(value) || isRegex(value) || value === undefined) continue;
     const c = condFor(`${path}.${sub}`, out);
-    (c.elemEqs ??= []).push({ group: path, values: [value === null ? null : value] });
+    c.elemEqs ??= [];
+    c.elemEqs.push({ group: path, values: [value === null ? null : value] });
   }
 }
 
