@@ -32,12 +32,26 @@ function errorSummary(err: unknown): { code: string; message: string } {
   return { code: 'internal_error', message: 'An unexpected error occurred' };
 }
 
+/** An org's retention rarely changes: read it once a minute per container, not once per audited call. */
+const RETENTION_CACHE_MS = 60_000;
+const retentionCache = new WeakMap<object, Map<string, { days: number; until: number }>>();
+
 async function retentionDays(deps: ServiceDeps, orgId: string): Promise<number> {
+  let byOrg = retentionCache.get(deps.db);
+  if (!byOrg) {
+    byOrg = new Map();
+    retentionCache.set(deps.db, byOrg);
+  }
+  const now = Date.now();
+  const hit = byOrg.get(orgId);
+  if (hit && hit.until > now) return hit.days;
   const org = await collections(deps.db).orgs.findOne(
     { _id: orgId },
     { projection: { auditRetentionDays: 1 } },
   );
-  return org?.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  const days = org?.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS;
+  byOrg.set(orgId, { days, until: now + RETENTION_CACHE_MS });
+  return days;
 }
 
 export function toAuditDoc(input: AuditInput, time: Date, retention: number): AuditDoc {
