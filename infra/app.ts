@@ -1,5 +1,10 @@
-/** CDK app. SKIP_BUNDLING=1 skips esbuild (fast synth for checks); never uses lookups, so synth is offline. */
-import { App } from 'aws-cdk-lib';
+/**
+ * CDK app. SKIP_BUNDLING=1 skips esbuild (fast synth for checks); never uses lookups, so synth is offline.
+ * cdk-nag's AwsSolutions pack runs at every synth: an open finding fails it (test/infra/nag.test.ts lists
+ * the acknowledged ones).
+ */
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { NimboStack } from './stack.js';
 
 const app = new App({
@@ -8,4 +13,5 @@ const app = new App({
 new NimboStack(app, process.env.NIMBO_STACK_NAME ?? 'Nimbo', {
   description: 'Nimbo: serverless multi-cloud manager',
 });
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
 app.synth();

@@ -2,16 +2,21 @@
  * The Nimbo stack. The MongoDB connection string lives in a Secrets Manager secret created outside the
  * stack (it holds Atlas credentials); the stack takes its ARN as a parameter and grants read access only.
  * The data key that seals cloud credentials is a secret the stack generates and keeps on deletion.
+ * Other systems send commands to the commands queue; the accounts allowed to are a parameter.
  */
-import { CfnParameter, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { AlarmTopic } from './constructs/alarms.js';
 import { Api } from './constructs/api.js';
+import { Commands } from './constructs/commands.js';
 import { Jobs } from './constructs/jobs.js';
 
 export class NimboStack extends Stack {
   readonly api: Api;
   readonly jobs: Jobs;
+  readonly commands: Commands;
+  readonly alarms: AlarmTopic;
   readonly dataKey: Secret;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -29,6 +34,17 @@ export class NimboStack extends Stack {
       allowedPattern: '^[A-Za-z0-9_-]{1,63}$',
       description: 'MongoDB database name',
     });
+    const senderAccountIds = new CfnParameter(this, 'CommandSenderAccountIds', {
+      type: 'CommaDelimitedList',
+      default: '',
+      // CloudFormation applies the pattern to each item; the empty item is the empty default.
+      allowedPattern: '^(\\d{12})?$',
+      constraintDescription: 'must be a comma-separated list of 12-digit AWS account ids, without spaces',
+      description:
+        'AWS account ids (12 digits, comma-separated) allowed to send commands to the commands queue. ' +
+        'Each account must also allow sqs:SendMessage in its own IAM policies. Empty (the default): only this ' +
+        'account, through its IAM policies. The queue uses SQS-managed encryption, so senders need no KMS access.',
+    });
     const mongoSecret = Secret.fromSecretCompleteArn(this, 'MongoUriSecret', secretArn.valueAsString);
 
     // 64 random letters and digits (~380 bits); the functions derive the AES-256 key from it with HKDF.
@@ -37,6 +53,12 @@ export class NimboStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    Validations.of(this.dataKey).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The data key must not rotate: cloud credentials sealed with a key derived from it would become ' +
+        'unreadable. Rotating it needs a re-encryption of every sealed secret, which is not a Lambda rotation.',
+    });
 
     const environment = {
       MONGODB_URI_SECRET_ARN: mongoSecret.secretArn,
@@ -44,7 +66,32 @@ export class NimboStack extends Stack {
       NIMBO_DATA_KEY_SECRET_ARN: this.dataKey.secretArn,
     };
     const secrets = [mongoSecret, this.dataKey];
-    this.jobs = new Jobs(this, 'Jobs', { environment, secrets });
+    this.alarms = new AlarmTopic(this, 'Alarms');
+    const alarmTopic = this.alarms.topic;
+    this.jobs = new Jobs(this, 'Jobs', { environment, secrets, alarmTopic });
+    this.commands = new Commands(this, 'Commands', {
+      worker: this.jobs.worker,
+      senderAccountIds: senderAccountIds.valueAsList,
+      alarmTopic,
+    });
     this.api = new Api(this, 'Api', { environment, secrets, jobsQueue: this.jobs.queue });
+
+    new CfnOutput(this, 'CommandsQueueUrl', {
+      value: this.commands.queue.queueUrl,
+      description: 'URL of the commands queue: other systems send machine commands here',
+    });
+    new CfnOutput(this, 'CommandsQueueArn', {
+      value: this.commands.queue.queueArn,
+      description: "ARN of the commands queue, for the senders' IAM policies",
+    });
+    new CfnOutput(this, 'CommandsDeadLetterQueueUrl', {
+      value: this.commands.deadLetters.queueUrl,
+      description:
+        'URL of the commands dead-letter queue: rejected commands (with a reason) and repeated failures',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarmTopic.topicArn,
+      description: 'SNS topic every Nimbo alarm notifies: subscribe to it to be told',
+    });
   }
 }

@@ -1,20 +1,24 @@
 /**
  * The jobs pipeline: the jobs queue (with its dead-letter queue and an alarm on it), the worker that
  * consumes it with partial batch responses, and the one-minute tick that finds due work.
+ * The worker also consumes the commands queue: see commands.ts.
  */
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { deadLetterAlarm } from './alarms.js';
 import { NimboFunction } from './function.js';
+import { batchEventSource, queueWithDeadLetters } from './queues.js';
 
 export interface JobsProps {
   environment: Record<string, string>;
   secrets: ISecret[];
+  alarmTopic: Topic;
 }
 
 const WORKER_TIMEOUT = Duration.minutes(2);
@@ -28,34 +32,24 @@ export class Jobs extends Construct {
 
   constructor(scope: Construct, id: string, props: JobsProps) {
     super(scope, id);
-    this.deadLetters = new Queue(this, 'DeadLetters', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-    this.queue = new Queue(this, 'Queue', {
-      // Six times the worker's timeout, as AWS advises for Lambda event sources.
-      visibilityTimeout: Duration.seconds(WORKER_TIMEOUT.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: 3 },
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
+    const { queue, deadLetters } = queueWithDeadLetters(this, WORKER_TIMEOUT);
+    this.queue = queue;
+    this.deadLetters = deadLetters;
     const environment = { ...props.environment, JOBS_QUEUE_URL: this.queue.queueUrl };
 
     this.worker = new NimboFunction(this, 'Worker', {
       entry: 'functions/worker.ts',
-      description: 'Nimbo worker: polls, machine actions and other jobs',
+      description:
+        'Nimbo worker: jobs (polls, machine actions, schedule runs) and commands from other systems',
       timeout: WORKER_TIMEOUT,
       environment,
     });
-    this.worker.addEventSource(
-      new SqsEventSource(this.queue, { batchSize: 10, reportBatchItemFailures: true }),
-    );
+    this.worker.addEventSource(batchEventSource(this.queue));
     this.queue.grantSendMessages(this.worker); // follow-up polls
 
     this.tick = new NimboFunction(this, 'Tick', {
       entry: 'functions/tick.ts',
-      description: 'Nimbo tick: finds due polls every minute',
+      description: 'Nimbo tick: finds due schedules, polls and probes every minute',
       timeout: Duration.seconds(55),
       environment,
     });
@@ -71,13 +65,10 @@ export class Jobs extends Construct {
       secret.grantRead(this.tick);
     }
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLettersAlarm', {
-      alarmDescription: 'Nimbo jobs reached the dead-letter queue: they failed three times',
-      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLettersAlarm', {
+      deadLetters: this.deadLetters,
+      description: 'Nimbo jobs reached the dead-letter queue: they failed three times',
+      topic: props.alarmTopic,
     });
   }
 }

@@ -50,6 +50,9 @@ describe('cdk synth', () => {
         MONGODB_DB: 'synth_smoke',
         NIMBO_LOG_LEVEL: 'silent',
         JOBS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/never-called',
+        // What the stack gives the worker (infra/constructs/commands.ts); nothing here sends to them.
+        COMMANDS_QUEUE_ARN: 'arn:aws:sqs:us-east-1:123456789012:never-called-commands',
+        COMMANDS_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/never-called-commands-dlq',
       },
       timeout: 30_000,
     });
