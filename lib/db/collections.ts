@@ -63,8 +63,7 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
 };
 
-/** Collections that are not tenant data (the simulator's own state), indexed here too. */
-/** Collections whose documents are typed by their own services (schedules, runs, the simulator). */
+/** Collections whose documents are typed by their own modules (schedules, runs, commands, the simulator). */
 export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
   schedules: [
     { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
@@ -74,6 +73,8 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     { key: { orgId: 1, scheduleId: 1, at: -1, _id: -1 }, name: 'orgId_1_scheduleId_1_at_-1__id_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
+  // The idempotency records of commands: _id is `<orgId>:<requestId>`; each expires on its own.
+  command_requests: [{ key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 }],
   sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
 };
 

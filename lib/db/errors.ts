@@ -2,7 +2,13 @@
  * Turns driver errors that mean "the database is not there" into DatabaseUnavailableError (503), and
  * leaves everything else alone: a duplicate key or a validation error is the caller's business.
  */
-import { MongoError, MongoNetworkError, MongoServerSelectionError } from 'mongodb';
+import {
+  MongoBulkWriteError,
+  MongoError,
+  MongoNetworkError,
+  MongoServerError,
+  MongoServerSelectionError,
+} from 'mongodb';
 import { DatabaseUnavailableError } from '../errors.js';
 
 const UNAVAILABLE = new Set([
@@ -26,4 +32,13 @@ export function asDatabaseError(err: unknown): unknown {
     return new DatabaseUnavailableError('The database is unavailable; try again shortly', { cause: err });
   }
   return err;
+}
+
+/** A duplicate key, or a bulk write whose every failure is a duplicate key (the rest were written). */
+export function isDuplicateKeyError(err: unknown): boolean {
+  if (err instanceof MongoBulkWriteError) {
+    const errors = Array.isArray(err.writeErrors) ? err.writeErrors : [err.writeErrors];
+    return errors.length > 0 && errors.every((e) => e.code === 11000);
+  }
+  return err instanceof MongoServerError && err.code === 11000;
 }

@@ -26,6 +26,7 @@ import {
   postCloudMachine,
   postCloudPoll,
 } from './routes/clouds.js';
+import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
 import {
@@ -67,6 +68,7 @@ export const apiRoutes: AnyRoute[] = [
   getAudit,
   postConditionsPreview,
   ...scheduleRoutes,
+  ...commandRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { describeIssues } from '../model/issues.js';
 
 export type InputPart = 'path' | 'query' | 'body';
 
@@ -21,15 +22,8 @@ export const MAX_JSON_BODY_BYTES = 256 * 1024;
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, part: InputPart): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const errors: FieldError[] = result.error.issues.map((issue) => ({
-    in: part,
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
-  const summary = errors
-    .slice(0, 5)
-    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-    .join('; ');
+  const { issues, summary } = describeIssues(result.error);
+  const errors: FieldError[] = issues.map((issue) => ({ in: part, ...issue }));
   throw new ValidationError(`Invalid request ${part}: ${summary}`, { details: { errors } });
 }
 

@@ -1,5 +1,5 @@
 /** Schemas shared by every resource: ids, timestamps, names, tags. */
-import { randomFillSync } from 'node:crypto';
+import { createHash, randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 
 /** Resource ids are `<prefix>_<16 url-safe chars>`: readable in logs, unguessable, and typed by their prefix. */
@@ -27,6 +27,15 @@ export function newId(kind: IdKind): string {
   const id = pool.toString('base64url', poolUsed, poolUsed + 12);
   poolUsed += 12;
   return `${ID_PREFIXES[kind]}_${id}`;
+}
+
+/**
+ * An id derived from what the resource stands for (a request key and a machine, say): the same every time,
+ * so a repeated request finds what the first one made. Same shape as newId's.
+ */
+export function derivedId(kind: IdKind, ...parts: string[]): string {
+  const digest = createHash('sha256').update(parts.join('\u0000')).digest('base64url');
+  return `${ID_PREFIXES[kind]}_${digest.slice(0, 16)}`;
 }
 
 export function idSchema(kind: IdKind) {

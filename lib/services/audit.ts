@@ -6,6 +6,7 @@ import type { Filter } from 'mongodb';
 import { type Actor, actorRef, type RecordedActor } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import type { AuditDoc } from '../db/documents.js';
+import { isDuplicateKeyError } from '../db/errors.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { NimboError } from '../errors.js';
 import type { AuditEventView } from '../model/audit.js';
@@ -22,6 +23,8 @@ export interface AuditInput {
   requestId?: string;
   jobId?: string;
   details?: Record<string, unknown>;
+  /** A fixed id makes the event recorded once however often it is recorded (a redelivered message). */
+  id?: string;
 }
 
 const DAY_MS = 86_400_000;
@@ -57,7 +60,7 @@ async function retentionDays(deps: ServiceDeps, orgId: string): Promise<number> 
 export function toAuditDoc(input: AuditInput, time: Date, retention: number): AuditDoc {
   const { actor } = input;
   return {
-    _id: newId('audit'),
+    _id: input.id ?? newId('audit'),
     orgId: actor.orgId,
     time,
     actor: actorRef(actor),
@@ -80,10 +83,14 @@ export async function recordAuditMany(deps: ServiceDeps, orgId: string, inputs: 
   if (inputs.length === 0) return;
   const retention = await retentionDays(deps, orgId);
   const time = deps.now();
-  await collections(deps.db).audit.insertMany(
-    inputs.map((i) => toAuditDoc(i, time, retention)),
-    { ordered: false },
-  );
+  try {
+    await collections(deps.db).audit.insertMany(
+      inputs.map((i) => toAuditDoc(i, time, retention)),
+      { ordered: false },
+    );
+  } catch (err) {
+    if (!(isDuplicateKeyError(err) && inputs.some((i) => i.id))) throw err;
+  }
 }
 
 export function toAuditView(doc: AuditDoc): AuditEventView {

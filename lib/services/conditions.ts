@@ -117,3 +117,35 @@ export async function previewConditions(
     items: items.map((m) => ({ id: m._id, name: m.name, state: m.state, cloudId: m.cloudId })),
   };
 }
+
+/** What deciding a machine action needs of each machine (checkAction's inputs, and its name). */
+export const ACTION_FIELDS = {
+  _id: 1,
+  orgId: 1,
+  name: 1,
+  provider: 1,
+  state: 1,
+  size: 1,
+  actions: 1,
+  missingSince: 1,
+} as const;
+
+/**
+ * The first `limit` machines (by id) the conditions select, with the fields an action needs, and whether
+ * more matched.
+ */
+export async function findMachinesForAction(
+  deps: ServiceDeps,
+  orgId: string,
+  conditions: ConditionNode,
+  limit: number,
+): Promise<{ machines: MachineDoc[]; truncated: boolean }> {
+  const filter = compileConditions(conditions, orgId, deps.now());
+  const machines = (await collections(deps.db)
+    .machines.find(filter, { projection: ACTION_FIELDS })
+    .sort({ _id: 1 })
+    .limit(limit + 1)
+    .toArray()) as MachineDoc[];
+  const truncated = machines.length > limit;
+  return { machines: truncated ? machines.slice(0, limit) : machines, truncated };
+}

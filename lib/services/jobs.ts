@@ -6,6 +6,7 @@
 import { type Actor, actorRef, type RecordedActor } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
+import { isDuplicateKeyError } from '../db/errors.js';
 import { NimboError, NotFoundError } from '../errors.js';
 import type { JobMessage } from '../messages/job-message.js';
 import { jobsQueue, type MessageQueue } from '../messages/queue.js';
@@ -112,6 +113,30 @@ export async function enqueueJobs(
     );
     throw err;
   }
+  return docs;
+}
+
+/**
+ * Like enqueueJobs, for work that may be asked for again (a redelivered command): each job carries an id
+ * derived from the request, so a repeated call finds the jobs of the first one instead of making new ones,
+ * and sends their messages again (claimJob skips a job that already ran). A failure to queue leaves the
+ * jobs queued and throws, for the caller's retry to send them.
+ */
+export async function enqueueJobsOnce(
+  deps: JobDeps,
+  actor: Actor | RecordedActor,
+  jobs: Array<NewJob & { id: string }>,
+  requestId: string | null,
+): Promise<JobDoc[]> {
+  if (jobs.length === 0) return [];
+  const now = deps.now();
+  const docs = jobs.map((j) => ({ ...newJobDoc(j, actor, requestId, now), _id: j.id }));
+  try {
+    await collections(deps.db).jobs.insertMany(docs, { ordered: false });
+  } catch (err) {
+    if (!isDuplicateKeyError(err)) throw err;
+  }
+  await (deps.queue ?? jobsQueue()).sendBatch(docs.map((d, i) => message(d, jobs[i]!.delaySeconds)));
   return docs;
 }
 

@@ -16,7 +16,7 @@ import type { MachineView } from '../model/machine.js';
 import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { computeDriverFor } from './drivers.js';
-import { enqueueJobs, type JobDeps } from './jobs.js';
+import { enqueueJobs, type JobDeps, type NewJob } from './jobs.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
   return {
@@ -106,6 +106,26 @@ export function checkAction(machine: MachineDoc, action: MachineAction, params: 
   }
 }
 
+/** The machine.action job for one machine (after checkAction said yes); `extra` joins its input. */
+export function machineActionJob(
+  machineId: string,
+  action: MachineAction,
+  params: ActionParams,
+  extra: Record<string, unknown> = {},
+): NewJob {
+  return {
+    type: 'machine.action',
+    resource: { type: 'machine', id: machineId },
+    input: {
+      machineId,
+      action,
+      ...(params.size ? { size: params.size } : {}),
+      ...(params.name ? { name: params.name } : {}),
+      ...extra,
+    },
+  };
+}
+
 export async function requestMachineAction(
   deps: JobDeps,
   actor: Actor,
@@ -116,18 +136,7 @@ export async function requestMachineAction(
 ) {
   const machine = await findMachine(deps, actor.orgId, machineId);
   checkAction(machine, action, params);
-  const input = {
-    machineId,
-    action,
-    ...(params.size ? { size: params.size } : {}),
-    ...(params.name ? { name: params.name } : {}),
-  };
-  const [job] = await enqueueJobs(
-    deps,
-    actor,
-    [{ type: 'machine.action', resource: { type: 'machine', id: machineId }, input }],
-    requestId,
-  );
+  const [job] = await enqueueJobs(deps, actor, [machineActionJob(machineId, action, params)], requestId);
   return job!;
 }
 

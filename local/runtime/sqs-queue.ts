@@ -24,6 +24,8 @@ export interface LocalQueueOptions {
   maxReceiveCount?: number;
   pollIntervalMs?: number;
   onDeadLetter?: (message: { id: string; body: string; receiveCount: number }) => void;
+  /** Where messages go after maxReceiveCount receives, as SQS's redrive policy sends them to a DLQ. */
+  deadLetterQueue?: MessageQueue;
   onHandlerError?: (err: unknown) => void;
 }
 
@@ -45,9 +47,20 @@ export class LocalSqsQueue implements MessageQueue {
     return this.messages.size;
   }
 
+  /** Messages a receive would get now (neither delayed nor in flight). */
+  get visibleDepth(): number {
+    const now = Date.now();
+    let n = 0;
+    for (const m of this.messages.values()) if (m.visibleAt <= now) n++;
+    return n;
+  }
+
   async send(m: OutgoingMessage): Promise<void> {
     const now = Date.now();
     const id = randomUUID();
+    if (m.attributes && Object.keys(m.attributes).length > 10) {
+      throw new Error('SQS allows at most 10 message attributes');
+    }
     this.messages.set(id, {
       id,
       body: m.body,
@@ -127,6 +140,7 @@ export class LocalSqsQueue implements MessageQueue {
           const dead = { id: m.id, body: m.body, receiveCount: m.receiveCount };
           this.deadLetters.push(dead);
           this.opts.onDeadLetter?.(dead);
+          await this.opts.deadLetterQueue?.send({ body: m.body, attributes: m.attributes });
         }
       }
     }

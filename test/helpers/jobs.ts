@@ -1,10 +1,12 @@
 /**
- * The jobs pipeline for in-process tests: the same in-process SQS-like queue as local mode, delivering to
- * the real worker handler against the test file's database. Tests call `drain()` to run queued jobs.
+ * The queues for in-process tests: the same in-process SQS-like queues as local mode, delivering to the
+ * real worker handler against the test file's database. Tests call `drain()` to run what is queued.
  */
 import type { Db } from 'mongodb';
 import { createWorkerHandler } from '../../functions/worker.js';
+import type { CommandDeps } from '../../lib/services/commands.js';
 import type { JobDeps } from '../../lib/services/jobs.js';
+import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
 
 export function testJobs(getDb: () => Db, now: () => Date = () => new Date()) {
@@ -16,4 +18,54 @@ export function testJobs(getDb: () => Db, now: () => Date = () => new Date()) {
     maxReceiveCount: 3,
   });
   return { queue, deps, drain: () => queue.drain() };
+}
+
+/**
+ * The commands queue (with its dead-letter queue) and the jobs queue, both delivering to one worker, as
+ * deployed. `wrapDeps` lets a test inject failures into what the worker uses.
+ */
+export function testCommands(
+  getDb: () => Db,
+  opts: { now?: () => Date; wrapDeps?: (deps: CommandDeps) => CommandDeps; maxReceiveCount?: number } = {},
+) {
+  const now = opts.now ?? (() => new Date());
+  const deadLetters = new LocalDeadLetterQueue('test-commands-dlq');
+  const deps = (): CommandDeps => {
+    const base: CommandDeps = { db: getDb(), now, queue: jobs, deadLetters };
+    return opts.wrapDeps ? opts.wrapDeps(base) : base;
+  };
+  const commandsArn = 'arn:aws:sqs:local:000000000000:test-commands';
+  const worker = createWorkerHandler(async () => deps(), { commandsQueueArn: commandsArn });
+  const jobs: LocalSqsQueue = new LocalSqsQueue({
+    name: 'test-jobs',
+    handler: worker,
+    visibilityTimeoutMs: 0,
+    maxReceiveCount: 3,
+  });
+  const commands = new LocalSqsQueue({
+    name: 'test-commands',
+    handler: worker,
+    visibilityTimeoutMs: 0,
+    maxReceiveCount: opts.maxReceiveCount ?? 3,
+    deadLetterQueue: deadLetters,
+  });
+  return {
+    commands,
+    jobs,
+    deadLetters,
+    deps,
+    /** Sends a command with an Authorization attribute (omitted when token is null). */
+    send: (body: unknown, token: string | null) =>
+      commands.send({
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+        ...(token !== null ? { attributes: { Authorization: `Bearer ${token}` } } : {}),
+      }),
+    /** Delivers commands, then the jobs they queued, until neither has a visible message (delayed follow-up polls wait). */
+    async drain() {
+      while (commands.visibleDepth > 0 || jobs.visibleDepth > 0) {
+        await commands.drain();
+        await jobs.drain();
+      }
+    },
+  };
 }
