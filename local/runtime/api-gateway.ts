@@ -105,9 +105,28 @@ function sendGatewayError(res: ServerResponse, status: number, message: string):
   res.end(JSON.stringify({ message }));
 }
 
+/** Local-only endpoints under /_local/ (never deployed): answer, or undefined for "no such endpoint". */
+export type LocalEndpoints = (
+  method: string,
+  path: string,
+  body: Buffer,
+) => Promise<{ status: number; body: unknown } | undefined>;
+
+async function serveLocal(local: LocalEndpoints, req: IncomingMessage, body: Buffer, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const answer = (await local((req.method ?? 'GET').toUpperCase(), url.pathname, body)) ?? {
+    status: 404,
+    body: { message: `No local endpoint ${req.method} ${url.pathname}` },
+  };
+  res.writeHead(answer.status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(answer.body));
+}
+
 /** Serves `handler` on host:port (port 0 = a free one). Resolves once listening. */
 export async function startApiGateway(opts: {
   handler: ApiHandler;
+  /** Endpoints of the local runtime itself (sending to its queues), under /_local/. */
+  local?: LocalEndpoints;
   host?: string;
   port?: number;
   functionName?: string;
@@ -125,6 +144,13 @@ export async function startApiGateway(opts: {
     req.on('end', () => {
       // API Gateway's own answer to an oversized payload, before any Lambda runs.
       if (tooLarge) return sendGatewayError(res, 413, 'Request Entity Too Large');
+      if (opts.local && req.url?.startsWith('/_local/')) {
+        serveLocal(opts.local, req, Buffer.concat(chunks), res).catch((err: unknown) => {
+          opts.onError?.(err);
+          sendGatewayError(res, 500, 'Internal Server Error');
+        });
+        return;
+      }
       const event = toApiGatewayEvent(req, Buffer.concat(chunks));
       opts
         .handler(event, lambdaContext(opts.functionName ?? 'api'))

@@ -1,7 +1,7 @@
 /**
  * The local runtime: the embedded database (unless MONGODB_URI points elsewhere), API Gateway in front
- * of functions/api, an SQS-like jobs queue in front of functions/worker, and an EventBridge-like
- * one-minute schedule for functions/tick. The handlers are the deployed ones, unchanged.
+ * of functions/api, SQS-like jobs and commands queues (with the commands DLQ) in front of
+ * functions/worker, and an EventBridge-like one-minute schedule for functions/tick. The handlers are the deployed ones, unchanged.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,10 +14,13 @@ import { createCloud } from '../../lib/services/clouds.js';
 import { countOrgs, createOrg } from '../../lib/services/orgs.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
+import { LocalDeadLetterQueue } from './dead-letters.js';
+import { localQueueEndpoints } from './local-endpoints.js';
 import { startSchedule } from './scheduler.js';
 import { LocalSqsQueue } from './sqs-queue.js';
 
 export const LOCAL_JOBS_QUEUE_URL = 'local://jobs';
+export const LOCAL_COMMANDS_DLQ_URL = 'local://commands-dlq';
 
 export interface LocalRuntimeOptions {
   host?: string;
@@ -37,6 +40,10 @@ export interface LocalRuntime {
   mongoUri: string;
   embedded: boolean;
   jobs: LocalSqsQueue;
+  /** The commands queue other systems send to (locally: POST /_local/queues/commands, or `npm run send`). */
+  commands: LocalSqsQueue;
+  /** Where rejected commands, and commands that failed three times, end up. */
+  commandDeadLetters: LocalDeadLetterQueue;
   /** What the first start created; absent on later starts (the token is shown once). */
   bootstrap?: { orgId: string; orgName: string; token: string; cloudId: string };
   stop(): Promise<void>;
@@ -87,6 +94,26 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       unregisterLocalQueue(LOCAL_JOBS_QUEUE_URL);
     });
 
+    const commandDeadLetters = new LocalDeadLetterQueue('nimbo-commands-dlq', (m) =>
+      log.error('command moved to the dead-letter queue', { attributes: m.attributes }),
+    );
+    const commands = new LocalSqsQueue({
+      name: 'nimbo-commands',
+      handler: worker,
+      visibilityTimeoutMs: 30_000,
+      maxReceiveCount: 3,
+      deadLetterQueue: commandDeadLetters,
+      onHandlerError: (err) => log.error('worker function failed', { error: err }),
+    });
+    process.env.COMMANDS_QUEUE_ARN = commands.arn;
+    process.env.COMMANDS_DLQ_URL = LOCAL_COMMANDS_DLQ_URL;
+    registerLocalQueue(LOCAL_COMMANDS_DLQ_URL, commandDeadLetters);
+    commands.start();
+    stack.push(async () => {
+      await commands.stop();
+      unregisterLocalQueue(LOCAL_COMMANDS_DLQ_URL);
+    });
+
     let bootstrap: LocalRuntime['bootstrap'];
     try {
       bootstrap = await bootstrapFirstStart();
@@ -109,6 +136,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8787,
       functionName: 'api',
+      local: localQueueEndpoints(commands, commandDeadLetters),
       onError: (err) => log.error('api function failed', { error: err }),
     });
     stack.push(() => gateway.close());
@@ -118,6 +146,8 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       mongoUri,
       embedded: !opts.mongoUri,
       jobs,
+      commands,
+      commandDeadLetters,
       ...(bootstrap ? { bootstrap } : {}),
       stop: stopAll,
     };

@@ -56,6 +56,11 @@ export class LocalSqsQueue implements MessageQueue {
   }
 
   async send(m: OutgoingMessage): Promise<void> {
+    this.enqueue(m);
+  }
+
+  /** Sends, answering the message id (SQS's SendMessage answers it too). */
+  enqueue(m: OutgoingMessage): string {
     const now = Date.now();
     const id = randomUUID();
     if (m.attributes && Object.keys(m.attributes).length > 10) {
@@ -70,6 +75,7 @@ export class LocalSqsQueue implements MessageQueue {
       receiveCount: 0,
     });
     this.kick();
+    return id;
   }
 
   async sendBatch(messages: OutgoingMessage[]): Promise<void> {

@@ -2,6 +2,11 @@
  * The issue's "done" path, over HTTP against the local runtime: with the printed token, list the sim
  * cloud's machines, stop one, see it stopped, see the audit event.
  */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime.js';
 import { uniqueDbName } from '../helpers/mongo.js';
@@ -89,5 +94,57 @@ describe('a newcomer in local mode', () => {
     expect(actions).toEqual(expect.arrayContaining(['machine.stop', 'machine.state_changed']));
     const stopEvent = audit.body.items.find((e: { action: string }) => e.action === 'machine.stop');
     expect(stopEvent).toMatchObject({ result: 'success', actor: { type: 'token' }, jobId: stop.body.job.id });
+  });
+
+  it('sends a command with `npm run send` and sees it acted on, once', async () => {
+    const list = await call('GET', '/v1/machines?state=running&limit=1');
+    const machine = list.body.items[0];
+    const dir = mkdtempSync(join(tmpdir(), 'nimbo-send-'));
+    const file = join(dir, 'reboot.json');
+    const command = {
+      version: 1,
+      type: 'machine.action',
+      action: 'reboot',
+      target: { machineId: machine.id },
+    };
+    writeFileSync(
+      file,
+      JSON.stringify([
+        { ...command, requestId: 'e2e-reboot' },
+        { ...command, requestId: 'e2e-reboot' },
+      ]),
+    );
+    const root = join(import.meta.dirname, '..', '..');
+    const send = (args: string[]) =>
+      promisify(execFile)(process.execPath, ['--import', 'tsx', 'local/cli/send.ts', ...args], {
+        cwd: root,
+        env: { ...process.env, NIMBO_TOKEN: token, NIMBO_URL: runtime.apiUrl },
+        timeout: 30_000,
+      });
+    const { stdout } = await send([file]);
+    expect(stdout).toMatch(/sent message .* \(requestId e2e-reboot: GET \/v1\/commands\/e2e-reboot\)/);
+    await runtime.commands.drain();
+    await runtime.jobs.drain();
+    const view = await call('GET', '/v1/commands/e2e-reboot');
+    expect(view.body).toMatchObject({ status: 'completed', result: { matched: 1, queued: 1 } });
+    const job = await call('GET', `/v1/jobs/${view.body.result.machines[0].jobId}`);
+    expect(job.body).toMatchObject({ status: 'succeeded' });
+    const audit = await call('GET', `/v1/audit?resourceId=${machine.id}&action=machine.reboot`);
+    expect(audit.body.items).toHaveLength(1);
+
+    // A malformed file is refused before anything is sent.
+    writeFileSync(file, '{not json');
+    await expect(send([file])).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/Cannot read/),
+    });
+    // A command the worker rejects lands in the commands DLQ with its reason.
+    writeFileSync(file, JSON.stringify({ ...command, action: 'explode' }));
+    await send([file]);
+    await runtime.commands.drain();
+    const dlq = await fetch(`${runtime.apiUrl}/_local/queues/commands-dlq`).then(
+      (r) => r.json() as Promise<any>,
+    );
+    expect(dlq.messages.at(-1).attributes).toMatchObject({ NimboRejectCode: 'unprocessable' });
   });
 });

@@ -324,7 +324,7 @@ describe('commands from other systems (SQS)', () => {
     // An attempt that took the request id and died (its Lambda timed out) with 60 s of lease left.
     const store = new MongoIdempotencyStore(() => t.db);
     store.configure({ config: commandIdempotencyConfig() });
-    await store.saveInProgress({ key: `${orgId}:crashed`, command }, 60_000);
+    await store.saveInProgress({ key: `${orgId}:crashed`, command } as any, 60_000);
     const msg = { messageId: 'crash-1', body: JSON.stringify(command), authorization: `Bearer ${operator}` };
     await expect(handleCommand(q.deps(), msg)).rejects.toMatchObject({
       name: 'IdempotencyAlreadyInProgressError',
