@@ -28,6 +28,7 @@ import {
 } from './routes/clouds.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
+import { keyRoutes } from './routes/keys.js';
 import {
   deleteMachineSnapshot,
   getMachine,
@@ -38,6 +39,7 @@ import {
   postMachineSnapshotRevert,
 } from './routes/machines.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
@@ -67,6 +69,8 @@ export const apiRoutes: AnyRoute[] = [
   getAudit,
   postConditionsPreview,
   ...scheduleRoutes,
+  ...keyRoutes,
+  ...scriptRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {
