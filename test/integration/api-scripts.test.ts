@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
+import { claimDueSchedules } from '../../lib/services/schedule-runs.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
@@ -199,6 +200,36 @@ describe('scripts on bring-your-own hosts', () => {
     await jobs.drain();
     const runs = (await get(`/v1/scripts/${id}/runs`)).body.items;
     expect(runs.map((r: { status: string }) => r.status)).toEqual(['succeeded']);
+  });
+
+  it("runs a script from a schedule, recording each machine's outcome on the schedule run", async () => {
+    const id = await script('scheduled', '#!/bin/sh\necho "scheduled $1"\n');
+    const created = await post('/v1/schedules', {
+      name: 'nightly script',
+      conditions: { field: 'cloud', op: 'eq', value: cloudId },
+      action: { type: 'script.run', scriptId: id, params: ['run'] },
+      when: { kind: 'interval', every: { value: 1, unit: 'days' } },
+      runImmediately: true,
+    });
+    expect(created.status).toBe(201);
+    expect(await claimDueSchedules(jobs.deps())).toBe(1);
+    await jobs.drain();
+    const runs = (await get(`/v1/schedules/${created.body.id}/runs`)).body.items;
+    expect(runs[0]).toMatchObject({ action: 'script.run', matched: 1, queued: 1, succeeded: 1, failed: 0 });
+    const scriptRuns = (await get(`/v1/scripts/${id}/runs`)).body.items;
+    expect(scriptRuns[0]).toMatchObject({
+      status: 'succeeded',
+      stdout: 'scheduled run\n',
+      scheduleId: created.body.id,
+    });
+    const missing = await post('/v1/schedules', {
+      name: 'no such script',
+      conditions: { field: 'cloud', op: 'eq', value: cloudId },
+      action: { type: 'script.run', scriptId: 'scr_AAAAAAAAAAAAAAAA' },
+      when: { kind: 'interval', every: { value: 1, unit: 'days' } },
+    });
+    expect(missing.status).toBe(422);
+    await api.request('DELETE', `/v1/schedules/${created.body.id}`, { token: owner });
   });
 
   it('reboots over SSH', async () => {
