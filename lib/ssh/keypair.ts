@@ -3,7 +3,11 @@
  * validation (the private key parses, opens with its passphrase if it has one, and matches the public key
  * given with it). No DB here: lib/services/keys.ts stores what these return.
  */
-import { type ParsedKey, utils } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (tsx and plain node, not just bundles).
+import ssh2, { type ParsedKey } from 'ssh2';
+
+const { utils } = ssh2;
+
 import { SshKeyError } from './errors.js';
 import { sshFingerprint } from './fingerprint.js';
 
