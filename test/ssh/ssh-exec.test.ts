@@ -140,3 +140,15 @@ describe('sshExec against a real sshd', () => {
     expect((await sshExec(sshd.target(), 'echo ok', opts)).stdout).toBe('ok\n');
   });
 });
+
+describe('sshExec against a server that refuses the kill signal', () => {
+  // sshd does not signal forced-command sessions: the channel then stays open while the process lives.
+  const sshd = useSshd({ extraConfig: ['ForceCommand eval "$SSH_ORIGINAL_COMMAND"'] });
+
+  it('still returns soon after the timeout, dropping the connection', async () => {
+    const started = Date.now();
+    const r = await sshExec(sshd.target(), 'echo started; sleep 20', { ...opts, timeoutMs: 500 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+});
