@@ -7,6 +7,8 @@ import type {
   AuditDoc,
   CloudDoc,
   JobDoc,
+  KeyAssociationDoc,
+  KeyDoc,
   MachineDoc,
   OrgDoc,
   PeriodicTaskDoc,
@@ -21,6 +23,8 @@ export interface Collections {
   clouds: Collection<CloudDoc>;
   machines: Collection<MachineDoc>;
   periodicTasks: Collection<PeriodicTaskDoc>;
+  keys: Collection<KeyDoc>;
+  keyAssociations: Collection<KeyAssociationDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -32,6 +36,8 @@ export function collections(db: Db): Collections {
     clouds: db.collection<CloudDoc>('clouds'),
     machines: db.collection<MachineDoc>('machines'),
     periodicTasks: db.collection<PeriodicTaskDoc>('periodic_tasks'),
+    keys: db.collection<KeyDoc>('keys'),
+    keyAssociations: db.collection<KeyAssociationDoc>('key_associations'),
   };
 }
 
@@ -57,6 +63,14 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, 'tags.k': 1, 'tags.v': 1 }, name: 'orgId_1_tags.k_1_tags.v_1' },
   ],
   periodicTasks: [],
+  keys: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    { key: { orgId: 1, isDefault: 1 }, name: 'orgId_1_isDefault_1' },
+  ],
+  keyAssociations: [
+    { key: { orgId: 1, machineId: 1, keyId: 1 }, name: 'orgId_1_machineId_1_keyId_1', unique: true },
+    { key: { orgId: 1, keyId: 1 }, name: 'orgId_1_keyId_1' },
+  ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
@@ -76,6 +90,14 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
   // The idempotency records of commands: _id is `<orgId>:<requestId>`; each expires on its own.
   command_requests: [{ key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 }],
   sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
+  scripts: [{ key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true }],
+  script_runs: [
+    {
+      key: { orgId: 1, scriptId: 1, createdAt: -1, _id: -1 },
+      name: 'orgId_1_scriptId_1_createdAt_-1__id_-1',
+    },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

@@ -122,6 +122,38 @@ export interface MachineDoc {
   /** Set when a poll no longer finds it; cleared when it is back. Missing machines are never erased. */
   missingSince: Date | null;
   updatedAt: Date;
+  /** The SSH host key pinned at the first connection (trust on first use); a different key is refused. */
+  sshHostKey?: { fingerprint: string; pinnedAt: Date } | null;
+}
+
+/** An SSH key pair of an org. The private key (and its passphrase) are sealed, opened only to connect. */
+export interface KeyDoc {
+  _id: string;
+  orgId: string;
+  name: string;
+  algorithm: string;
+  /** One authorized_keys line. */
+  publicKey: string;
+  fingerprint: string;
+  privateKey: SealedValue;
+  /** Sealed passphrase of an encrypted private key (kept encrypted, as imported). */
+  passphrase: SealedValue | null;
+  isDefault: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A key deployed to a machine for a user and port (mist's KeyMachineAssociation). */
+export interface KeyAssociationDoc {
+  _id: string;
+  orgId: string;
+  keyId: string;
+  machineId: string;
+  user: string;
+  port: number;
+  createdAt: Date;
+  /** The last time a login with it worked. */
+  lastUsedAt: Date | null;
 }
 
 /** One per periodic task key (e.g. poll:<cloudId>): an atomic lease and the task's history. */

@@ -29,6 +29,7 @@ import {
 import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
+import { keyRoutes } from './routes/keys.js';
 import {
   deleteMachineSnapshot,
   getMachine,
@@ -39,6 +40,7 @@ import {
   postMachineSnapshotRevert,
 } from './routes/machines.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
@@ -69,6 +71,8 @@ export const apiRoutes: AnyRoute[] = [
   postConditionsPreview,
   ...scheduleRoutes,
   ...commandRoutes,
+  ...keyRoutes,
+  ...scriptRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MACHINE_ACTIONS } from '../clouds/capabilities.js';
+import { MACHINE_ACTIONS, PROVIDERS } from '../clouds/capabilities.js';
 import { MACHINE_STATES } from '../clouds/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
@@ -11,7 +11,7 @@ export const MachineView = z
   .object({
     id: MachineId,
     cloudId: z.string(),
-    provider: z.enum(['aws', 'sim']),
+    provider: z.enum(PROVIDERS),
     externalId: z.string(),
     name: z.string(),
     state: z.enum(MACHINE_STATES),
@@ -31,6 +31,10 @@ export const MachineView = z
     lastSeenAt: Timestamp,
     missingSince: Timestamp.nullable().describe('Set when the last poll did not find it'),
     extra: z.record(z.string(), z.unknown()),
+    sshHostKey: z
+      .object({ fingerprint: z.string(), pinnedAt: Timestamp })
+      .nullable()
+      .describe('The SSH host key pinned at first contact; another key is refused until it is reset'),
   })
   .meta({ id: 'Machine' });
 export type MachineView = z.infer<typeof MachineView>;

@@ -40,6 +40,9 @@ export function toMachineView(doc: MachineDoc): MachineView {
     lastSeenAt: doc.lastSeenAt.toISOString(),
     missingSince: isoOrNull(doc.missingSince),
     extra: doc.extra,
+    sshHostKey: doc.sshHostKey
+      ? { fingerprint: doc.sshHostKey.fingerprint, pinnedAt: doc.sshHostKey.pinnedAt.toISOString() }
+      : null,
   };
 }
 
