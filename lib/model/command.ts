@@ -4,9 +4,9 @@
  * as JSON Schema (schemas/command.v1.schema.json, GET /v1/commands/schema).
  */
 import { z } from 'zod';
-import { Name, Timestamp } from './common.js';
+import { Timestamp } from './common.js';
 import { Condition } from './condition.js';
-import { MachineActionName, MachineId } from './machine.js';
+import { ActionParams, MachineActionName, MachineId, refineActionParams } from './machine.js';
 
 /** What a sender may use as a request id: safe to show, to log and to put in a URL path. */
 export const CommandRequestId = z
@@ -33,29 +33,11 @@ export const MachineActionCommand = z
     version: z.literal(1).describe('The command format version'),
     type: z.literal('machine.action'),
     action: MachineActionName,
-    params: z
-      .strictObject({
-        size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
-        name: Name.optional().describe('rename: the new name'),
-      })
-      .optional(),
+    params: ActionParams.optional(),
     target: CommandTarget,
     requestId: CommandRequestId.optional(),
   })
-  .superRefine((c, ctx) => {
-    if (c.action === 'resize' && !c.params?.size) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'size'], message: 'resize needs "size"' });
-    }
-    if (c.action === 'rename' && !c.params?.name) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'rename needs "name"' });
-    }
-    if (c.action !== 'resize' && c.params?.size !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'size'], message: 'size applies to resize only' });
-    }
-    if (c.action !== 'rename' && c.params?.name !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
-    }
-  })
+  .superRefine(refineActionParams)
   .meta({ id: 'MachineActionCommand', title: 'Nimbo command, version 1: a machine action' });
 export type MachineActionCommand = z.infer<typeof MachineActionCommand>;
 

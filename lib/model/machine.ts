@@ -55,6 +55,38 @@ export const MachinePage = pageOf(MachineView, 'MachinePage');
 
 export const MachineActionName = z.enum(MACHINE_ACTIONS);
 
+/** An action's parameters where it is stored or sent for later (schedules, commands). */
+export const ActionParams = z.strictObject({
+  size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
+  name: Name.optional().describe('rename: the new name'),
+});
+
+/**
+ * checkAction's rules on parameters, decided at the edge, so that nothing stores or sends an action that
+ * cannot run: resize needs a size, rename a name, and neither belongs to another action.
+ */
+export function refineActionParams(
+  a: { action: string; params?: { size?: string; name?: string } | undefined },
+  ctx: z.RefinementCtx,
+): void {
+  if (a.action === 'resize' && !a.params?.size) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', 'size'],
+      message: 'resize needs "size": the new size id',
+    });
+  }
+  if (a.action === 'rename' && !a.params?.name) {
+    ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'rename needs "name": the new name' });
+  }
+  if (a.action !== 'resize' && a.params?.size !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['params', 'size'], message: 'size applies to resize only' });
+  }
+  if (a.action !== 'rename' && a.params?.name !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
+  }
+}
+
 /** Per-action bodies: resize needs a size, rename a name; the others take none. */
 export const MachineActionBody = z
   .strictObject({

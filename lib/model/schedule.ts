@@ -11,7 +11,7 @@ import { assertTimeZone } from '../schedules/timezone.js';
 import { Name, Timestamp } from './common.js';
 import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';
-import { MachineActionName } from './machine.js';
+import { ActionParams, MachineActionName, refineActionParams } from './machine.js';
 import { MAX_SCRIPT_TIMEOUT_SECONDS, ScriptId, ScriptParams } from './script.js';
 
 const SCHEDULE_PREFIX = 'sch';
@@ -87,36 +87,9 @@ const MachineActionSchedule = z
   .strictObject({
     type: z.literal('machine.action'),
     action: MachineActionName,
-    params: z
-      .strictObject({
-        size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
-        name: Name.optional().describe('rename: the new name'),
-      })
-      .optional(),
+    params: ActionParams.optional(),
   })
-  .superRefine((a, ctx) => {
-    // The same rules as checkAction, decided here so a schedule never stores an action that cannot run.
-    if (a.action === 'resize' && !a.params?.size) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['params', 'size'],
-        message: 'resize needs "size": the new size id',
-      });
-    }
-    if (a.action === 'rename' && !a.params?.name) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['params', 'name'],
-        message: 'rename needs "name": the new name',
-      });
-    }
-    if (a.action !== 'resize' && a.params?.size !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'size'], message: 'size applies to resize only' });
-    }
-    if (a.action !== 'rename' && a.params?.name !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
-    }
-  })
+  .superRefine(refineActionParams)
   .describe('A machine action on each selected machine');
 
 const ScriptRunSchedule = z

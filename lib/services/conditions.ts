@@ -139,8 +139,9 @@ export async function findMachinesForAction(
   orgId: string,
   conditions: ConditionNode,
   limit: number,
+  now: Date = deps.now(),
 ): Promise<{ machines: MachineDoc[]; truncated: boolean }> {
-  const filter = compileConditions(conditions, orgId, deps.now());
+  const filter = compileConditions(conditions, orgId, now);
   const machines = (await collections(deps.db)
     .machines.find(filter, { projection: ACTION_FIELDS })
     .sort({ _id: 1 })

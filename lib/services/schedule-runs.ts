@@ -10,15 +10,14 @@
  * reason. The worker reports each job's outcome back with recordScheduleJobResult.
  */
 import type { SystemActor } from '../auth/actor.js';
-import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { NimboError } from '../errors.js';
 import { log } from '../log.js';
 import { newScheduleRunId, scheduleActionName } from '../model/schedule.js';
 import { type AuditInput, recordAuditMany } from './audit.js';
-import { compileConditions } from './conditions.js';
+import { findMachinesForAction } from './conditions.js';
 import { enqueueJobs, type JobDeps, jobError, type NewJob } from './jobs.js';
-import { checkAction } from './machines.js';
+import { checkAction, machineActionJob } from './machines.js';
 import { computeNextRunAt, type ScheduleDoc, scheduleStatus } from './schedule-rules.js';
 import {
   RUN_RETENTION_DAYS,
@@ -106,17 +105,6 @@ export async function claimDueSchedules(deps: JobDeps, limit = 200): Promise<num
   return runs.length;
 }
 
-const MACHINE_FIELDS = {
-  _id: 1,
-  orgId: 1,
-  name: 1,
-  provider: 1,
-  state: 1,
-  size: 1,
-  actions: 1,
-  missingSince: 1,
-} as const;
-
 interface Occurrence {
   schedule: ScheduleDoc;
   actor: SystemActor;
@@ -148,18 +136,19 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
     if (schedule.action.type === 'script.run') {
       script = await findScript(deps, schedule.orgId, schedule.action.scriptId);
     }
-    const filter = compileConditions(schedule.conditions, schedule.orgId, now);
-    machines = (await collections(deps.db)
-      .machines.find(filter, { projection: MACHINE_FIELDS })
-      .sort({ _id: 1 })
-      .limit(MAX_MACHINES_PER_RUN + 1)
-      .toArray()) as MachineDoc[];
+    const found = await findMachinesForAction(
+      deps,
+      schedule.orgId,
+      schedule.conditions,
+      MAX_MACHINES_PER_RUN,
+      now,
+    );
+    machines = found.machines;
+    run.truncated = found.truncated;
   } catch (err) {
     if (!(err instanceof NimboError)) throw err;
     run.error = jobError(err);
   }
-  run.truncated = machines.length > MAX_MACHINES_PER_RUN;
-  if (run.truncated) machines = machines.slice(0, MAX_MACHINES_PER_RUN);
   run.matched = machines.length;
 
   const jobs: NewJob[] = [];
@@ -192,18 +181,7 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
       const params = action.params ?? {};
       checkAction(m, action.action, params);
       entryOf.push(run.machines.length);
-      jobs.push({
-        type: 'machine.action',
-        resource: { type: 'machine', id: m._id },
-        input: {
-          machineId: m._id,
-          action: action.action,
-          ...(params.size ? { size: params.size } : {}),
-          ...(params.name ? { name: params.name } : {}),
-          scheduleId: schedule._id,
-          runId: run._id,
-        },
-      });
+      jobs.push(machineActionJob(m._id, action.action, params, { scheduleId: schedule._id, runId: run._id }));
     } catch (err) {
       if (!(err instanceof NimboError)) throw err;
       entry.status = 'skipped';
