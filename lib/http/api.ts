@@ -37,6 +37,7 @@ import {
   postMachineSnapshot,
   postMachineSnapshotRevert,
 } from './routes/machines.js';
+import { probeRoutes } from './routes/probes.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
@@ -67,6 +68,7 @@ export const apiRoutes: AnyRoute[] = [
   getAudit,
   postConditionsPreview,
   ...scheduleRoutes,
+  ...probeRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

@@ -17,6 +17,7 @@ import { pollCloud } from './inventory.js';
 import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
+import { runProbeJob } from './probes.js';
 import { recordScheduleJobResult } from './schedule-runs.js';
 
 /** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
@@ -60,6 +61,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'machine.action': executeMachineAction,
   'machine.create': executeCreateMachine,
   'machine.snapshot': executeSnapshotJob,
+  'machine.probe': runProbeJob,
 };
 
 export function isTransient(err: unknown): boolean {

@@ -11,6 +11,7 @@
  */
 import type { SystemActor } from '../auth/actor.js';
 import type { MachineAction } from '../clouds/capabilities.js';
+import { eachLimited } from '../concurrency.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { NimboError } from '../errors.js';
@@ -68,15 +69,6 @@ export async function claimOccurrence(
     { $set: { nextRunAt, lastRunAt: now }, $inc: { runCount: 1 } },
     { returnDocument: 'after' },
   );
-}
-
-/** Runs `work` over `items`, at most `width` at a time. */
-async function eachLimited<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 /**
