@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTickHandler } from '../../functions/tick.js';
 import type { TokenActor } from '../../lib/auth/actor.js';
-import { ensureIndexes } from '../../lib/db/collections.js';
+import { collections, ensureIndexes } from '../../lib/db/collections.js';
 import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
 import { createCloud } from '../../lib/services/clouds.js';
 import { runJobMessage } from '../../lib/services/job-runner.js';
@@ -120,13 +120,13 @@ describe('periodic probes', () => {
       { state: 'pending', nextProbeAt: null },
       { state: 'running', nextProbeAt: null, missingSince: clock },
     ] as const;
-    const machines = t.db.collection<AnyDoc>('machines');
+    const machines = collections(t.db).machines;
     for (const v of variants) {
-      await machines.updateOne({ _id: cases[0]!._id }, { $set: { missingSince: null, ...v } });
+      await machines.updateOne({ _id: cases[0]!._id }, { $set: { missingSince: null, ...v } as never });
       const doc = await machines.findOne({ _id: cases[0]!._id });
       const matched =
         (await machines.countDocuments({ _id: doc!._id, ...dueProbeFilter(cloud, clock) })) === 1;
-      expect(matched, JSON.stringify(v)).toBe(isProbeDue(doc as never, clock));
+      expect(matched, JSON.stringify(v)).toBe(isProbeDue(doc!, clock));
     }
     // A machine that never had nextProbeAt at all is due too.
     await machines.updateOne(
@@ -171,7 +171,9 @@ describe('periodic probes', () => {
       for (const m of sent.splice(0)) await runJobMessage(deps, JSON.parse(m.body));
     };
     await enqueueDueProbes(deps);
-    await t.db.collection('machines').updateOne({ _id: gone!._id }, { $set: { missingSince: clock } });
+    await t.db
+      .collection<AnyDoc>('machines')
+      .updateOne({ _id: gone!._id }, { $set: { missingSince: clock } });
     await runAll();
     const job = await t.db.collection<AnyDoc>('jobs').findOne({ 'input.cloudId': cloud._id });
     expect(job!.result).toMatchObject({ probed: 1, skipped: 1 });
@@ -180,7 +182,7 @@ describe('periodic probes', () => {
 
     minutes(10);
     await enqueueDueProbes(deps);
-    await t.db.collection('clouds').deleteOne({ _id: cloud._id });
+    await t.db.collection<AnyDoc>('clouds').deleteOne({ _id: cloud._id });
     await runAll();
     const last = await t.db
       .collection<AnyDoc>('jobs')
@@ -214,7 +216,9 @@ describe('periodic probes', () => {
     await pipeline.drain(); // the first poll
     expect(await enqueueDueProbes(pipeline.deps())).toBe(0);
 
-    await t.db.collection('clouds').updateOne({ _id: cloud.id }, { $set: { probes: { enabled: true } } });
+    await t.db
+      .collection<AnyDoc>('clouds')
+      .updateOne({ _id: cloud.id }, { $set: { probes: { enabled: true } } });
     const running = await t.db
       .collection<AnyDoc>('machines')
       .countDocuments({ cloudId: cloud.id, state: 'running' });
