@@ -20,11 +20,15 @@ import {
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
+import ssh2 from 'ssh2';
 import { afterAll, beforeAll } from 'vitest';
 import type { SshTarget } from '../../lib/ssh/connect.js';
 import { sshFingerprint } from '../../lib/ssh/fingerprint.js';
 import { generateSshKeyPair, type SshKeyPair } from '../../lib/ssh/keypair.js';
+
+// ssh2 is CommonJS and builds `utils` with a spread Node's ESM loader cannot see: no named import
+// (tsx and the local runtime would fail where esbuild's bundles work).
+const { utils } = ssh2;
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 export const SSHD_HOST = '127.0.0.1';
