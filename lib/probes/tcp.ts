@@ -1,7 +1,7 @@
 /**
  * The reachability probe. Lambda cannot send ICMP, so instead of ping it opens N TCP connections to one
  * port (the SSH port unless configured), one after the other, and times each handshake; a refused or
- * timed-out connection counts as a lost packet. Nothing is sent: the socket is closed once it connects.
+ * timed-out connection counts as a lost packet. Nothing is sent: the socket is reset once it connects.
  */
 import { connect } from 'node:net';
 import { type ProbeStats, probeStats } from './stats.js';
@@ -47,7 +47,10 @@ export function tcpConnectOnce(host: string, port: number, timeoutMs: number): P
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      // A connected probe closes with a reset: no TIME_WAIT left behind on either side, which matters to
+      // a worker that probes thousands of hosts (and to the host, which sees one short-lived connection).
+      if ('rttMs' in outcome) socket.resetAndDestroy();
+      else socket.destroy();
       resolve(outcome);
     };
     const timer = setTimeout(() => finish({ error: `timed out after ${timeoutMs} ms` }), timeoutMs);

@@ -3,7 +3,7 @@
  * and a port that is known to be closed. Only 127.0.0.1, never another address.
  */
 import { spawn } from 'node:child_process';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface LoopbackListener {
   port: number;
@@ -14,10 +14,15 @@ export interface LoopbackListener {
 
 export async function openLoopbackListener(port = 0): Promise<LoopbackListener> {
   let accepted = 0;
+  const open = new Set<Socket>();
   const server: Server = createServer((socket) => {
     accepted++;
-    socket.on('error', () => {});
-    socket.destroy();
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+    // The client closes first (a probe resets), so no TIME_WAIT piles up on the listener's side.
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => socket.destroy());
+    socket.resume();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -28,7 +33,11 @@ export async function openLoopbackListener(port = 0): Promise<LoopbackListener> 
   return {
     port: address.port,
     accepted: () => accepted,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of open) socket.destroy();
+      }),
   };
 }
 
@@ -74,4 +83,27 @@ export async function openUnansweringListener(): Promise<{ port: number; close()
     if (!connected) break;
   }
   return { port, close: () => child.kill('SIGKILL') };
+}
+
+/**
+ * Listeners in a child process, for benchmarks: in-process listeners share the prober's event loop, and a
+ * busy prober then leaves completed handshakes unaccepted long enough to overflow the accept queue (SYNs
+ * dropped, 1 s retransmits), which no real host would cause.
+ */
+export async function spawnLoopbackListeners(count: number): Promise<{ ports: number[]; close(): void }> {
+  const script = [
+    "const net = require('node:net');",
+    `Promise.all(Array.from({ length: ${count} }, () => new Promise((resolve) => {`,
+    '  const s = net.createServer((c) => {',
+    "    c.on('error', () => c.destroy()); c.on('end', () => c.destroy()); c.resume();",
+    '  });',
+    "  s.listen(0, '127.0.0.1', () => resolve(s.address().port));",
+    "}))).then((ports) => process.stdout.write(ports.join(',') + '\\n'));",
+  ].join('\n');
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const ports = await new Promise<number[]>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout.once('data', (d) => resolve(String(d).trim().split(',').map(Number)));
+  });
+  return { ports, close: () => child.kill() };
 }
