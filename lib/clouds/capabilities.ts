@@ -5,11 +5,18 @@
  */
 import type { MachineState } from './compute.js';
 
-export const PROVIDERS = ['aws', 'sim'] as const;
+export const PROVIDERS = ['aws', 'sim', 'ssh'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
-export const MACHINE_ACTIONS = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename'] as const;
+/**
+ * `remove` forgets a bring-your-own host (mist's "remove" for Other servers): the machine leaves the
+ * inventory (marked missing) and nothing is done on the host itself. Clouds with a real API destroy instead.
+ */
+export const MACHINE_ACTIONS = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename', 'remove'] as const;
 export type MachineAction = (typeof MACHINE_ACTIONS)[number];
+
+/** What the API-driven clouds do; `remove` is only for hosts Nimbo does not own. */
+const CLOUD_ACTIONS: readonly MachineAction[] = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename'];
 
 export const SNAPSHOT_ACTIONS = ['createSnapshot', 'deleteSnapshot', 'revertToSnapshot'] as const;
 export type SnapshotAction = (typeof SNAPSHOT_ACTIONS)[number];
@@ -23,12 +30,17 @@ export interface ProviderCapabilities {
   resizeStates: readonly MachineState[];
   /** Shown in the API, so nobody mistakes a simulator for a cloud. */
   label: string;
+  /**
+   * The provider reports no power state (bring-your-own hosts): its actions are offered in any state but
+   * terminated, and reboot goes over SSH, so it needs a working key when it runs.
+   */
+  stateless?: boolean;
 }
 
 export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
   aws: {
     compute: true,
-    actions: MACHINE_ACTIONS,
+    actions: CLOUD_ACTIONS,
     snapshots: true,
     create: true,
     resizeStates: ['stopped'],
@@ -36,11 +48,20 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
   },
   sim: {
     compute: true,
-    actions: MACHINE_ACTIONS,
+    actions: CLOUD_ACTIONS,
     snapshots: true,
     create: true,
     resizeStates: ['stopped', 'running'],
     label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
+  },
+  ssh: {
+    compute: true,
+    actions: ['reboot', 'remove'],
+    snapshots: false,
+    create: false,
+    resizeStates: [],
+    label: 'Bring-your-own hosts over SSH (machines added by address)',
+    stateless: true,
   },
 };
 
@@ -60,7 +81,8 @@ export type ActionFlags = Record<MachineAction | 'snapshot', boolean>;
 /** The capability flags stored on each machine and recomputed on every poll (mist's machine.actions). */
 export function actionFlags(provider: Provider, state: MachineState): ActionFlags {
   const caps = CAPABILITIES[provider];
-  const allowed = new Set(BY_STATE[state].filter((a) => caps.actions.includes(a)));
+  const byState = caps.stateless && state !== 'terminated' ? caps.actions : BY_STATE[state];
+  const allowed = new Set(byState.filter((a) => caps.actions.includes(a)));
   if (!caps.resizeStates.includes(state)) allowed.delete('resize');
   const flags = Object.fromEntries(MACHINE_ACTIONS.map((a) => [a, allowed.has(a)])) as ActionFlags;
   flags.snapshot = caps.snapshots && state !== 'terminated';

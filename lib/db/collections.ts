@@ -7,6 +7,8 @@ import type {
   AuditDoc,
   CloudDoc,
   JobDoc,
+  KeyAssociationDoc,
+  KeyDoc,
   MachineDoc,
   OrgDoc,
   PeriodicTaskDoc,
@@ -23,6 +25,8 @@ export interface Collections {
   machines: Collection<MachineDoc>;
   periodicTasks: Collection<PeriodicTaskDoc>;
   probes: Collection<ProbeDoc>;
+  keys: Collection<KeyDoc>;
+  keyAssociations: Collection<KeyAssociationDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -35,6 +39,8 @@ export function collections(db: Db): Collections {
     machines: db.collection<MachineDoc>('machines'),
     periodicTasks: db.collection<PeriodicTaskDoc>('periodic_tasks'),
     probes: db.collection<ProbeDoc>('probes'),
+    keys: db.collection<KeyDoc>('keys'),
+    keyAssociations: db.collection<KeyAssociationDoc>('key_associations'),
   };
 }
 
@@ -66,6 +72,14 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, machineId: 1, at: -1, _id: -1 }, name: 'orgId_1_machineId_1_at_-1__id_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
+  keys: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    { key: { orgId: 1, isDefault: 1 }, name: 'orgId_1_isDefault_1' },
+  ],
+  keyAssociations: [
+    { key: { orgId: 1, machineId: 1, keyId: 1 }, name: 'orgId_1_machineId_1_keyId_1', unique: true },
+    { key: { orgId: 1, keyId: 1 }, name: 'orgId_1_keyId_1' },
+  ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
@@ -84,6 +98,14 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
+  scripts: [{ key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true }],
+  script_runs: [
+    {
+      key: { orgId: 1, scriptId: 1, createdAt: -1, _id: -1 },
+      name: 'orgId_1_scriptId_1_createdAt_-1__id_-1',
+    },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

@@ -133,6 +133,8 @@ export interface MachineDoc {
   unreachableSince?: Date | null;
   /** When the periodic probe is next due; absent or null: at the next tick. */
   nextProbeAt?: Date | null;
+  /** The SSH host key pinned at the first connection (trust on first use); a different key is refused. */
+  sshHostKey?: { fingerprint: string; pinnedAt: Date } | null;
 }
 
 export interface LatestProbe {
@@ -151,6 +153,36 @@ export interface ProbeDoc {
   kind: 'tcp' | 'ssh';
   result: TcpProbeResult | SshProbeResult;
   expireAt: Date;
+}
+
+/** An SSH key pair of an org. The private key (and its passphrase) are sealed, opened only to connect. */
+export interface KeyDoc {
+  _id: string;
+  orgId: string;
+  name: string;
+  algorithm: string;
+  /** One authorized_keys line. */
+  publicKey: string;
+  fingerprint: string;
+  privateKey: SealedValue;
+  /** Sealed passphrase of an encrypted private key (kept encrypted, as imported). */
+  passphrase: SealedValue | null;
+  isDefault: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A key deployed to a machine for a user and port (mist's KeyMachineAssociation). */
+export interface KeyAssociationDoc {
+  _id: string;
+  orgId: string;
+  keyId: string;
+  machineId: string;
+  user: string;
+  port: number;
+  createdAt: Date;
+  /** The last time a login with it worked. */
+  lastUsedAt: Date | null;
 }
 
 /** One per periodic task key (e.g. poll:<cloudId>): an atomic lease and the task's history. */

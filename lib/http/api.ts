@@ -28,6 +28,7 @@ import {
 } from './routes/clouds.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
+import { keyRoutes } from './routes/keys.js';
 import {
   deleteMachineSnapshot,
   getMachine,
@@ -39,6 +40,7 @@ import {
 } from './routes/machines.js';
 import { probeRoutes } from './routes/probes.js';
 import { scheduleRoutes } from './routes/schedules.js';
+import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
 
@@ -69,6 +71,8 @@ export const apiRoutes: AnyRoute[] = [
   postConditionsPreview,
   ...scheduleRoutes,
   ...probeRoutes,
+  ...keyRoutes,
+  ...scriptRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

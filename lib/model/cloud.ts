@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AwsCredentialsSchema } from '../clouds/aws/credentials.js';
+import { PROVIDERS } from '../clouds/capabilities.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 
@@ -52,7 +53,20 @@ const SimCloudCreate = z
   })
   .meta({ id: 'CreateSimCloudRequest' });
 
-export const CreateCloudBody = z.discriminatedUnion('provider', [AwsCloudCreate, SimCloudCreate]);
+const SshCloudCreate = z
+  .strictObject({
+    provider: z.literal('ssh'),
+    name: Name,
+    pollIntervalMinutes: PollInterval.default(60),
+  })
+  .describe('Bring-your-own hosts: add machines by address with POST /v1/clouds/{id}/machines')
+  .meta({ id: 'CreateSshCloudRequest' });
+
+export const CreateCloudBody = z.discriminatedUnion('provider', [
+  AwsCloudCreate,
+  SimCloudCreate,
+  SshCloudCreate,
+]);
 export type CreateCloudBody = z.infer<typeof CreateCloudBody>;
 
 export const UpdateCloudBody = z
@@ -68,7 +82,7 @@ export const CloudView = z
   .object({
     id: CloudId,
     name: z.string(),
-    provider: z.enum(['aws', 'sim']),
+    provider: z.enum(PROVIDERS),
     providerLabel: z.string(),
     simulated: z.boolean().describe('True for the simulator: not a real cloud'),
     enabled: z.boolean(),
@@ -91,6 +105,6 @@ export const CloudView = z
 export type CloudView = z.infer<typeof CloudView>;
 
 export const CloudListQuery = listQuery(['name', 'createdAt'], 'name').extend({
-  provider: z.enum(['aws', 'sim']).optional(),
+  provider: z.enum(PROVIDERS).optional(),
 });
 export const CloudPage = pageOf(CloudView, 'CloudPage');

@@ -12,6 +12,10 @@ export const ID_PREFIXES = {
   job: 'job',
   audit: 'aud',
   snapshot: 'snp',
+  key: 'key',
+  keyAssociation: 'kas',
+  script: 'scr',
+  scriptRun: 'srx',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

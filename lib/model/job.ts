@@ -7,6 +7,9 @@ export const JOB_TYPES = [
   'machine.create',
   'machine.snapshot',
   'machine.probe',
+  'key.associate',
+  'key.disassociate',
+  'script.run',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

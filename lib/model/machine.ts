@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MACHINE_ACTIONS } from '../clouds/capabilities.js';
+import { MACHINE_ACTIONS, PROVIDERS } from '../clouds/capabilities.js';
 import { MACHINE_STATES } from '../clouds/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
@@ -12,7 +12,7 @@ export const MachineView = z
   .object({
     id: MachineId,
     cloudId: z.string(),
-    provider: z.enum(['aws', 'sim']),
+    provider: z.enum(PROVIDERS),
     externalId: z.string(),
     name: z.string(),
     state: z.enum(MACHINE_STATES),
@@ -34,6 +34,10 @@ export const MachineView = z
     extra: z.record(z.string(), z.unknown()),
     probe: LatestProbeView.nullable().describe('The latest probe; null until the first'),
     unreachableSince: Timestamp.nullable().describe('First failed probe of the current outage'),
+    sshHostKey: z
+      .object({ fingerprint: z.string(), pinnedAt: Timestamp })
+      .nullable()
+      .describe('The SSH host key pinned at first contact; another key is refused until it is reset'),
   })
   .meta({ id: 'Machine' });
 export type MachineView = z.infer<typeof MachineView>;

@@ -12,6 +12,7 @@ import { Name, Timestamp } from './common.js';
 import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';
 import { MachineActionName } from './machine.js';
+import { MAX_SCRIPT_TIMEOUT_SECONDS, ScriptId, ScriptParams } from './script.js';
 
 const SCHEDULE_PREFIX = 'sch';
 const RUN_PREFIX = 'srn';
@@ -82,7 +83,7 @@ export const ScheduleWhenBody = z
   .meta({ id: 'ScheduleWhen' });
 export type ScheduleWhenBody = z.infer<typeof ScheduleWhenBody>;
 
-export const ScheduleActionBody = z
+const MachineActionSchedule = z
   .strictObject({
     type: z.literal('machine.action'),
     action: MachineActionName,
@@ -116,8 +117,27 @@ export const ScheduleActionBody = z
       ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
     }
   })
+  .describe('A machine action on each selected machine');
+
+const ScriptRunSchedule = z
+  .strictObject({
+    type: z.literal('script.run'),
+    scriptId: ScriptId,
+    params: ScriptParams.describe('Arguments (ansible: name=value extra vars)'),
+    timeoutSeconds: z.number().int().min(1).max(MAX_SCRIPT_TIMEOUT_SECONDS).default(60),
+  })
+  .describe('Run a script on each selected machine (one script.run job per machine)');
+
+export const ScheduleActionBody = z
+  .discriminatedUnion('type', [MachineActionSchedule, ScriptRunSchedule])
   .meta({ id: 'ScheduleAction' });
 export type ScheduleActionBody = z.infer<typeof ScheduleActionBody>;
+export type MachineActionSchedule = z.infer<typeof MachineActionSchedule>;
+
+/** The run's `action` label: the machine action, or "script.run". */
+export function scheduleActionName(action: ScheduleActionBody): string {
+  return action.type === 'machine.action' ? action.action : 'script.run';
+}
 
 const Description = z.string().trim().max(1024);
 const MaxRunCount = z.number().int().min(1).max(MAX_RUN_COUNT);

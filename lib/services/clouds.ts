@@ -4,7 +4,7 @@
  */
 import { MongoServerError } from 'mongodb';
 import type { Actor, TokenActor } from '../auth/actor.js';
-import { CAPABILITIES } from '../clouds/capabilities.js';
+import { CAPABILITIES, type Provider } from '../clouds/capabilities.js';
 import { ProviderAuthError } from '../clouds/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
@@ -70,7 +70,12 @@ export async function createCloud(
   }
   const cloudId = newId('cloud');
   const regions = body.provider === 'aws' ? [...new Set(body.regions)] : [];
-  const settings = body.provider === 'sim' ? (body.settings as Record<string, unknown>) : null;
+  const settings =
+    body.provider === 'sim'
+      ? (body.settings as Record<string, unknown>)
+      : body.provider === 'ssh'
+        ? { hosts: [] }
+        : null;
   const credentials = body.provider === 'aws' ? body.credentials : null;
   const driver = buildComputeDriver(deps, {
     cloudId,
@@ -139,7 +144,7 @@ export function pollJob(cloudId: string) {
 export async function listClouds(
   deps: ServiceDeps,
   orgId: string,
-  query: PageRequest & { q?: string; provider?: 'aws' | 'sim' },
+  query: PageRequest & { q?: string; provider?: Provider },
 ): Promise<Page<CloudView>> {
   const filter = {
     orgId,

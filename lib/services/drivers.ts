@@ -8,12 +8,15 @@ import { AwsComputeDriver } from '../clouds/aws/driver.js';
 import type { Provider } from '../clouds/capabilities.js';
 import type { ComputeDriver } from '../clouds/compute.js';
 import { SimComputeDriver, type SimSettings } from '../clouds/sim/driver.js';
+import { SshComputeDriver, type SshSettings } from '../clouds/ssh/driver.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { type SealedValue, seal, unseal } from '../crypto/sealed.js';
+import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
 import { MongoSimStore } from '../db/sim-store.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, NotFoundError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
+import { machineExec } from './ssh-access.js';
 
 /** The sealed credentials are bound to their cloud and org: copied elsewhere, they do not open. */
 export function credentialsContext(orgId: string, cloudId: string): string {
@@ -41,6 +44,8 @@ export interface DriverSpec {
   regions: string[];
   settings: Record<string, unknown> | null;
   credentials: unknown;
+  /** The owning org: the ssh driver's commands look up the host's keys and pin in it. */
+  orgId?: string;
 }
 
 export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): ComputeDriver {
@@ -56,6 +61,21 @@ export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Compute
         regions: spec.regions,
         credentials: spec.credentials as AwsCredentials,
       });
+    case 'ssh':
+      // The driver gets a way to run commands, not the database: keys and pins stay on this side.
+      return new SshComputeDriver(
+        (spec.settings ?? { hosts: [] }) as unknown as SshSettings,
+        async (ref, command, o) => {
+          const machine = await collections(deps.db).machines.findOne({
+            orgId: spec.orgId ?? '',
+            cloudId: spec.cloudId,
+            externalId: ref.externalId,
+          });
+          if (!machine)
+            throw new NotFoundError(`Host ${ref.externalId} is not registered in cloud ${spec.cloudId}`);
+          return machineExec(deps, machine, command, { ...o, maxOutputBytes: 16 * 1024 });
+        },
+      );
   }
 }
 
@@ -65,6 +85,7 @@ export async function computeDriverFor(deps: ServiceDeps, cloud: CloudDoc): Prom
     provider: cloud.provider,
     regions: cloud.regions,
     settings: cloud.settings,
-    credentials: cloud.provider === 'sim' ? null : await openCredentials(cloud),
+    credentials: cloud.provider === 'aws' ? await openCredentials(cloud) : null,
+    orgId: cloud.orgId,
   });
 }

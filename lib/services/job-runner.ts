@@ -15,10 +15,12 @@ import { recordAudit } from './audit.js';
 import { findCloud } from './clouds.js';
 import { pollCloud } from './inventory.js';
 import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
+import { executeKeyAssociate, executeKeyDisassociate } from './key-deploy.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
 import { runProbeJob } from './probes.js';
 import { recordScheduleJobResult } from './schedule-runs.js';
+import { executeScriptRun } from './script-runs.js';
 
 /** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
 const POLL_LEASE_MS = 5 * 60_000;
@@ -62,6 +64,9 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'machine.create': executeCreateMachine,
   'machine.snapshot': executeSnapshotJob,
   'machine.probe': runProbeJob,
+  'key.associate': executeKeyAssociate,
+  'key.disassociate': executeKeyDisassociate,
+  'script.run': executeScriptRun,
 };
 
 export function isTransient(err: unknown): boolean {

@@ -15,6 +15,7 @@ import { computeDriverFor } from './drivers.js';
 import { polledFields } from './inventory.js';
 import { enqueueJobs, type JobDeps, jobActor } from './jobs.js';
 import { findMachine } from './machines.js';
+import { forgetHost } from './ssh-hosts.js';
 
 /** Long enough for a typical start/stop to settle; the regular poll catches slower ones. */
 export const FOLLOW_UP_POLL_SECONDS = 15;
@@ -84,8 +85,14 @@ async function audited<T>(
 }
 
 export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
-  const { machine, cloud, driver, ref } = await target(deps, job);
   const action = job.input.action as MachineAction;
+  if (action === 'remove') {
+    // Forgetting a bring-your-own host: nothing to ask of a provider.
+    const machine = await findMachine(deps, job.orgId, String(job.input.machineId));
+    await forgetHost(deps, job, machine);
+    return { machineId: machine._id, action, removed: true };
+  }
+  const { machine, cloud, driver, ref } = await target(deps, job);
   const size = job.input.size as string | undefined;
   const name = job.input.name as string | undefined;
   await audited(

@@ -43,6 +43,9 @@ export function toMachineView(doc: MachineDoc): MachineView {
     extra: doc.extra,
     probe: toLatestProbeView(doc.probe),
     unreachableSince: isoOrNull(doc.unreachableSince),
+    sshHostKey: doc.sshHostKey
+      ? { fingerprint: doc.sshHostKey.fingerprint, pinnedAt: doc.sshHostKey.pinnedAt.toISOString() }
+      : null,
   };
 }
 

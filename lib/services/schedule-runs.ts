@@ -10,13 +10,12 @@
  * reason. The worker reports each job's outcome back with recordScheduleJobResult.
  */
 import type { SystemActor } from '../auth/actor.js';
-import type { MachineAction } from '../clouds/capabilities.js';
 import { eachLimited } from '../concurrency.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { NimboError } from '../errors.js';
 import { log } from '../log.js';
-import { newScheduleRunId } from '../model/schedule.js';
+import { newScheduleRunId, scheduleActionName } from '../model/schedule.js';
 import { type AuditInput, recordAuditMany } from './audit.js';
 import { compileConditions } from './conditions.js';
 import { enqueueJobs, type JobDeps, jobError, type NewJob } from './jobs.js';
@@ -28,6 +27,9 @@ import {
   type ScheduleRunMachine,
   scheduleCollections,
 } from './schedule-store.js';
+import { prepareScriptRun } from './script-runs.js';
+import { type ScriptDoc, type ScriptRunDoc, scriptCollections } from './script-store.js';
+import { findScript } from './scripts.js';
 
 /**
  * At most this many machines are acted on per occurrence (the first by id); the run says `truncated`
@@ -118,14 +120,12 @@ interface Occurrence {
 
 /** Resolves the conditions (one query) and decides, machine by machine, queue or skip. */
 async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date): Promise<Occurrence> {
-  const action = schedule.action.action as MachineAction;
-  const params = schedule.action.params ?? {};
   const run: ScheduleRunDoc = {
     _id: newScheduleRunId(),
     orgId: schedule.orgId,
     scheduleId: schedule._id,
     at: now,
-    action,
+    action: scheduleActionName(schedule.action),
     matched: 0,
     queued: 0,
     skipped: 0,
@@ -135,7 +135,11 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
     expireAt: new Date(now.getTime() + RUN_RETENTION_DAYS * DAY_MS),
   };
   let machines: MachineDoc[] = [];
+  let script: ScriptDoc | null = null;
   try {
+    if (schedule.action.type === 'script.run') {
+      script = await findScript(deps, schedule.orgId, schedule.action.scriptId);
+    }
     const filter = compileConditions(schedule.conditions, schedule.orgId, now);
     machines = (await collections(deps.db)
       .machines.find(filter, { projection: MACHINE_FIELDS })
@@ -152,17 +156,40 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
 
   const jobs: NewJob[] = [];
   const entryOf: number[] = [];
+  const scriptRuns: ScriptRunDoc[] = [];
+  const { action } = schedule;
   for (const m of machines) {
     const entry: ScheduleRunMachine = { machineId: m._id, name: m.name, jobId: null, status: 'queued' };
     try {
-      checkAction(m, action, params);
+      if (action.type === 'script.run') {
+        // A script runs wherever SSH reaches: no capability flag decides.
+        const prepared = await prepareScriptRun(
+          script!,
+          m,
+          {
+            params: action.params,
+            env: {},
+            timeoutSeconds: action.timeoutSeconds,
+            scheduleId: schedule._id,
+            runId: run._id,
+          },
+          now,
+        );
+        scriptRuns.push(prepared.run);
+        entryOf.push(run.machines.length);
+        jobs.push(prepared.job);
+        run.machines.push(entry);
+        continue;
+      }
+      const params = action.params ?? {};
+      checkAction(m, action.action, params);
       entryOf.push(run.machines.length);
       jobs.push({
         type: 'machine.action',
         resource: { type: 'machine', id: m._id },
         input: {
           machineId: m._id,
-          action,
+          action: action.action,
           ...(params.size ? { size: params.size } : {}),
           ...(params.name ? { name: params.name } : {}),
           scheduleId: schedule._id,
@@ -178,6 +205,8 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
   }
   run.queued = jobs.length;
   run.skipped = run.machines.length - jobs.length;
+  // The script runs' records exist before their jobs, as the schedule run's does.
+  if (scriptRuns.length > 0) await scriptCollections(deps.db).runs.insertMany(scriptRuns);
   const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };
   return { schedule, actor, run, jobs, entryOf };
 }

@@ -3,7 +3,6 @@
  * the API views of them (their indexes are in lib/db/collections.ts).
  */
 import type { Collection, Db } from 'mongodb';
-import type { MachineAction } from '../clouds/capabilities.js';
 import { isoOrNull } from '../model/common.js';
 import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './schedule-rules.js';
@@ -24,7 +23,8 @@ export interface ScheduleRunDoc {
   orgId: string;
   scheduleId: string;
   at: Date;
-  action: MachineAction;
+  /** The machine action, or "script.run". */
+  action: string;
   matched: number;
   queued: number;
   skipped: number;

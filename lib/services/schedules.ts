@@ -15,15 +15,30 @@ import { searchRegex } from '../model/list.js';
 import {
   type CreateScheduleBody,
   newScheduleId,
+  type ScheduleActionBody,
   type ScheduleRunView,
   type ScheduleView,
   type ScheduleWhenBody,
+  scheduleActionName,
   type UpdateScheduleBody,
 } from '../model/schedule.js';
 import { recordAudit } from './audit.js';
 import { compileConditions, previewConditions } from './conditions.js';
 import type { ServiceDeps } from './deps.js';
 import { checkAction } from './machines.js';
+import { findScript } from './scripts.js';
+
+/** A script.run action must name a script of the org (422 otherwise: the body is at fault). */
+async function checkScriptAction(deps: ServiceDeps, orgId: string, action: ScheduleActionBody | undefined) {
+  if (action?.type !== 'script.run') return;
+  try {
+    await findScript(deps, orgId, action.scriptId);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new UnprocessableError(`action.scriptId: ${err.message}`);
+    throw err;
+  }
+}
+
 import {
   computeNextRunAt,
   intervalAnchor,
@@ -87,6 +102,7 @@ export async function createSchedule(
   body: CreateScheduleBody,
   requestId: string | null,
 ): Promise<ScheduleView> {
+  await checkScriptAction(deps, actor.orgId, body.action);
   const now = deps.now();
   const { schedules } = scheduleCollections(deps.db);
   const startAfter = date(body.startAfter);
@@ -126,7 +142,11 @@ export async function createSchedule(
     action: 'schedule.create',
     resource: { type: 'schedule', id: doc._id, name: doc.name },
     ...(requestId ? { requestId } : {}),
-    details: { when: body.when.kind, action: body.action.action, nextRunAt: isoOrNull(doc.nextRunAt) },
+    details: {
+      when: body.when.kind,
+      action: scheduleActionName(body.action),
+      nextRunAt: isoOrNull(doc.nextRunAt),
+    },
   });
   return toScheduleView(doc, now);
 }
@@ -185,6 +205,7 @@ export async function updateSchedule(
   patch: UpdateScheduleBody,
   requestId: string | null,
 ): Promise<ScheduleView> {
+  await checkScriptAction(deps, actor.orgId, patch.action);
   const { schedules } = scheduleCollections(deps.db);
   // Compare-and-set on what was read, so a tick claiming a run in between is never overwritten with a
   // next run computed from a stale run count; a lost race is simply retried.
@@ -257,7 +278,9 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
     const machine = byId.get(item.id);
     if (!machine) return { ...item, allowed: false, reason: 'the machine is gone' };
     try {
-      checkAction(machine, schedule.action.action, schedule.action.params ?? {});
+      const { action } = schedule;
+      if (action.type === 'machine.action') checkAction(machine, action.action, action.params ?? {});
+      else if (machine.missingSince) throw new UnprocessableError(`Machine ${machine.name} is missing`);
       return { ...item, allowed: true };
     } catch (err) {
       return { ...item, allowed: false, reason: (err as Error).message };

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll } from 'vitest';
 import type { SshTarget } from '../../lib/ssh/connect.js';
@@ -46,6 +46,8 @@ export interface TestSshd {
   target(privateKey?: string): SshTarget;
   readAuthorizedKeys(): string;
   writeAuthorizedKeys(text: string): void;
+  /** Writes a file in the user's home, owned by the user. */
+  writeHomeFile(relativePath: string, text: string, mode?: number): void;
   /** Restart on the same port, optionally with a new host key (the "reinstalled host" case). */
   restart(options?: { newHostKey?: boolean }): Promise<void>;
   stop(): Promise<void>;
@@ -95,7 +97,12 @@ function newHostKey(dir: string): string {
   return sshFingerprint(pub.getPublicSSH());
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+  /** More sshd_config lines (e.g. PermitUserEnvironment yes, PubkeyAcceptedAlgorithms ...). */
+  extraConfig?: string[];
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
   requireSshd();
   const dir = mkdtempSync(join(tmpdir(), 'nimbo-sshd-'));
   chmodSync(dir, 0o755);
@@ -132,6 +139,7 @@ export async function startSshd(): Promise<TestSshd> {
       `AllowUsers ${user}`,
       'PrintMotd no',
       'LogLevel ERROR',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );
@@ -200,6 +208,14 @@ export async function startSshd(): Promise<TestSshd> {
       writeFileSync(authorizedKeysPath, text);
       chownSync(authorizedKeysPath, uid, gid);
     },
+    writeHomeFile(relativePath: string, text: string, mode = 0o644) {
+      const path = join(home, relativePath);
+      mkdirSync(dirname(path), { recursive: true });
+      chownSync(dirname(path), uid, gid);
+      writeFileSync(path, text, { mode });
+      chmodSync(path, mode);
+      chownSync(path, uid, gid);
+    },
     async restart(options = {}) {
       await halt();
       if (options.newHostKey) hostKeyFingerprint = newHostKey(dir);
@@ -217,10 +233,10 @@ export async function startSshd(): Promise<TestSshd> {
 }
 
 /** One sshd per test file (or describe): started before its tests, stopped after. */
-export function useSshd(): TestSshd {
+export function useSshd(options: SshdOptions = {}): TestSshd {
   let server: TestSshd | undefined;
   beforeAll(async () => {
-    server = await startSshd();
+    server = await startSshd(options);
   });
   afterAll(async () => {
     await server?.stop();

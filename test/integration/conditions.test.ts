@@ -33,6 +33,7 @@ function machine(orgId: string, id: string, over: Partial<MachineDoc>): MachineD
       destroy: true,
       resize: true,
       rename: true,
+      remove: false,
       snapshot: true,
     },
     extra: {},

@@ -8,7 +8,8 @@ import {
   UpdateCloudBody,
 } from '../../model/cloud.js';
 import { JobAccepted } from '../../model/job.js';
-import { CreateMachineBody } from '../../model/machine.js';
+import { CreateMachineBody, MachineView } from '../../model/machine.js';
+import { RegisterHostBody } from '../../model/ssh-host.js';
 import { listCatalog } from '../../services/catalog.js';
 import {
   createCloud,
@@ -19,7 +20,8 @@ import {
   toCloudView,
   updateCloud,
 } from '../../services/clouds.js';
-import { requestCreateMachine } from '../../services/machines.js';
+import { requestCreateMachine, toMachineView } from '../../services/machines.js';
+import { registerHost } from '../../services/ssh-hosts.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 
@@ -124,14 +126,31 @@ export const postCloudMachine = defineRoute({
   method: 'POST',
   path: '/v1/clouds/{id}/machines',
   operationId: 'createMachine',
-  summary: 'Create a machine in a cloud',
+  summary: 'Create a machine in a cloud, or register a host by address in an ssh cloud',
+  description:
+    'aws and sim clouds take a CreateMachineRequest and answer 202 with the create job. ssh clouds ' +
+    '(bring-your-own hosts) take a RegisterHostRequest ({address, port, user, keyId}) and answer 201 with ' +
+    'the machine; nothing is done on the host until something runs there.',
   tag: 'machines',
   auth: 'operator',
   params: CloudParams,
-  body: CreateMachineBody,
-  responses: { 202: { description: 'The create job', schema: JobAccepted } },
-  handler: async ({ params, body, actor, deps, requestId }) =>
-    accepted(await requestCreateMachine(await deps(), actor, params.id, body, requestId)),
+  body: z.union([RegisterHostBody, CreateMachineBody]),
+  responses: {
+    201: { description: 'The registered host (ssh clouds)', schema: MachineView },
+    202: { description: 'The create job', schema: JobAccepted },
+  },
+  handler: async ({ params, body, actor, deps, requestId }) => {
+    const d = await deps();
+    if ('address' in body) {
+      const machine = await registerHost(d, actor, params.id, body, requestId);
+      return {
+        status: 201,
+        body: toMachineView(machine),
+        headers: { location: `/v1/machines/${machine._id}` },
+      };
+    }
+    return accepted(await requestCreateMachine(d, actor, params.id, body, requestId));
+  },
 });
 
 function catalogRoute(kind: 'images' | 'sizes' | 'locations') {
