@@ -5,20 +5,18 @@
  */
 import type { SshTarget } from '../ssh/connect.js';
 import { SshError } from '../ssh/errors.js';
-import { sshExec } from '../ssh/exec.js';
+import { type SshExecOptions, type SshExecResult, sshExec } from '../ssh/exec.js';
 import { parseSshFacts, SSH_PROBE_COMMAND, type SshProbeResult } from './ssh-facts.js';
-
-export interface SshProbeOptions {
-  /** TCP connect, handshake and login. */
-  connectTimeoutMs?: number;
-  /** The command itself. */
-  timeoutMs?: number;
-}
 
 export const SSH_PROBE_CONNECT_TIMEOUT_MS = 5_000;
 export const SSH_PROBE_TIMEOUT_MS = 10_000;
-/** The facts fit in a few KiB; a chatty login shell or a huge os-release is cut here. */
-const MAX_OUTPUT_BYTES = 64 * 1024;
+
+/** How the probe command runs: bounded login, bounded command, and output cut at 64 KiB. */
+export const SSH_PROBE_EXEC: SshExecOptions = {
+  connectTimeoutMs: SSH_PROBE_CONNECT_TIMEOUT_MS,
+  timeoutMs: SSH_PROBE_TIMEOUT_MS,
+  maxOutputBytes: 64 * 1024,
+};
 
 export interface SshProbeOutcome {
   result: SshProbeResult;
@@ -26,39 +24,34 @@ export interface SshProbeOutcome {
   hostKeyFingerprint: string | null;
 }
 
-export async function sshProbe(target: SshTarget, options: SshProbeOptions = {}): Promise<SshProbeOutcome> {
+/**
+ * Runs the probe command through `exec` (a direct connection, or a machine's logins tried in turn) and
+ * turns whatever happens into a result. `where` is read after the run: the login that worked decides it.
+ */
+export async function runSshProbe(
+  exec: (command: string) => Promise<SshExecResult>,
+  where: () => { host: string; port: number; user: string },
+): Promise<SshProbeOutcome> {
   const started = Date.now();
-  const base = { host: target.host, port: target.port, user: target.username };
   try {
-    const run = await sshExec(target, SSH_PROBE_COMMAND, {
-      connectTimeoutMs: options.connectTimeoutMs ?? SSH_PROBE_CONNECT_TIMEOUT_MS,
-      timeoutMs: options.timeoutMs ?? SSH_PROBE_TIMEOUT_MS,
-      maxOutputBytes: MAX_OUTPUT_BYTES,
-    });
+    const run = await exec(SSH_PROBE_COMMAND);
+    const durationMs = Date.now() - started;
     if (run.timedOut) {
+      const message = `The probe command did not finish within ${SSH_PROBE_EXEC.timeoutMs} ms`;
       return {
         hostKeyFingerprint: run.hostKeyFingerprint,
         result: {
-          ...base,
+          ...where(),
           ok: false,
-          error: {
-            code: 'ssh_probe_timeout',
-            message: `The probe command did not finish in ${run.durationMs} ms`,
-          },
-          durationMs: Date.now() - started,
+          error: { code: 'ssh_probe_timeout', message },
+          durationMs,
           facts: null,
         },
       };
     }
     return {
       hostKeyFingerprint: run.hostKeyFingerprint,
-      result: {
-        ...base,
-        ok: true,
-        error: null,
-        durationMs: Date.now() - started,
-        facts: parseSshFacts(run.stdout),
-      },
+      result: { ...where(), ok: true, error: null, durationMs, facts: parseSshFacts(run.stdout) },
     };
   } catch (err) {
     const error =
@@ -67,7 +60,15 @@ export async function sshProbe(target: SshTarget, options: SshProbeOptions = {})
         : { code: 'ssh_failed', message: err instanceof Error ? err.message : String(err) };
     return {
       hostKeyFingerprint: null,
-      result: { ...base, ok: false, error, durationMs: Date.now() - started, facts: null },
+      result: { ...where(), ok: false, error, durationMs: Date.now() - started, facts: null },
     };
   }
+}
+
+/** The probe over a direct connection to one target (benchmarks, tests, one-off checks). */
+export function sshProbe(target: SshTarget): Promise<SshProbeOutcome> {
+  return runSshProbe(
+    (command) => sshExec(target, command, SSH_PROBE_EXEC),
+    () => ({ host: target.host, port: target.port, user: target.username }),
+  );
 }

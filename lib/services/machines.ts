@@ -17,7 +17,7 @@ import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { computeDriverFor } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
-import { toLatestProbeView } from './probes.js';
+import { toLatestProbeView } from './probe-views.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
   return {

@@ -15,17 +15,8 @@ import type { ServiceDeps } from './deps.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 import { findMachine } from './machines.js';
 import { probeHost, probeSettings } from './probe-rules.js';
+import { toProbeView } from './probe-views.js';
 import { probeJob } from './probes.js';
-
-export function toProbeView(doc: ProbeDoc): ProbeView {
-  return {
-    id: doc._id,
-    machineId: doc.machineId,
-    at: doc.at.toISOString(),
-    kind: doc.kind,
-    result: doc.result,
-  } as ProbeView;
-}
 
 export async function listProbes(
   deps: ServiceDeps,

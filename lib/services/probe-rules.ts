@@ -8,8 +8,7 @@ import type { MachineState } from '../clouds/compute.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import type { ProbeSettings } from '../model/probe.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS } from '../probes/tcp.js';
-
-export const DEFAULT_SSH_PORT = 22;
+import { DEFAULT_SSH_PORT } from './ssh-access.js';
 
 const BASE: ProbeSettings = {
   enabled: false,
@@ -21,11 +20,12 @@ const BASE: ProbeSettings = {
 };
 
 /**
- * Periodic probes are off unless a provider says otherwise: an AWS cloud's machines are reachable from the
- * worker only with a network path and a security group that admits the port (opt in per cloud), and a
- * sim cloud's probes are simulated anyway (opt in for demos).
+ * Periodic probes are off unless a provider says otherwise. Bring-your-own hosts (ssh) are probed by
+ * default: Nimbo knows nothing else of them. An AWS cloud's machines are reachable from the worker only
+ * with a network path and a security group that admits the port (opt in per cloud), and a sim cloud's
+ * probes are simulated anyway (opt in for demos).
  */
-const PROVIDER_DEFAULTS: Partial<Record<Provider, Partial<ProbeSettings>>> = {};
+const PROVIDER_DEFAULTS: Partial<Record<Provider, Partial<ProbeSettings>>> = { ssh: { enabled: true } };
 
 export function defaultProbeSettings(provider: Provider): ProbeSettings {
   return { ...BASE, ...PROVIDER_DEFAULTS[provider] };

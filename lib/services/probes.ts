@@ -8,17 +8,21 @@ import type { SystemActor } from '../auth/actor.js';
 import { simulatedTcpProbe } from '../clouds/sim/probe.js';
 import { eachLimited } from '../concurrency.js';
 import { collections } from '../db/collections.js';
-import type { CloudDoc, JobDoc, LatestProbe, MachineDoc, ProbeDoc } from '../db/documents.js';
+import type { CloudDoc, JobDoc, MachineDoc, ProbeDoc } from '../db/documents.js';
 import { NotFoundError } from '../errors.js';
 import { isoOrNull, newId } from '../model/common.js';
 import type { ProbeSettings } from '../model/probe.js';
 import type { SshProbeResult } from '../probes/ssh-facts.js';
+import { runSshProbe, SSH_PROBE_EXEC } from '../probes/ssh-probe.js';
 import { type TcpProbeResult, tcpProbe } from '../probes/tcp.js';
+import { execOn } from '../ssh/exec.js';
 import { type AuditInput, recordAuditMany } from './audit.js';
 import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { type JobDeps, jobActor } from './jobs.js';
 import { nextUnreachableSince, probeHost, probePort, probeSettings } from './probe-rules.js';
+import { toLatestProbeView } from './probe-views.js';
+import { machineLogins, type SshLogin, withMachineSsh } from './ssh-access.js';
 
 /** Machines per probe job: the tick queues a large cloud as many small jobs. */
 export const PROBE_BATCH_SIZE = 50;
@@ -44,34 +48,76 @@ export function probeJob(cloudId: string, machineIds: string[], onDemand = false
   };
 }
 
-/** The TCP probe, then (when it connected and a key is associated) the SSH probe. Null: nothing to probe. */
+/** A bring-your-own host's registered SSH port (the ssh driver keeps it in extra). */
+function registeredSshPort(machine: MachineDoc): number | undefined {
+  const port = Number(machine.extra.sshPort);
+  return Number.isInteger(port) && port > 0 ? port : undefined;
+}
+
+/**
+ * The TCP probe, then the SSH probe when the TCP probe connected and the machine can be logged in to: a
+ * key associated with it, or a bring-your-own host (its registered key, else the org's default key).
+ * Null: nothing to probe (no address).
+ */
 export async function probeMachine(
   deps: ServiceDeps,
   cloud: Pick<CloudDoc, 'provider'>,
   settings: ProbeSettings,
   machine: MachineDoc,
+  sshEligible = false,
 ): Promise<MachineProbe | null> {
   const at = deps.now();
   const host = probeHost(machine);
-  const port = probePort(settings);
-  let tcp: TcpProbeResult;
   if (cloud.provider === 'sim') {
     // Never the network: sim machines carry documentation and private addresses.
-    tcp = simulatedTcpProbe(
+    const port = probePort(settings);
+    const tcp = simulatedTcpProbe(
       { id: machine._id, state: machine.state, host: host ?? 'none' },
       port,
       settings.attempts,
     );
-  } else {
-    if (!host) return null;
-    tcp = await tcpProbe(host, port, settings);
+    return { machine, at, tcp, ssh: null };
   }
-  return { machine, at, tcp, ssh: null };
+  if (!host) return null;
+  const logins = sshEligible ? await machineLogins(deps, machine) : [];
+  const tcp = await tcpProbe(
+    host,
+    probePort(settings, logins[0]?.port ?? registeredSshPort(machine)),
+    settings,
+  );
+  let ssh: SshProbeResult | null = null;
+  if (tcp.reachable && logins.length > 0) {
+    let used: SshLogin = logins[0]!;
+    const outcome = await runSshProbe(
+      (command) =>
+        withMachineSsh(
+          deps,
+          machine,
+          logins,
+          (connection, login) => {
+            used = login;
+            return execOn(connection, command, SSH_PROBE_EXEC);
+          },
+          SSH_PROBE_EXEC,
+        ),
+      () => ({ host, port: used.port, user: used.user }),
+    );
+    ssh = outcome.result;
+  }
+  return { machine, at, tcp, ssh };
 }
 
-export function toLatestProbeView(probe: LatestProbe | null | undefined) {
-  if (!probe) return null;
-  return { at: probe.at.toISOString(), tcp: probe.tcp, ssh: probe.ssh };
+/** The machines of a batch that the SSH probe may log in to. */
+async function sshEligibleIds(deps: ServiceDeps, orgId: string, batch: MachineDoc[]): Promise<Set<string>> {
+  const eligible = new Set(batch.filter((m) => m.provider === 'ssh').map((m) => m._id));
+  const associated = await collections(deps.db)
+    .keyAssociations.find(
+      { orgId, machineId: { $in: batch.map((m) => m._id) } },
+      { projection: { machineId: 1 } },
+    )
+    .toArray();
+  for (const a of associated) eligible.add(a.machineId);
+  return eligible;
 }
 
 /** Writes the batch's results; returns the audit events of outages that began or ended. */
@@ -138,9 +184,10 @@ export async function runProbeJob(deps: JobDeps, job: JobDoc): Promise<Record<st
   const batch = await collections(deps.db)
     .machines.find({ orgId: job.orgId, cloudId, _id: { $in: machineIds }, missingSince: null })
     .toArray();
+  const ssh = cloud.provider === 'sim' ? new Set<string>() : await sshEligibleIds(deps, job.orgId, batch);
   const probes: MachineProbe[] = [];
   await eachLimited(batch, PROBE_CONCURRENCY, async (machine) => {
-    const probe = await probeMachine(deps, cloud, settings, machine);
+    const probe = await probeMachine(deps, cloud, settings, machine, ssh.has(machine._id));
     if (probe) probes.push(probe);
   });
   const audit = await recordProbes(deps, cloud, settings, probes);

@@ -8,6 +8,7 @@ import {
   probeHost,
   probePort,
   probeSettings,
+  providersProbedByDefault,
 } from '../../../lib/services/probe-rules.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
@@ -66,9 +67,11 @@ describe('is a periodic probe due', () => {
 });
 
 describe('probe settings and targets', () => {
-  it('keeps periodic probes off by default for aws and sim clouds', () => {
+  it('probes bring-your-own hosts by default, and aws and sim clouds only when asked', () => {
+    expect(defaultProbeSettings('ssh')).toMatchObject({ enabled: true, intervalMinutes: 5, port: null });
     expect(defaultProbeSettings('aws')).toMatchObject({ enabled: false, intervalMinutes: 5, attempts: 3 });
     expect(defaultProbeSettings('sim').enabled).toBe(false);
+    expect(providersProbedByDefault()).toEqual(['ssh']);
   });
 
   it("lays a cloud's stored settings over its provider's defaults", () => {
