@@ -2,25 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTickHandler } from '../../functions/tick.js';
 import type { TokenActor } from '../../lib/auth/actor.js';
 import { collections, ensureIndexes } from '../../lib/db/collections.js';
-import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
+import type { OutgoingMessage } from '../../lib/messages/queue.js';
 import { createCloud } from '../../lib/services/clouds.js';
 import { runJobMessage } from '../../lib/services/job-runner.js';
 import { isProbeDue } from '../../lib/services/probe-rules.js';
 import { dueProbeFilter, enqueueDueProbes } from '../../lib/services/probe-tick.js';
 import { createTestOrg } from '../helpers/api.js';
-import { testJobs } from '../helpers/jobs.js';
+import { recordingQueue, testJobs } from '../helpers/jobs.js';
 import { type LoopbackListener, openLoopbackListener } from '../helpers/loopback.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 import { insertLoopbackCloud, insertLoopbackMachines } from '../helpers/probe-fixtures.js';
-
-function recordingQueue() {
-  const sent: OutgoingMessage[] = [];
-  const queue: MessageQueue = {
-    send: async (m) => void sent.push(m),
-    sendBatch: async (ms) => void sent.push(...ms),
-  };
-  return { sent, queue };
-}
 
 describe('periodic probes', () => {
   const t = useTestDatabase('probes_tick');

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { CloudId } from '../../model/cloud.js';
 import { JobAccepted } from '../../model/job.js';
-import { MachineId } from '../../model/machine.js';
 import { ProbeListQuery, ProbePage, ProbeSettingsView, UpdateProbeSettingsBody } from '../../model/probe.js';
 import {
   getProbeSettings,
@@ -11,8 +10,8 @@ import {
 } from '../../services/probe-requests.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
+import { MachineParams } from './machines.js';
 
-const MachineParams = z.strictObject({ id: MachineId });
 const CloudParams = z.strictObject({ id: CloudId });
 
 export const getMachineProbes = defineRoute({
