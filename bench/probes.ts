@@ -29,7 +29,7 @@ import { PROBE_CONCURRENCY } from '../lib/services/probes.js';
 import { startMongoServer } from '../local/mongo/server.js';
 import { spawnLoopbackListeners } from '../test/helpers/loopback.js';
 import { insertLoopbackCloud, insertLoopbackMachines } from '../test/helpers/probe-fixtures.js';
-import { startSshd } from '../test/helpers/sshd.js';
+import { startSshd } from '../test/helpers/sshd-server.js';
 import { fmt, intArg, machineLine, mb, median, printTable, rssSampler, timed } from './support/report.js';
 
 process.env.NIMBO_LOG_LEVEL = 'silent';

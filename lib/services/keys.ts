@@ -191,6 +191,15 @@ export async function deleteKey(deps: ServiceDeps, actor: Actor, keyId: string, 
       `Key ${key.name} is associated with ${deployed} machine(s): disassociate it first (that removes it from the hosts)`,
     );
   }
+  const hosts = await collections(deps.db).clouds.countDocuments({
+    orgId: actor.orgId,
+    'settings.hosts.keyId': keyId,
+  });
+  if (hosts > 0) {
+    throw new ConflictError(
+      `Key ${key.name} is the login key of registered hosts: remove them or change their key first`,
+    );
+  }
   await keys.deleteOne({ _id: keyId, orgId: actor.orgId });
   if (key.isDefault) {
     // The org keeps a default key as long as it has keys: the oldest one left.

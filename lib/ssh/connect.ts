@@ -3,7 +3,8 @@
  * key checked against the machine's pin (trust on first use: with no pin, any key is accepted and its
  * fingerprint is handed back for the caller to store; with a pin, another key refuses the connection).
  */
-import { Client, type ConnectConfig } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (tsx and plain node, not just bundles).
+import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { SshAuthError, SshError, SshHostKeyMismatchError, SshUnreachableError } from './errors.js';
 import { sshFingerprint } from './fingerprint.js';
 
@@ -57,7 +58,7 @@ function classify(err: Error & { level?: string; code?: string }, target: SshTar
 export function connectSsh(target: SshTarget, options: SshConnectOptions = {}): Promise<SshConnection> {
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new ssh2.Client();
     let seen: string | null = null;
     let mismatch: SshHostKeyMismatchError | null = null;
     let settled = false;

@@ -3,13 +3,13 @@
  * validation (the private key parses, opens with its passphrase if it has one, and matches the public key
  * given with it). No DB here: lib/services/keys.ts stores what these return.
  */
+// ssh2 is CommonJS: Node's ESM loader sees only its default export (tsx and plain node, not just bundles).
 import ssh2, { type ParsedKey } from 'ssh2';
+
+const { utils } = ssh2;
+
 import { SshKeyError } from './errors.js';
 import { sshFingerprint } from './fingerprint.js';
-
-// ssh2 is CommonJS and builds `utils` with a spread Node's ESM loader cannot see: no named import
-// (tsx and the local runtime would fail where esbuild's bundles work).
-const { utils } = ssh2;
 
 export type SshKeyType = 'ed25519' | 'rsa';
 

@@ -190,6 +190,18 @@ describe('scripts on bring-your-own hosts', () => {
     expect(bad.status).toBe(422);
   });
 
+  it('fails a run clearly when the script URL cannot be fetched', async () => {
+    const res = await post('/v1/scripts', {
+      name: 'remote',
+      kind: 'executable',
+      source: { type: 'url', url: 'https://127.0.0.1:9/remote.sh' },
+    });
+    expect(res.status).toBe(201);
+    const r = await run(res.body.id);
+    expect(r).toMatchObject({ status: 'failed', exitCode: null, startedAt: expect.any(String) });
+    expect(r.error.message).toMatch(/Could not fetch the script from https:\/\/127.0.0.1:9\/remote.sh/);
+  });
+
   it('runs on the machines some conditions select', async () => {
     const id = await script('everywhere', '#!/bin/sh\necho hi\n');
     const res = await post(`/v1/scripts/${id}/run`, {

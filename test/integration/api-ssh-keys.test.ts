@@ -173,6 +173,7 @@ describe('SSH keys', () => {
     const res = await del(`/v1/keys/${id}`);
     expect(res.status).toBe(409);
     expect(res.body.detail).toMatch(/disassociate it first/);
+    expect((await del(`/v1/keys/${bootstrapId}`)).status).toBe(409); // the registered host's login key
     await finished(await del(`/v1/machines/${machineId}/keys/${id}`));
   });
 
