@@ -3,8 +3,9 @@
  * for the machine's sake: an unreachable host, a refused key, a changed host key or a command that hangs
  * all become a result with `ok: false` and the reason, so a batch records every machine.
  */
+import { NimboError } from '../errors.js';
+import { log } from '../log.js';
 import type { SshTarget } from '../ssh/connect.js';
-import { SshError } from '../ssh/errors.js';
 import { type SshExecOptions, type SshExecResult, sshExec } from '../ssh/exec.js';
 import { parseSshFacts, SSH_PROBE_COMMAND, type SshProbeResult } from './ssh-facts.js';
 
@@ -54,10 +55,13 @@ export async function runSshProbe(
       result: { ...where(), ok: true, error: null, durationMs, facts: parseSshFacts(run.stdout) },
     };
   } catch (err) {
-    const error =
-      err instanceof SshError
-        ? { code: err.code, message: err.message }
-        : { code: 'ssh_failed', message: err instanceof Error ? err.message : String(err) };
+    // Our own errors say what went wrong in words safe to keep; anything else is logged, not stored.
+    let error = {
+      code: 'ssh_failed',
+      message: 'The SSH probe failed unexpectedly; the error has been logged',
+    };
+    if (err instanceof NimboError) error = { code: err.code, message: err.message };
+    else log.error('ssh probe failed unexpectedly', { ...where(), error: err });
     return {
       hostKeyFingerprint: null,
       result: { ...where(), ok: false, error, durationMs: Date.now() - started, facts: null },
