@@ -28,6 +28,9 @@ export interface SshExecResult {
   durationMs: number;
 }
 
+/** After a timeout, how long the channel may take to close before the connection is dropped. */
+const HARD_STOP_MS = 3_000;
+
 export function truncationMarker(dropped: number): string {
   return `\n[output truncated: ${dropped} more bytes]`;
 }
@@ -92,14 +95,13 @@ export function execOn(
         if (typeof code === 'number') exitCode = code;
         if (sig) signal = sig;
       });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        killRemote(channel);
-        // Give the signal a moment to land before the channel (and its pipes) go away.
-        setTimeout(() => channel.close(), 200).unref();
-      }, options.timeoutMs);
-      channel.on('close', () => {
+      let hardStop: NodeJS.Timeout | undefined;
+      let finished = false;
+      const finish = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
+        clearTimeout(hardStop);
         resolve({
           exitCode: timedOut ? null : exitCode,
           signal: timedOut ? (signal ?? 'KILL') : signal,
@@ -110,7 +112,20 @@ export function execOn(
           hostKeyFingerprint: connection.hostKeyFingerprint,
           durationMs: Date.now() - started,
         });
-      });
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killRemote(channel);
+        // Give the signal a moment to land before the channel (and its pipes) go away.
+        setTimeout(() => channel.close(), 200).unref();
+        // A server that ignores the signal keeps the channel open while the process lives: drop the
+        // whole connection rather than wait for it.
+        hardStop = setTimeout(() => {
+          connection.close();
+          finish();
+        }, HARD_STOP_MS);
+      }, options.timeoutMs);
+      channel.on('close', finish);
       if (options.stdin !== undefined) channel.end(options.stdin);
       else channel.end();
     });

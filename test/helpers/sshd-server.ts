@@ -13,8 +13,10 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createServer, Socket } from 'node:net';
@@ -171,16 +173,11 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
 
   await launch();
 
+  // The throwaway user's leftovers (a test's remote process), found in /proc: no procps needed.
   const killUserProcesses = () => {
-    let pids: string[] = [];
-    try {
-      pids = execFileSync('pgrep', ['-u', user]).toString().split(/\s+/).filter(Boolean);
-    } catch {
-      // pgrep exits 1 when the user has no process left.
-    }
-    for (const pid of pids) {
+    for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
       try {
-        process.kill(Number(pid), 'SIGKILL');
+        if (statSync(`/proc/${pid}`).uid === uid) process.kill(Number(pid), 'SIGKILL');
       } catch {}
     }
   };
@@ -225,4 +222,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A remote shell snippet printing "found" while a process whose command line starts with `prefix` runs. */
+export function remoteProcessCheck(prefix: string): string {
+  return `for f in /proc/[0-9]*/cmdline; do c=$(tr '\\0' ' ' < "$f" 2>/dev/null); case "$c" in '${prefix}'*) echo found;; esac; done; echo checked`;
 }

@@ -5,7 +5,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import { type SshdOptions, startSshd, type TestSshd } from './sshd-server.js';
 
-export { SSHD_BINARY, SSHD_HOST, type SshdOptions, startSshd, type TestSshd } from './sshd-server.js';
+export {
+  remoteProcessCheck,
+  SSHD_BINARY,
+  SSHD_HOST,
+  type SshdOptions,
+  startSshd,
+  type TestSshd,
+} from './sshd-server.js';
 
 /** One sshd per test file (or describe): started before its tests, stopped after. */
 export function useSshd(options: SshdOptions = {}): TestSshd {

@@ -9,7 +9,7 @@ import { claimDueSchedules } from '../../lib/services/schedule-runs.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
-import { useSshd } from '../helpers/sshd.js';
+import { remoteProcessCheck, useSshd } from '../helpers/sshd.js';
 
 describe('scripts on bring-your-own hosts', () => {
   const t = useTestDatabase('scripts');
@@ -174,8 +174,8 @@ describe('scripts on bring-your-own hosts', () => {
     });
     expect(r).toMatchObject({ status: 'failed', timedOut: true, exitCode: null, stdout: 'started\n' });
     expect(r.error.code).toBe('script_timeout');
-    const check = await run(await script('ps', "#!/bin/sh\npgrep -f '[s]leep 41.5' || echo gone\n"));
-    expect(check.stdout).toBe('gone\n');
+    const check = await run(await script('ps', `#!/bin/sh\n${remoteProcessCheck('sleep 41.5')}\n`));
+    expect(check.stdout).toBe('checked\n');
   });
 
   it('fails an ansible script clearly when ansible is not installed on the host', async () => {

@@ -1,12 +1,16 @@
 /** lib/ssh against a real OpenSSH server on 127.0.0.1 (test/helpers/sshd.ts). */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { connectSsh } from '../../lib/ssh/connect.js';
 import { SshAuthError, SshHostKeyMismatchError, SshUnreachableError } from '../../lib/ssh/errors.js';
 import { execOn, sshExec, truncationMarker, withSsh } from '../../lib/ssh/exec.js';
 import { generateSshKeyPair } from '../../lib/ssh/keypair.js';
 import { commandLine, shellQuote } from '../../lib/ssh/quote.js';
-import { useSshd } from '../helpers/sshd.js';
+import { remoteProcessCheck, useSshd } from '../helpers/sshd.js';
 
 const opts = { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 };
 
@@ -54,19 +58,19 @@ describe('sshExec against a real sshd', () => {
   it('kills the remote process on timeout', async () => {
     const marker = `sleep 3${Date.now() % 1000}.5`;
     const started = Date.now();
-    const r = await sshExec(sshd.target(), `echo started; sh -c '${marker}; echo never'`, {
+    const running = sshExec(sshd.target(), `echo started; sh -c '${marker}; echo never'`, {
       ...opts,
-      timeoutMs: 700,
+      timeoutMs: 1500,
     });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    // While it runs, the check sees it (so that "gone" below means something).
+    const during = await sshExec(sshd.target(), `sleep 0.3; ${remoteProcessCheck(marker)}`, opts);
+    expect(during.stdout).toBe('found\nchecked\n');
+    const r = await running;
+    expect(Date.now() - started).toBeLessThan(6_000);
     expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
-    // The remote sleep is gone (the [s] keeps pgrep from matching its own shell's command line).
-    const check = await sshExec(
-      sshd.target(),
-      `sleep 0.3; pgrep -f '[${marker[0]}]${marker.slice(1)}' || echo none`,
-      opts,
-    );
-    expect(check.stdout.trim()).toBe('none');
+    // The remote sleep is gone, not just our channel.
+    const after = await sshExec(sshd.target(), `sleep 0.3; ${remoteProcessCheck(marker)}`, opts);
+    expect(after.stdout).toBe('checked\n');
   });
 
   it('runs several commands on one connection', async () => {
@@ -76,6 +80,20 @@ describe('sshExec against a real sshd', () => {
       return a.stdout + b.stdout;
     });
     expect(out).toBe('one\ntwo\n');
+  });
+
+  it('logs in with a passphrase-protected key given its passphrase', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nimbo-enc-'));
+    try {
+      execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret words', '-f', join(dir, 'k')]);
+      const privateKey = readFileSync(join(dir, 'k'), 'utf8');
+      sshd.writeAuthorizedKeys(`${sshd.readAuthorizedKeys()}${readFileSync(join(dir, 'k.pub'), 'utf8')}`);
+      const r = await sshExec({ ...sshd.target(privateKey), passphrase: 'secret words' }, 'echo in', opts);
+      expect(r.stdout).toBe('in\n');
+      await expect(sshExec(sshd.target(privateKey), 'true', opts)).rejects.toThrow(/passphrase/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a key the server does not know, with an auth error', async () => {
@@ -120,5 +138,17 @@ describe('sshExec against a real sshd', () => {
     expect(err.message).toContain(pinned);
     expect(err.message).toContain(sshd.hostKeyFingerprint);
     expect((await sshExec(sshd.target(), 'echo ok', opts)).stdout).toBe('ok\n');
+  });
+});
+
+describe('sshExec against a server that refuses the kill signal', () => {
+  // sshd does not signal forced-command sessions: the channel then stays open while the process lives.
+  const sshd = useSshd({ extraConfig: ['ForceCommand eval "$SSH_ORIGINAL_COMMAND"'] });
+
+  it('still returns soon after the timeout, dropping the connection', async () => {
+    const started = Date.now();
+    const r = await sshExec(sshd.target(), 'echo started; sleep 20', { ...opts, timeoutMs: 500 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
+    expect(Date.now() - started).toBeLessThan(8_000);
   });
 });
