@@ -12,6 +12,7 @@ import type {
   MachineDoc,
   OrgDoc,
   PeriodicTaskDoc,
+  ProbeDoc,
   TokenDoc,
 } from './documents.js';
 
@@ -23,6 +24,7 @@ export interface Collections {
   clouds: Collection<CloudDoc>;
   machines: Collection<MachineDoc>;
   periodicTasks: Collection<PeriodicTaskDoc>;
+  probes: Collection<ProbeDoc>;
   keys: Collection<KeyDoc>;
   keyAssociations: Collection<KeyAssociationDoc>;
 }
@@ -36,6 +38,7 @@ export function collections(db: Db): Collections {
     clouds: db.collection<CloudDoc>('clouds'),
     machines: db.collection<MachineDoc>('machines'),
     periodicTasks: db.collection<PeriodicTaskDoc>('periodic_tasks'),
+    probes: db.collection<ProbeDoc>('probes'),
     keys: db.collection<KeyDoc>('keys'),
     keyAssociations: db.collection<KeyAssociationDoc>('key_associations'),
   };
@@ -61,8 +64,14 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, name: 1, _id: 1 }, name: 'orgId_1_name_1__id_1' },
     { key: { orgId: 1, state: 1 }, name: 'orgId_1_state_1' },
     { key: { orgId: 1, 'tags.k': 1, 'tags.v': 1 }, name: 'orgId_1_tags.k_1_tags.v_1' },
+    // The tick's due-probe query, per cloud.
+    { key: { orgId: 1, cloudId: 1, nextProbeAt: 1 }, name: 'orgId_1_cloudId_1_nextProbeAt_1' },
   ],
   periodicTasks: [],
+  probes: [
+    { key: { orgId: 1, machineId: 1, at: -1, _id: -1 }, name: 'orgId_1_machineId_1_at_-1__id_-1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
   keys: [
     { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
     { key: { orgId: 1, isDefault: 1 }, name: 'orgId_1_isDefault_1' },

@@ -6,7 +6,10 @@ import type { ActionFlags, Provider } from '../clouds/capabilities.js';
 import type { MachineState } from '../clouds/compute.js';
 import type { SealedValue } from '../crypto/sealed.js';
 import type { JobStatus, JobType } from '../model/job.js';
+import type { ProbeSettings } from '../model/probe.js';
 import type { Role } from '../model/role.js';
+import type { SshProbeResult } from '../probes/ssh-facts.js';
+import type { TcpProbeResult } from '../probes/tcp.js';
 
 export interface OrgDoc {
   _id: string;
@@ -92,6 +95,8 @@ export interface CloudDoc {
   failingSince?: Date | null;
   /** When the pending follow-up poll (after machine actions) runs; one at a time per cloud. */
   followUpPollAt?: Date | null;
+  /** Probe settings as set through the API; absent: the provider's defaults (services/probe-rules.ts). */
+  probes?: Partial<ProbeSettings> | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -122,8 +127,32 @@ export interface MachineDoc {
   /** Set when a poll no longer finds it; cleared when it is back. Missing machines are never erased. */
   missingSince: Date | null;
   updatedAt: Date;
+  /** The latest probe: TCP reachability, and the SSH facts where a key is associated. */
+  probe?: LatestProbe | null;
+  /** The first failed probe of the current outage; cleared by a successful probe. */
+  unreachableSince?: Date | null;
+  /** When the periodic probe is next due; absent or null: at the next tick. */
+  nextProbeAt?: Date | null;
   /** The SSH host key pinned at the first connection (trust on first use); a different key is refused. */
   sshHostKey?: { fingerprint: string; pinnedAt: Date } | null;
+}
+
+export interface LatestProbe {
+  at: Date;
+  tcp: TcpProbeResult;
+  ssh: SshProbeResult | null;
+}
+
+/** The probe history, one document per probe and kind; removed after the cloud's retention (TTL). */
+export interface ProbeDoc {
+  _id: string;
+  orgId: string;
+  cloudId: string;
+  machineId: string;
+  at: Date;
+  kind: 'tcp' | 'ssh';
+  result: TcpProbeResult | SshProbeResult;
+  expireAt: Date;
 }
 
 /** An SSH key pair of an org. The private key (and its passphrase) are sealed, opened only to connect. */

@@ -39,6 +39,7 @@ import {
   postMachineSnapshot,
   postMachineSnapshotRevert,
 } from './routes/machines.js';
+import { probeRoutes } from './routes/probes.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
@@ -71,6 +72,7 @@ export const apiRoutes: AnyRoute[] = [
   postConditionsPreview,
   ...scheduleRoutes,
   ...commandRoutes,
+  ...probeRoutes,
   ...keyRoutes,
   ...scriptRoutes,
 ];

@@ -8,6 +8,7 @@ export const ID_PREFIXES = {
   token: 'tok',
   cloud: 'cld',
   machine: 'mch',
+  probe: 'prb',
   job: 'job',
   audit: 'aud',
   snapshot: 'snp',

@@ -6,6 +6,7 @@ export const JOB_TYPES = [
   'machine.action',
   'machine.create',
   'machine.snapshot',
+  'machine.probe',
   'key.associate',
   'key.disassociate',
   'script.run',

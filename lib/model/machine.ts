@@ -4,6 +4,7 @@ import { MACHINE_STATES } from '../clouds/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
+import { LatestProbeView } from './probe.js';
 
 export const MachineId = idSchema('machine');
 
@@ -31,6 +32,8 @@ export const MachineView = z
     lastSeenAt: Timestamp,
     missingSince: Timestamp.nullable().describe('Set when the last poll did not find it'),
     extra: z.record(z.string(), z.unknown()),
+    probe: LatestProbeView.nullable().describe('The latest probe; null until the first'),
+    unreachableSince: Timestamp.nullable().describe('First failed probe of the current outage'),
     sshHostKey: z
       .object({ fingerprint: z.string(), pinnedAt: Timestamp })
       .nullable()

@@ -18,6 +18,7 @@ import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from
 import { executeKeyAssociate, executeKeyDisassociate } from './key-deploy.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
+import { runProbeJob } from './probes.js';
 import { recordScheduleJobResult } from './schedule-runs.js';
 import { executeScriptRun } from './script-runs.js';
 
@@ -62,6 +63,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'machine.action': executeMachineAction,
   'machine.create': executeCreateMachine,
   'machine.snapshot': executeSnapshotJob,
+  'machine.probe': runProbeJob,
   'key.associate': executeKeyAssociate,
   'key.disassociate': executeKeyDisassociate,
   'script.run': executeScriptRun,

@@ -17,6 +17,7 @@ import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { computeDriverFor } from './drivers.js';
 import { enqueueJobs, type JobDeps, type NewJob } from './jobs.js';
+import { toLatestProbeView } from './probe-views.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
   return {
@@ -40,6 +41,8 @@ export function toMachineView(doc: MachineDoc): MachineView {
     lastSeenAt: doc.lastSeenAt.toISOString(),
     missingSince: isoOrNull(doc.missingSince),
     extra: doc.extra,
+    probe: toLatestProbeView(doc.probe),
+    unreachableSince: isoOrNull(doc.unreachableSince),
     sshHostKey: doc.sshHostKey
       ? { fingerprint: doc.sshHostKey.fingerprint, pinnedAt: doc.sshHostKey.pinnedAt.toISOString() }
       : null,

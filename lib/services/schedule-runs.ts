@@ -10,6 +10,7 @@
  * reason. The worker reports each job's outcome back with recordScheduleJobResult.
  */
 import type { SystemActor } from '../auth/actor.js';
+import { eachLimited } from '../concurrency.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { NimboError } from '../errors.js';
 import { log } from '../log.js';
@@ -69,15 +70,6 @@ export async function claimOccurrence(
     { $set: { nextRunAt, lastRunAt: now }, $inc: { runCount: 1 } },
     { returnDocument: 'after' },
   );
-}
-
-/** Runs `work` over `items`, at most `width` at a time. */
-async function eachLimited<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < items.length) await work(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
 }
 
 /**

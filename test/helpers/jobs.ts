@@ -4,6 +4,7 @@
  */
 import type { Db } from 'mongodb';
 import { createWorkerHandler } from '../../functions/worker.js';
+import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
 import type { CommandDeps } from '../../lib/services/commands.js';
 import type { JobDeps } from '../../lib/services/jobs.js';
 import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
@@ -68,4 +69,14 @@ export function testCommands(
       }
     },
   };
+}
+
+/** Records what would go to SQS, for tests that feed the worker by hand (or only count what was queued). */
+export function recordingQueue() {
+  const sent: OutgoingMessage[] = [];
+  const queue: MessageQueue = {
+    send: async (m) => void sent.push(m),
+    sendBatch: async (ms) => void sent.push(...ms),
+  };
+  return { sent, queue };
 }

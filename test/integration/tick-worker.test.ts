@@ -3,21 +3,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createTickHandler } from '../../functions/tick.js';
 import { createWorkerHandler } from '../../functions/worker.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
 import { createCloud } from '../../lib/services/clouds.js';
 import { enqueueJobs } from '../../lib/services/jobs.js';
 import { createTestOrg } from '../helpers/api.js';
+import { recordingQueue } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
-
-/** Records what would go to SQS; the worker is then fed these bodies by hand. */
-function recordingQueue() {
-  const sent: OutgoingMessage[] = [];
-  const queue: MessageQueue = {
-    send: async (m) => void sent.push(m),
-    sendBatch: async (ms) => void sent.push(...ms),
-  };
-  return { sent, queue };
-}
 
 function sqsEvent(bodies: string[]): SQSEvent {
   return {

@@ -21,7 +21,7 @@ import {
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 
-const MachineParams = z.strictObject({ id: MachineId });
+export const MachineParams = z.strictObject({ id: MachineId });
 
 export const getMachines = defineRoute({
   method: 'GET',
