@@ -23,6 +23,10 @@ export interface ProviderCapabilities {
   resizeStates: readonly MachineState[];
   /** Shown in the API, so nobody mistakes a simulator for a cloud. */
   label: string;
+  /** DNS zones and records (lib/clouds/dns.ts); absent means not supported. */
+  dns?: boolean;
+  /** Networks and subnets (lib/clouds/network.ts); absent means not supported. */
+  network?: boolean;
 }
 
 export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
@@ -33,6 +37,8 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     resizeStates: ['stopped'],
     label: 'Amazon Web Services (EC2)',
+    dns: true,
+    network: true,
   },
   sim: {
     compute: true,
@@ -41,6 +47,8 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     resizeStates: ['stopped', 'running'],
     label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
+    dns: true,
+    network: true,
   },
 };
 
