@@ -5,14 +5,21 @@
 
 import type { AwsCredentials } from '../clouds/aws/credentials.js';
 import { AwsComputeDriver } from '../clouds/aws/driver.js';
-import type { Provider } from '../clouds/capabilities.js';
+import { AwsNetworkDriver } from '../clouds/aws/networks.js';
+import { AwsDnsDriver } from '../clouds/aws/route53.js';
+import { CAPABILITIES, type Provider } from '../clouds/capabilities.js';
 import type { ComputeDriver } from '../clouds/compute.js';
+import type { DnsDriver } from '../clouds/dns.js';
+import type { NetworkDriver } from '../clouds/network.js';
+import { SimDnsDriver } from '../clouds/sim/dns.js';
 import { SimComputeDriver, type SimSettings } from '../clouds/sim/driver.js';
+import { SimNetworkDriver } from '../clouds/sim/networks.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { type SealedValue, seal, unseal } from '../crypto/sealed.js';
 import type { CloudDoc } from '../db/documents.js';
+import { MongoSimNetStore } from '../db/sim-net-store.js';
 import { MongoSimStore } from '../db/sim-store.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError, UnprocessableError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 
 /** The sealed credentials are bound to their cloud and org: copied elsewhere, they do not open. */
@@ -48,6 +55,7 @@ export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Compute
     case 'sim':
       return new SimComputeDriver(spec.settings as unknown as SimSettings, {
         store: new MongoSimStore(deps.db, spec.cloudId),
+        networks: new MongoSimNetStore(deps.db, spec.cloudId),
         now: deps.now,
       });
     case 'aws':
@@ -60,11 +68,64 @@ export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Compute
 }
 
 export async function computeDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<ComputeDriver> {
-  return buildComputeDriver(deps, {
+  return buildComputeDriver(deps, await driverSpec(cloud));
+}
+
+/** 422 before anything is called when the provider lacks the capability (capabilities.ts). */
+export function requireCapability(provider: Provider, capability: 'dns' | 'network'): void {
+  if (!CAPABILITIES[provider]?.[capability]) {
+    const what = capability === 'dns' ? 'DNS zones and records are' : 'Networks and subnets are';
+    throw new UnprocessableError(`${what} not supported by the ${provider} provider`);
+  }
+}
+
+export function buildDnsDriver(deps: ServiceDeps, spec: DriverSpec): DnsDriver {
+  requireCapability(spec.provider, 'dns');
+  switch (spec.provider) {
+    case 'sim':
+      return new SimDnsDriver(spec.settings as unknown as SimSettings, {
+        store: new MongoSimNetStore(deps.db, spec.cloudId),
+        now: deps.now,
+      });
+    case 'aws':
+      return new AwsDnsDriver({ cloudId: spec.cloudId, credentials: spec.credentials as AwsCredentials });
+  }
+}
+
+export function buildNetworkDriver(deps: ServiceDeps, spec: DriverSpec): NetworkDriver {
+  requireCapability(spec.provider, 'network');
+  switch (spec.provider) {
+    case 'sim':
+      return new SimNetworkDriver(spec.settings as unknown as SimSettings, {
+        store: new MongoSimNetStore(deps.db, spec.cloudId),
+        machines: new MongoSimStore(deps.db, spec.cloudId),
+        now: deps.now,
+      });
+    case 'aws':
+      return new AwsNetworkDriver({
+        cloudId: spec.cloudId,
+        regions: spec.regions,
+        credentials: spec.credentials as AwsCredentials,
+      });
+  }
+}
+
+async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
+  return {
     cloudId: cloud._id,
     provider: cloud.provider,
     regions: cloud.regions,
     settings: cloud.settings,
     credentials: cloud.provider === 'sim' ? null : await openCredentials(cloud),
-  });
+  };
+}
+
+export async function dnsDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<DnsDriver> {
+  requireCapability(cloud.provider, 'dns');
+  return buildDnsDriver(deps, await driverSpec(cloud));
+}
+
+export async function networkDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<NetworkDriver> {
+  requireCapability(cloud.provider, 'network');
+  return buildNetworkDriver(deps, await driverSpec(cloud));
 }
