@@ -8,9 +8,13 @@ import type {
   CloudDoc,
   JobDoc,
   MachineDoc,
+  NetworkDoc,
   OrgDoc,
   PeriodicTaskDoc,
+  RecordDoc,
+  SubnetDoc,
   TokenDoc,
+  ZoneDoc,
 } from './documents.js';
 
 export interface Collections {
@@ -21,6 +25,10 @@ export interface Collections {
   clouds: Collection<CloudDoc>;
   machines: Collection<MachineDoc>;
   periodicTasks: Collection<PeriodicTaskDoc>;
+  zones: Collection<ZoneDoc>;
+  records: Collection<RecordDoc>;
+  networks: Collection<NetworkDoc>;
+  subnets: Collection<SubnetDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -32,6 +40,10 @@ export function collections(db: Db): Collections {
     clouds: db.collection<CloudDoc>('clouds'),
     machines: db.collection<MachineDoc>('machines'),
     periodicTasks: db.collection<PeriodicTaskDoc>('periodic_tasks'),
+    zones: db.collection<ZoneDoc>('zones'),
+    records: db.collection<RecordDoc>('records'),
+    networks: db.collection<NetworkDoc>('networks'),
+    subnets: db.collection<SubnetDoc>('subnets'),
   };
 }
 
@@ -57,6 +69,22 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, 'tags.k': 1, 'tags.v': 1 }, name: 'orgId_1_tags.k_1_tags.v_1' },
   ],
   periodicTasks: [],
+  zones: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, cloudId: 1, name: 1, _id: 1 }, name: 'orgId_1_cloudId_1_name_1__id_1' },
+  ],
+  records: [
+    { key: { orgId: 1, zoneId: 1, externalId: 1 }, name: 'orgId_1_zoneId_1_externalId_1', unique: true },
+    { key: { orgId: 1, zoneId: 1, name: 1, _id: 1 }, name: 'orgId_1_zoneId_1_name_1__id_1' },
+  ],
+  networks: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, cloudId: 1, name: 1, _id: 1 }, name: 'orgId_1_cloudId_1_name_1__id_1' },
+  ],
+  subnets: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, networkId: 1, name: 1, _id: 1 }, name: 'orgId_1_networkId_1_name_1__id_1' },
+  ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
@@ -75,6 +103,7 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   sim_machines: [{ key: { cloudId: 1, _id: 1 }, name: 'cloudId_1__id_1' }],
+  sim_net: [{ key: { cloudId: 1, kind: 1, _id: 1 }, name: 'cloudId_1_kind_1__id_1' }],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

@@ -11,6 +11,10 @@ export const ID_PREFIXES = {
   job: 'job',
   audit: 'aud',
   snapshot: 'snp',
+  zone: 'zon',
+  record: 'rec',
+  network: 'net',
+  subnet: 'sub',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

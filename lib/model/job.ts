@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { idSchema, Timestamp } from './common.js';
 
-export const JOB_TYPES = ['cloud.poll', 'machine.action', 'machine.create', 'machine.snapshot'] as const;
+export const JOB_TYPES = [
+  'cloud.poll',
+  'machine.action',
+  'machine.create',
+  'machine.snapshot',
+  'dns.sync',
+] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -13,6 +13,7 @@ import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
 import { recordAudit } from './audit.js';
 import { findCloud } from './clouds.js';
+import { executeChangeSync } from './dns-jobs.js';
 import { pollCloud } from './inventory.js';
 import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
@@ -60,6 +61,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'machine.action': executeMachineAction,
   'machine.create': executeCreateMachine,
   'machine.snapshot': executeSnapshotJob,
+  'dns.sync': executeChangeSync,
 };
 
 export function isTransient(err: unknown): boolean {
