@@ -27,6 +27,7 @@ import {
   postCloudPoll,
 } from './routes/clouds.js';
 import { postConditionsPreview } from './routes/conditions.js';
+import { dnsRoutes } from './routes/dns.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
 import {
   deleteMachineSnapshot,
@@ -37,6 +38,7 @@ import {
   postMachineSnapshot,
   postMachineSnapshotRevert,
 } from './routes/machines.js';
+import { networkRoutes } from './routes/networks.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
@@ -67,6 +69,8 @@ export const apiRoutes: AnyRoute[] = [
   getAudit,
   postConditionsPreview,
   ...scheduleRoutes,
+  ...dnsRoutes,
+  ...networkRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

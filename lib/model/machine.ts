@@ -4,6 +4,7 @@ import { MACHINE_STATES } from '../clouds/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
+import { MachineNetworkRef } from './network.js';
 
 export const MachineId = idSchema('machine');
 
@@ -31,6 +32,8 @@ export const MachineView = z
     lastSeenAt: Timestamp,
     missingSince: Timestamp.nullable().describe('Set when the last poll did not find it'),
     extra: z.record(z.string(), z.unknown()),
+    network: MachineNetworkRef.nullable().optional().describe('Its network (on GET of one machine)'),
+    subnet: MachineNetworkRef.nullable().optional().describe('Its subnet (on GET of one machine)'),
   })
   .meta({ id: 'Machine' });
 export type MachineView = z.infer<typeof MachineView>;
