@@ -295,9 +295,7 @@ describe('DNS and networks of an AWS cloud', () => {
     });
     ec2
       .on(DeleteVpcCommand)
-      .rejects(
-        ec2Error('DependencyViolation', "The vpc 'vpc-0new' has dependencies and cannot be deleted."),
-      );
+      .rejects(ec2Error('DependencyViolation', "The vpc 'vpc-0new' has dependencies and cannot be deleted."));
     const res = await api.request('DELETE', `/v1/networks/${created.body.id}`, { token: owner });
     expect(res.status).toBe(409);
     expect(res.body).toMatchObject({
