@@ -58,3 +58,21 @@ export async function pollCloudResources(
   }
   return out;
 }
+
+/** A deleted cloud's zones, records, networks and subnets stay, marked missing, as its machines do. */
+export async function markCloudResourcesMissing(
+  deps: ServiceDeps,
+  orgId: string,
+  cloudId: string,
+): Promise<void> {
+  const now = deps.now();
+  const c = collections(deps.db);
+  const filter = { orgId, cloudId, missingSince: null };
+  const update = { $set: { missingSince: now, updatedAt: now } };
+  await Promise.all([
+    c.zones.updateMany(filter, update),
+    c.records.updateMany(filter, update),
+    c.networks.updateMany(filter, update),
+    c.subnets.updateMany(filter, update),
+  ]);
+}

@@ -198,12 +198,17 @@ describe('DNS and networks of an AWS cloud', () => {
         network: null,
       });
       expect(cloud?.lastPollError).toBeNull();
+      const view = await get(`/v1/clouds/${cloudId}`);
+      expect(view.body.resourcePollErrors).toEqual({
+        dns: { code: 'provider_auth_failed', message: expect.any(String), at: expect.any(String) },
+      });
     } finally {
       r53.on(ListHostedZonesCommand).resolves(zones);
     }
     await poll();
     const cloud = await t.db.collection<AnyDoc>('clouds').findOne({ _id: cloudId });
     expect(cloud?.resourcePollErrors).toMatchObject({ dns: null });
+    expect((await get(`/v1/clouds/${cloudId}`)).body.resourcePollErrors).toBeUndefined();
   });
 
   it("answers 422 with Route 53's reason when it refuses a change batch, and writes nothing", async () => {

@@ -204,4 +204,57 @@ describe('networks and subnets', () => {
     ).toBe(403);
     expect((await get(`/v1/networks/${net.body.id}`, viewer)).status).toBe(200);
   });
+
+  it("keeps a deleted cloud's networks, marked missing", async () => {
+    const cloud = await post('/v1/clouds', {
+      provider: 'sim',
+      name: 'short-lived',
+      settings: { machines: 0 },
+    });
+    const id = cloud.body.cloud.id;
+    // Its first poll must be over: one still in flight would find the network and clear missingSince again.
+    const polled = () =>
+      t.db.collection<AnyDoc>('jobs').countDocuments({ 'resource.id': id, status: 'succeeded' });
+    for (let i = 0; i < 100 && (await polled()) === 0; i++) {
+      await jobs.drain();
+      await new Promise((r) => setTimeout(r, 20)); // the queue may be delivering it in the background
+    }
+    const net = await post(`/v1/clouds/${id}/networks`, {
+      name: 'n',
+      cidr: '10.5.0.0/16',
+      region: 'sim-east-1',
+    });
+    expect((await del(`/v1/clouds/${id}`)).status).toBe(204);
+    expect((await get(`/v1/networks/${net.body.id}`)).body.missingSince).toEqual(expect.any(String));
+  });
+
+  it('documents the network routes in the OpenAPI document', async () => {
+    const doc = (await get('/v1/openapi.json')).body;
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/clouds/{id}/networks',
+        '/v1/networks/{id}',
+        '/v1/networks/{id}/subnets',
+        '/v1/networks/{id}/subnets/{subnetId}',
+        '/v1/clouds/{id}/zones',
+        '/v1/zones/{id}',
+        '/v1/zones/{id}/records',
+        '/v1/zones/{id}/records/{recordId}',
+        '/v1/machines/{id}/dns',
+      ]),
+    );
+    expect(doc.components.schemas.CreateRecordRequest.properties.type.enum).toEqual([
+      'A',
+      'AAAA',
+      'CNAME',
+      'MX',
+      'TXT',
+      'NS',
+      'SRV',
+      'CAA',
+    ]);
+    expect(doc.paths['/v1/networks/{id}'].get.responses['200'].content['application/json'].schema.$ref).toBe(
+      '#/components/schemas/NetworkDetail',
+    );
+  });
 });
