@@ -10,7 +10,6 @@ import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc, RecordDoc, ZoneDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
-import { isoOrNull, newId } from '../model/common.js';
 import type { RecordView } from '../model/dns.js';
 import { searchRegex } from '../model/list.js';
 import { domainNameProblem, isInZone, recordFqdn } from '../net/dns-name.js';
@@ -30,7 +29,7 @@ import { dnsDriverFor } from './drivers.js';
 import { type FieldProblem, unprocessable } from './field-errors.js';
 import type { JobDeps } from './jobs.js';
 import { findMachine } from './machines.js';
-import { missingFilter, requireEnabled } from './polled-resources.js';
+import { missingFilter, recordSeen, requireEnabled, seenView } from './polled-resources.js';
 
 /** Nimbo changes plain record sets of the managed types; aliases, routing policies and the zone's own SOA/NS stay read-only. */
 export function isManaged(
@@ -56,9 +55,7 @@ export function toRecordView(doc: RecordDoc, zoneName: string): RecordView {
     alias: doc.alias,
     setIdentifier: doc.setIdentifier,
     managed: isManaged(doc, zoneName),
-    firstSeenAt: doc.firstSeenAt.toISOString(),
-    lastSeenAt: doc.lastSeenAt.toISOString(),
-    missingSince: isoOrNull(doc.missingSince),
+    ...seenView(doc),
   };
 }
 
@@ -160,25 +157,13 @@ async function send(
   if (change.action === 'DELETE') {
     await records.deleteOne({ orgId: zone.orgId, zoneId: zone._id, externalId: key });
   } else {
-    doc = await records.findOneAndUpdate(
-      { orgId: zone.orgId, cloudId: zone.cloudId, zoneId: zone._id, externalId: key },
-      {
-        $set: {
-          ...recordFields({ ...change.record, alias: null, setIdentifier: null }),
-          lastSeenAt: now,
-          missingSince: null,
-          updatedAt: now,
-        },
-        $setOnInsert: {
-          _id: newId('record'),
-          orgId: zone.orgId,
-          cloudId: zone.cloudId,
-          zoneId: zone._id,
-          externalId: key,
-          firstSeenAt: now,
-        },
-      },
-      { upsert: true, returnDocument: 'after' },
+    doc = await recordSeen(
+      deps,
+      records,
+      { orgId: zone.orgId, cloudId: zone.cloudId, zoneId: zone._id },
+      key,
+      'record',
+      recordFields({ ...change.record, alias: null, setIdentifier: null }),
     );
   }
   await zones.updateOne(

@@ -11,7 +11,6 @@ import type { CloudDoc, JobDoc, ZoneDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { log } from '../log.js';
-import { isoOrNull, newId } from '../model/common.js';
 import type { CreateZoneBody, ZoneView } from '../model/dns.js';
 import { searchRegex } from '../model/list.js';
 import { domainNameProblem, fqdn } from '../net/dns-name.js';
@@ -24,7 +23,7 @@ import { dnsDriverFor, requireCapability } from './drivers.js';
 import { unprocessable } from './field-errors.js';
 import type { JobDeps } from './jobs.js';
 import { findNetwork } from './networks.js';
-import { missingFilter, requireEnabled } from './polled-resources.js';
+import { missingFilter, recordSeen, requireEnabled, seenView } from './polled-resources.js';
 
 export function changeView(c: ChangeStatus | null | undefined) {
   return c ? { id: c.id, status: c.status, submittedAt: c.submittedAt.toISOString() } : null;
@@ -42,9 +41,7 @@ export function toZoneView(doc: ZoneDoc): ZoneView {
     vpcs: doc.vpcs,
     recordCount: doc.recordCount,
     lastChange: changeView(doc.lastChange),
-    firstSeenAt: doc.firstSeenAt.toISOString(),
-    lastSeenAt: doc.lastSeenAt.toISOString(),
-    missingSince: isoOrNull(doc.missingSince),
+    ...seenView(doc),
   };
 }
 
@@ -145,36 +142,26 @@ export async function createZone(
         ...(body.comment ? { comment: body.comment } : {}),
       }),
   );
-  const now = deps.now();
-  const zone = await zones.findOneAndUpdate(
-    { orgId: actor.orgId, cloudId, externalId: created.zone.externalId },
+  const zone = await recordSeen(
+    deps,
+    zones,
+    { orgId: actor.orgId, cloudId },
+    created.zone.externalId,
+    'zone',
     {
-      $set: {
-        ...zoneFields(cloud, created.zone),
-        lastChange: created.change,
-        lastSeenAt: now,
-        missingSince: null,
-        updatedAt: now,
-      },
-      $setOnInsert: {
-        _id: newId('zone'),
-        orgId: actor.orgId,
-        cloudId,
-        externalId: created.zone.externalId,
-        firstSeenAt: now,
-      },
+      ...zoneFields(cloud, created.zone),
+      lastChange: created.change,
     },
-    { upsert: true, returnDocument: 'after' },
   );
   // Its SOA and NS at once; the next poll would find them too, so a failure here is only logged.
   await driver
     .listRecords(created.zone.externalId)
-    .then((records) => applyZoneRecords(deps, zone!, records))
-    .catch((err) => log.warn('could not list the records of a new zone', { zoneId: zone!._id, error: err }));
+    .then((records) => applyZoneRecords(deps, zone, records))
+    .catch((err) => log.warn('could not list the records of a new zone', { zoneId: zone._id, error: err }));
   const job = body.wait
-    ? await requestChangeSync(deps, actor, { cloudId, zoneId: zone!._id, change: created.change }, requestId)
+    ? await requestChangeSync(deps, actor, { cloudId, zoneId: zone._id, change: created.change }, requestId)
     : undefined;
-  return { zone: toZoneView(zone!), change: changeView(created.change), ...(job ? { job } : {}) };
+  return { zone: toZoneView(zone), change: changeView(created.change), ...(job ? { job } : {}) };
 }
 
 export async function deleteZone(

@@ -12,7 +12,6 @@ import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc, NetworkDoc, SubnetDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { isoOrNull, newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import type { NetworkView, SubnetView } from '../model/network.js';
 import { cidrRange, parseCidr4 } from '../net/ipv4.js';
@@ -23,7 +22,7 @@ import type { ServiceDeps } from './deps.js';
 import { networkDriverFor, requireCapability } from './drivers.js';
 import { unprocessable } from './field-errors.js';
 import { networkFields, subnetFields } from './network-inventory.js';
-import { missingFilter, requireEnabled } from './polled-resources.js';
+import { missingFilter, recordSeen, requireEnabled, seenView } from './polled-resources.js';
 
 function range(cidr: string) {
   const c = parseCidr4(cidr);
@@ -45,9 +44,7 @@ export function toNetworkView(doc: NetworkDoc): NetworkView {
     state: doc.state,
     isDefault: doc.isDefault,
     tags: tagRecord(doc.tags),
-    firstSeenAt: doc.firstSeenAt.toISOString(),
-    lastSeenAt: doc.lastSeenAt.toISOString(),
-    missingSince: isoOrNull(doc.missingSince),
+    ...seenView(doc),
   };
 }
 
@@ -65,9 +62,7 @@ export function toSubnetView(doc: SubnetDoc): SubnetView {
     availableIps: doc.availableIps,
     state: doc.state,
     tags: tagRecord(doc.tags),
-    firstSeenAt: doc.firstSeenAt.toISOString(),
-    lastSeenAt: doc.lastSeenAt.toISOString(),
-    missingSince: isoOrNull(doc.missingSince),
+    ...seenView(doc),
   };
 }
 
@@ -159,22 +154,15 @@ export async function createNetwork(
     },
     () => driver.createNetwork(body),
   );
-  const now = deps.now();
-  const doc = await networks.findOneAndUpdate(
-    { orgId: actor.orgId, cloudId, externalId: created.externalId },
-    {
-      $set: { ...networkFields(cloud, created), lastSeenAt: now, missingSince: null, updatedAt: now },
-      $setOnInsert: {
-        _id: newId('network'),
-        orgId: actor.orgId,
-        cloudId,
-        externalId: created.externalId,
-        firstSeenAt: now,
-      },
-    },
-    { upsert: true, returnDocument: 'after' },
+  const doc = await recordSeen(
+    deps,
+    networks,
+    { orgId: actor.orgId, cloudId },
+    created.externalId,
+    'network',
+    networkFields(cloud, created),
   );
-  return toNetworkView(doc!);
+  return toNetworkView(doc);
 }
 
 export async function deleteNetwork(deps: ServiceDeps, actor: Actor, networkId: string, requestId: string) {
@@ -270,22 +258,15 @@ export async function createSubnet(
         networkExternalId: network.externalId,
       }),
   );
-  const now = deps.now();
-  const doc = await subnets.findOneAndUpdate(
-    { orgId: actor.orgId, cloudId: cloud._id, externalId: created.externalId },
-    {
-      $set: { ...subnetFields(created, network._id), lastSeenAt: now, missingSince: null, updatedAt: now },
-      $setOnInsert: {
-        _id: newId('subnet'),
-        orgId: actor.orgId,
-        cloudId: cloud._id,
-        externalId: created.externalId,
-        firstSeenAt: now,
-      },
-    },
-    { upsert: true, returnDocument: 'after' },
+  const doc = await recordSeen(
+    deps,
+    subnets,
+    { orgId: actor.orgId, cloudId: cloud._id },
+    created.externalId,
+    'subnet',
+    subnetFields(created, network._id),
   );
-  return toSubnetView(doc!);
+  return toSubnetView(doc);
 }
 
 export async function deleteSubnet(
