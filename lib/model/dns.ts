@@ -36,6 +36,7 @@ export const RecordBody = z
     name: z
       .string()
       .trim()
+      .min(1)
       .max(255)
       .describe('"www" (relative to the zone), "@" for the apex, or a full name ending with the zone'),
     type: z.enum(RECORD_TYPES),
@@ -58,7 +59,12 @@ export const UpdateRecordBody = z
 export const MachineDnsBody = z
   .strictObject({
     zoneId: ZoneId,
-    name: z.string().trim().max(255).describe('Record name, relative to the zone or absolute'),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(255)
+      .describe('Record name, relative to the zone ("@" for the apex) or absolute'),
     address: z.enum(['public', 'private']).default('public').describe("Which of the machine's addresses"),
     family: z.enum(['ipv4', 'ipv6']).default('ipv4').describe('ipv4 makes an A record, ipv6 an AAAA record'),
     ttl: z.number().int().min(0).max(2_147_483_647).default(300),
