@@ -124,6 +124,9 @@ describe('DNS zones and records', () => {
     expect(
       (await post(`/v1/zones/${zoneId}/records`, { name: 'x', type: 'PTR', values: ['a.example.'] })).status,
     ).toBe(400);
+    // An empty name is not the apex by accident: the apex is "@".
+    const empty = await post(`/v1/zones/${zoneId}/records`, { name: '', type: 'A', values: ['192.0.2.1'] });
+    expect(empty.status).toBe(400);
   });
 
   it('updates and deletes a record set; the zone own SOA/NS cannot be touched', async () => {
