@@ -50,6 +50,8 @@ export class ProviderConflictError extends ConflictError {
 export class ChangePendingError extends ProviderError {
   override readonly name = 'ChangePendingError';
   override readonly code = 'change_pending';
+  /** Route 53 changes usually sync within a minute: ask again after this long. */
+  readonly retryAfterSeconds = 15;
 }
 
 /** Transient failures worth retrying (a job retry, or a backoff loop). */

@@ -1,6 +1,6 @@
 /**
  * Waiting for a DNS change to be INSYNC, as a job: each attempt asks the provider once (GetChange); while
- * the change is PENDING the attempt fails as transient and the queue redelivers it later, so no worker
+ * the change is PENDING the job goes back to queued with a delayed message (job-runner.ts), so no worker
  * sleeps on it.
  */
 import type { Actor } from '../auth/actor.js';
@@ -12,7 +12,7 @@ import { findCloud } from './clouds.js';
 import { dnsDriverFor } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 
-/** Route 53 usually syncs within a minute; a redelivery comes after the queue's visibility timeout. */
+/** Every 15 s for five minutes: Route 53 usually syncs within one. */
 export const SYNC_MAX_ATTEMPTS = 20;
 
 export async function requestChangeSync(

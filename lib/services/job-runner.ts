@@ -3,7 +3,7 @@
  * (throttling, timeouts, database outages) are retried through the queue's redelivery; everything else
  * fails the job for good, with its error on the job and in the audit trail.
  */
-import { isTransientProviderError } from '../clouds/errors.js';
+import { ChangePendingError, isTransientProviderError } from '../clouds/errors.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
 import { asDatabaseError } from '../db/errors.js';
@@ -15,7 +15,7 @@ import { recordAudit } from './audit.js';
 import { findCloud } from './clouds.js';
 import { executeChangeSync } from './dns-jobs.js';
 import { pollCloud } from './inventory.js';
-import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
+import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError, requeueJob } from './jobs.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
 import { recordScheduleJobResult } from './schedule-runs.js';
@@ -83,6 +83,11 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     const transient = isTransient(err);
     const verdict = await failJob(deps, job, err, transient);
     const fields = { jobId: job._id, type: job.type, attempt: job.attempts, error: err };
+    if (verdict === 'retry' && err instanceof ChangePendingError) {
+      // Not a failure: ask again soon with a delayed message, rather than after the queue's visibility timeout.
+      await requeueJob(deps, job, err.retryAfterSeconds);
+      return 'done';
+    }
     if (verdict === 'retry') {
       log.warn('job failed, will retry', fields);
       return 'retry';

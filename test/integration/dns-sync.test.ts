@@ -12,9 +12,11 @@ describe('the dns.sync job', () => {
   let clock = new Date('2026-11-25T12:00:00Z');
   const now = () => clock;
   const sent: string[] = [];
+  const delays: Array<number | undefined> = [];
   const queue = {
-    send: async (m: { body: string }) => {
+    send: async (m: { body: string; delaySeconds?: number }) => {
       sent.push(m.body);
+      delays.push(m.delaySeconds);
     },
     sendBatch: async (ms: Array<{ body: string }>) => {
       sent.push(...ms.map((m) => m.body));
@@ -44,9 +46,13 @@ describe('the dns.sync job', () => {
     const deps = { db: t.db, now, queue: queue as never };
     const msg = { version: 1 as const, jobId, orgId };
 
-    expect(await runJobMessage(deps, msg)).toBe('retry');
+    const sentBefore = sent.length;
+    // The message is done with; a delayed one asks again in 15 s (not after the visibility timeout).
+    expect(await runJobMessage(deps, msg)).toBe('done');
     const pending = await t.db.collection<AnyDoc>('jobs').findOne({ _id: jobId });
     expect(pending).toMatchObject({ status: 'queued', error: { code: 'change_pending' }, attempts: 1 });
+    expect(sent.slice(sentBefore).map((b) => JSON.parse(b))).toEqual([{ version: 1, jobId, orgId }]);
+    expect(delays.at(-1)).toBe(15);
 
     clock = new Date(clock.getTime() + 60_000);
     expect(await runJobMessage(deps, msg)).toBe('done');
