@@ -12,13 +12,12 @@ import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import { newId } from '../model/common.js';
 import { type AuditInput, recordAudit, recordAuditMany } from './audit.js';
-import { pollCloudResources, type ResourcePollResult } from './cloud-resources.js';
 import type { ServiceDeps } from './deps.js';
 import { computeDriverFor } from './drivers.js';
 import { jobError } from './jobs.js';
 import { decidePollFailure } from './poll-backoff.js';
 
-export interface PollResult extends ResourcePollResult {
+export interface PollResult {
   listed: number;
   appeared: number;
   disappeared: number;
@@ -231,8 +230,7 @@ export async function pollCloud(deps: ServiceDeps, cloud: CloudDoc, jobId?: stri
       },
     },
   );
-  // Zones and networks after the machines are safely written: their failures are reported, never thrown.
-  return { ...result, ...(await pollCloudResources(deps, cloud, jobId)) };
+  return result;
 }
 
 /** Backs the cloud's polls off, and disables it (with the reason, audited) once it has failed for too long. */

@@ -12,6 +12,7 @@ import { log } from '../log.js';
 import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
 import { recordAudit } from './audit.js';
+import { pollCloudResources } from './cloud-resources.js';
 import { findCloud } from './clouds.js';
 import { executeChangeSync } from './dns-jobs.js';
 import { pollCloud } from './inventory.js';
@@ -44,9 +45,11 @@ async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unkno
   };
   try {
     // One poll of a cloud at a time, however many jobs ask (a slow poll overlapping the next one).
-    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, () =>
-      pollCloud(deps, cloud, job._id),
-    );
+    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, async () => ({
+      ...(await pollCloud(deps, cloud, job._id)),
+      // Zones and networks once the machines are written: their failures are reported, never thrown.
+      ...(await pollCloudResources(deps, cloud, job._id)),
+    }));
     if (!run.ran) return { skipped: 'another poll of this cloud is running' };
     await recordAudit(deps, { ...audit, details: { ...run.result } });
     return { ...run.result };
