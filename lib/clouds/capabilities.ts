@@ -35,6 +35,10 @@ export interface ProviderCapabilities {
    * terminated, and reboot goes over SSH, so it needs a working key when it runs.
    */
   stateless?: boolean;
+  /** DNS zones and records (lib/clouds/dns.ts); absent means not supported. */
+  dns?: boolean;
+  /** Networks and subnets (lib/clouds/network.ts); absent means not supported. */
+  network?: boolean;
 }
 
 export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
@@ -45,6 +49,8 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     resizeStates: ['stopped'],
     label: 'Amazon Web Services (EC2)',
+    dns: true,
+    network: true,
   },
   sim: {
     compute: true,
@@ -53,6 +59,8 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     resizeStates: ['stopped', 'running'],
     label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
+    dns: true,
+    network: true,
   },
   ssh: {
     compute: true,

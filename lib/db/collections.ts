@@ -10,10 +10,14 @@ import type {
   KeyAssociationDoc,
   KeyDoc,
   MachineDoc,
+  NetworkDoc,
   OrgDoc,
   PeriodicTaskDoc,
   ProbeDoc,
+  RecordDoc,
+  SubnetDoc,
   TokenDoc,
+  ZoneDoc,
 } from './documents.js';
 
 export interface Collections {
@@ -27,6 +31,10 @@ export interface Collections {
   probes: Collection<ProbeDoc>;
   keys: Collection<KeyDoc>;
   keyAssociations: Collection<KeyAssociationDoc>;
+  zones: Collection<ZoneDoc>;
+  records: Collection<RecordDoc>;
+  networks: Collection<NetworkDoc>;
+  subnets: Collection<SubnetDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -41,6 +49,10 @@ export function collections(db: Db): Collections {
     probes: db.collection<ProbeDoc>('probes'),
     keys: db.collection<KeyDoc>('keys'),
     keyAssociations: db.collection<KeyAssociationDoc>('key_associations'),
+    zones: db.collection<ZoneDoc>('zones'),
+    records: db.collection<RecordDoc>('records'),
+    networks: db.collection<NetworkDoc>('networks'),
+    subnets: db.collection<SubnetDoc>('subnets'),
   };
 }
 
@@ -80,6 +92,22 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { orgId: 1, machineId: 1, keyId: 1 }, name: 'orgId_1_machineId_1_keyId_1', unique: true },
     { key: { orgId: 1, keyId: 1 }, name: 'orgId_1_keyId_1' },
   ],
+  zones: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, cloudId: 1, name: 1, _id: 1 }, name: 'orgId_1_cloudId_1_name_1__id_1' },
+  ],
+  records: [
+    { key: { orgId: 1, zoneId: 1, externalId: 1 }, name: 'orgId_1_zoneId_1_externalId_1', unique: true },
+    { key: { orgId: 1, zoneId: 1, name: 1, _id: 1 }, name: 'orgId_1_zoneId_1_name_1__id_1' },
+  ],
+  networks: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, cloudId: 1, name: 1, _id: 1 }, name: 'orgId_1_cloudId_1_name_1__id_1' },
+  ],
+  subnets: [
+    { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
+    { key: { orgId: 1, networkId: 1, name: 1, _id: 1 }, name: 'orgId_1_networkId_1_name_1__id_1' },
+  ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
@@ -107,6 +135,7 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
+  sim_net: [{ key: { cloudId: 1, kind: 1, _id: 1 }, name: 'cloudId_1_kind_1__id_1' }],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

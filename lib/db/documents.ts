@@ -97,6 +97,8 @@ export interface CloudDoc {
   followUpPollAt?: Date | null;
   /** Probe settings as set through the API; absent: the provider's defaults (services/probe-rules.ts). */
   probes?: Partial<ProbeSettings> | null;
+  /** The DNS and network parts of the last poll failed (the machines part is reported above); null when fine. */
+  resourcePollErrors?: Partial<Record<'dns' | 'network', { code: string; message: string; at: Date } | null>>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -196,4 +198,63 @@ export interface PeriodicTaskDoc {
   lastError: { code: string; message: string } | null;
   /** Consecutive failures; reset by a success. */
   failureCount: number;
+}
+
+/** What every polled provider resource (zone, record, network, subnet) keeps, as machines do. */
+export interface PolledDoc {
+  _id: string;
+  orgId: string;
+  cloudId: string;
+  externalId: string;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  /** Set when a poll no longer finds it; cleared when it is back. */
+  missingSince: Date | null;
+  updatedAt: Date;
+}
+
+export interface ZoneDoc extends PolledDoc {
+  provider: Provider;
+  /** Fully qualified, lowercase, trailing dot. */
+  name: string;
+  private: boolean;
+  comment: string | null;
+  vpcs: Array<{ region: string; vpcId: string }>;
+  recordCount: number | null;
+  /** The last change Nimbo made to the zone (or its records), as the provider reported it. */
+  lastChange?: { id: string; status: 'PENDING' | 'INSYNC'; submittedAt: Date } | null;
+}
+
+/** A record set; externalId is its identity in the zone: name|type|setIdentifier. */
+export interface RecordDoc extends PolledDoc {
+  zoneId: string;
+  name: string;
+  type: string;
+  ttl: number | null;
+  values: string[];
+  alias: { dnsName: string; zoneId: string } | null;
+  setIdentifier: string | null;
+}
+
+export interface NetworkDoc extends PolledDoc {
+  provider: Provider;
+  name: string;
+  cidr: string;
+  region: string;
+  state: string;
+  isDefault: boolean;
+  tags: Array<{ k: string; v: string }>;
+}
+
+export interface SubnetDoc extends PolledDoc {
+  /** Our network's id (null until the network itself is known). */
+  networkId: string | null;
+  networkExternalId: string;
+  name: string;
+  cidr: string;
+  region: string;
+  availabilityZone: string;
+  availableIps: number | null;
+  state: string;
+  tags: Array<{ k: string; v: string }>;
 }

@@ -28,6 +28,7 @@ import {
 } from './routes/clouds.js';
 import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
+import { dnsRoutes } from './routes/dns.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
 import { keyRoutes } from './routes/keys.js';
 import {
@@ -39,6 +40,7 @@ import {
   postMachineSnapshot,
   postMachineSnapshotRevert,
 } from './routes/machines.js';
+import { networkRoutes } from './routes/networks.js';
 import { probeRoutes } from './routes/probes.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
@@ -75,6 +77,8 @@ export const apiRoutes: AnyRoute[] = [
   ...probeRoutes,
   ...keyRoutes,
   ...scriptRoutes,
+  ...dnsRoutes,
+  ...networkRoutes,
 ];
 
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {

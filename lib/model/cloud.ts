@@ -98,6 +98,10 @@ export const CloudView = z
     nextPollAt: Timestamp.nullable(),
     lastPollError: z.object({ code: z.string(), message: z.string(), at: Timestamp }).nullable(),
     consecutiveFailures: z.number().int(),
+    resourcePollErrors: z
+      .record(z.string(), z.object({ code: z.string(), message: z.string(), at: Timestamp }))
+      .optional()
+      .describe('The DNS or network part of the last poll failed (machines were still inventoried)'),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

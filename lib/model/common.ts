@@ -16,6 +16,10 @@ export const ID_PREFIXES = {
   keyAssociation: 'kas',
   script: 'scr',
   scriptRun: 'srx',
+  zone: 'zon',
+  record: 'rec',
+  network: 'net',
+  subnet: 'sub',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

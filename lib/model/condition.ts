@@ -20,6 +20,9 @@ export const CONDITION_FIELDS = {
   firstSeenAt: { type: 'date', as: 'firstSeenAt' },
   lastSeenAt: { type: 'date', as: 'lastSeenAt' },
   launchedAt: { type: 'date', as: 'launchedAt' },
+  /** The provider's network and subnet ids (vpc-..., subnet-...), as the poll records them. */
+  network: { type: 'string', as: 'extra.vpcId' },
+  subnet: { type: 'string', as: 'extra.subnetId' },
 } as const;
 export type ConditionField = keyof typeof CONDITION_FIELDS;
 

@@ -10,6 +10,7 @@ export const JOB_TYPES = [
   'key.associate',
   'key.disassociate',
   'script.run',
+  'dns.sync',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

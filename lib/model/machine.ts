@@ -4,6 +4,7 @@ import { MACHINE_STATES } from '../clouds/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
+import { MachineNetworkRef } from './network.js';
 import { LatestProbeView } from './probe.js';
 
 export const MachineId = idSchema('machine');
@@ -38,6 +39,8 @@ export const MachineView = z
       .object({ fingerprint: z.string(), pinnedAt: Timestamp })
       .nullable()
       .describe('The SSH host key pinned at first contact; another key is refused until it is reset'),
+    network: MachineNetworkRef.nullable().optional().describe('Its network (on GET of one machine)'),
+    subnet: MachineNetworkRef.nullable().optional().describe('Its subnet (on GET of one machine)'),
   })
   .meta({ id: 'Machine' });
 export type MachineView = z.infer<typeof MachineView>;

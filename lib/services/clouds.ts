@@ -14,6 +14,7 @@ import type { CloudView, CreateCloudBody } from '../model/cloud.js';
 import { isoOrNull, newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import { recordAudit } from './audit.js';
+import { markCloudResourcesMissing } from './cloud-resources.js';
 import type { ServiceDeps } from './deps.js';
 import { buildComputeDriver, sealCredentials } from './drivers.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
@@ -37,8 +38,18 @@ export function toCloudView(doc: CloudDoc): CloudView {
       ? { ...doc.lastPollError, at: doc.lastPollError.at.toISOString() }
       : null,
     consecutiveFailures: doc.consecutiveFailures,
+    ...resourcePollErrorsView(doc),
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
+  };
+}
+
+/** The DNS and network parts of the last poll, when one failed (the machines part is lastPollError). */
+function resourcePollErrorsView(doc: CloudDoc) {
+  const failed = Object.entries(doc.resourcePollErrors ?? {}).filter(([, e]) => e);
+  if (!failed.length) return {};
+  return {
+    resourcePollErrors: Object.fromEntries(failed.map(([k, e]) => [k, { ...e!, at: e!.at.toISOString() }])),
   };
 }
 
@@ -210,6 +221,7 @@ export async function deleteCloud(deps: ServiceDeps, actor: Actor, cloudId: stri
     { orgId: actor.orgId, cloudId, missingSince: null },
     { $set: { missingSince: now, updatedAt: now } },
   );
+  await markCloudResourcesMissing(deps, actor.orgId, cloudId);
   await clouds.deleteOne({ _id: cloudId, orgId: actor.orgId });
   await recordAudit(deps, {
     actor,

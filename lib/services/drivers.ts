@@ -5,16 +5,23 @@
 
 import type { AwsCredentials } from '../clouds/aws/credentials.js';
 import { AwsComputeDriver } from '../clouds/aws/driver.js';
-import type { Provider } from '../clouds/capabilities.js';
+import { AwsNetworkDriver } from '../clouds/aws/networks.js';
+import { AwsDnsDriver } from '../clouds/aws/route53.js';
+import { CAPABILITIES, type Provider } from '../clouds/capabilities.js';
 import type { ComputeDriver } from '../clouds/compute.js';
+import type { DnsDriver } from '../clouds/dns.js';
+import type { NetworkDriver } from '../clouds/network.js';
+import { SimDnsDriver } from '../clouds/sim/dns.js';
 import { SimComputeDriver, type SimSettings } from '../clouds/sim/driver.js';
+import { SimNetworkDriver } from '../clouds/sim/networks.js';
 import { SshComputeDriver, type SshSettings } from '../clouds/ssh/driver.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { type SealedValue, seal, unseal } from '../crypto/sealed.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
+import { MongoSimNetStore } from '../db/sim-net-store.js';
 import { MongoSimStore } from '../db/sim-store.js';
-import { ConfigurationError, NotFoundError } from '../errors.js';
+import { ConfigurationError, NotFoundError, UnprocessableError } from '../errors.js';
 import type { ServiceDeps } from './deps.js';
 import { machineExec } from './ssh-access.js';
 
@@ -53,6 +60,7 @@ export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Compute
     case 'sim':
       return new SimComputeDriver(spec.settings as unknown as SimSettings, {
         store: new MongoSimStore(deps.db, spec.cloudId),
+        networks: new MongoSimNetStore(deps.db, spec.cloudId),
         now: deps.now,
       });
     case 'aws':
@@ -80,12 +88,72 @@ export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Compute
 }
 
 export async function computeDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<ComputeDriver> {
-  return buildComputeDriver(deps, {
+  return buildComputeDriver(deps, await driverSpec(cloud));
+}
+
+/** 422 before anything is called when the provider lacks the capability (capabilities.ts). */
+export function requireCapability(provider: Provider, capability: 'dns' | 'network'): void {
+  if (!CAPABILITIES[provider]?.[capability]) {
+    const what = capability === 'dns' ? 'DNS zones and records are' : 'Networks and subnets are';
+    throw new UnprocessableError(`${what} not supported by the ${provider} provider`);
+  }
+}
+
+export function buildDnsDriver(deps: ServiceDeps, spec: DriverSpec): DnsDriver {
+  requireCapability(spec.provider, 'dns');
+  switch (spec.provider) {
+    case 'sim':
+      return new SimDnsDriver(spec.settings as unknown as SimSettings, {
+        store: new MongoSimNetStore(deps.db, spec.cloudId),
+        now: deps.now,
+      });
+    case 'aws':
+      return new AwsDnsDriver({ cloudId: spec.cloudId, credentials: spec.credentials as AwsCredentials });
+    default:
+      throw new UnprocessableError(
+        `DNS zones and records are not supported by the ${spec.provider} provider`,
+      );
+  }
+}
+
+export function buildNetworkDriver(deps: ServiceDeps, spec: DriverSpec): NetworkDriver {
+  requireCapability(spec.provider, 'network');
+  switch (spec.provider) {
+    case 'sim':
+      return new SimNetworkDriver(spec.settings as unknown as SimSettings, {
+        store: new MongoSimNetStore(deps.db, spec.cloudId),
+        machines: new MongoSimStore(deps.db, spec.cloudId),
+        now: deps.now,
+      });
+    case 'aws':
+      return new AwsNetworkDriver({
+        cloudId: spec.cloudId,
+        regions: spec.regions,
+        credentials: spec.credentials as AwsCredentials,
+      });
+    default:
+      throw new UnprocessableError(`Networks and subnets are not supported by the ${spec.provider} provider`);
+  }
+}
+
+async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
+  return {
     cloudId: cloud._id,
     provider: cloud.provider,
     regions: cloud.regions,
     settings: cloud.settings,
+    // Only aws clouds hold credentials (ssh hosts log in with the org's keys).
     credentials: cloud.provider === 'aws' ? await openCredentials(cloud) : null,
     orgId: cloud.orgId,
-  });
+  };
+}
+
+export async function dnsDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<DnsDriver> {
+  requireCapability(cloud.provider, 'dns');
+  return buildDnsDriver(deps, await driverSpec(cloud));
+}
+
+export async function networkDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<NetworkDriver> {
+  requireCapability(cloud.provider, 'network');
+  return buildNetworkDriver(deps, await driverSpec(cloud));
 }

@@ -3,7 +3,7 @@
  * (throttling, timeouts, database outages) are retried through the queue's redelivery; everything else
  * fails the job for good, with its error on the job and in the audit trail.
  */
-import { isTransientProviderError } from '../clouds/errors.js';
+import { ChangePendingError, isTransientProviderError } from '../clouds/errors.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
 import { asDatabaseError } from '../db/errors.js';
@@ -12,9 +12,11 @@ import { log } from '../log.js';
 import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
 import { recordAudit } from './audit.js';
+import { pollCloudResources } from './cloud-resources.js';
 import { findCloud } from './clouds.js';
+import { executeChangeSync } from './dns-jobs.js';
 import { pollCloud } from './inventory.js';
-import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError } from './jobs.js';
+import { claimJob, completeJob, failJob, type JobDeps, jobActor, jobError, requeueJob } from './jobs.js';
 import { executeKeyAssociate, executeKeyDisassociate } from './key-deploy.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from './machine-jobs.js';
 import { withLease } from './periodic-tasks.js';
@@ -46,9 +48,11 @@ async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unkno
   };
   try {
     // One poll of a cloud at a time, however many jobs ask (a slow poll overlapping the next one).
-    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, () =>
-      pollCloud(deps, cloud, job._id),
-    );
+    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, async () => ({
+      ...(await pollCloud(deps, cloud, job._id)),
+      // Zones and networks once the machines are written: their failures are reported, never thrown.
+      ...(await pollCloudResources(deps, cloud, job._id)),
+    }));
     if (!run.ran) return { skipped: 'another poll of this cloud is running' };
     await recordAudit(deps, { ...audit, details: { ...run.result } });
     return { ...run.result };
@@ -67,6 +71,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'key.associate': executeKeyAssociate,
   'key.disassociate': executeKeyDisassociate,
   'script.run': executeScriptRun,
+  'dns.sync': executeChangeSync,
 };
 
 export function isTransient(err: unknown): boolean {
@@ -88,6 +93,11 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     const transient = isTransient(err);
     const verdict = await failJob(deps, job, err, transient);
     const fields = { jobId: job._id, type: job.type, attempt: job.attempts, error: err };
+    if (verdict === 'retry' && err instanceof ChangePendingError) {
+      // Not a failure: ask again soon with a delayed message, rather than after the queue's visibility timeout.
+      await requeueJob(deps, job, err.retryAfterSeconds);
+      return 'done';
+    }
     if (verdict === 'retry') {
       log.warn('job failed, will retry', fields);
       return 'retry';

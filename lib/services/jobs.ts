@@ -140,6 +140,11 @@ export async function enqueueJobsOnce(
   return docs;
 }
 
+/** Another delivery of a job, later: for work that waits on something (a DNS change to be INSYNC). */
+export async function requeueJob(deps: JobDeps, job: JobDoc, delaySeconds: number): Promise<void> {
+  await (deps.queue ?? jobsQueue()).send(message(job, delaySeconds));
+}
+
 export async function getJob(deps: ServiceDeps, orgId: string, jobId: string): Promise<JobView> {
   const doc = await collections(deps.db).jobs.findOne({ _id: jobId, orgId });
   if (!doc) throw new NotFoundError(`Job ${jobId} not found`);

@@ -17,7 +17,6 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import type { STSClient } from '@aws-sdk/client-sts';
 import { ConfigurationError, ProviderError } from '../../errors.js';
 import type {
   ComputeDriver,
@@ -31,9 +30,9 @@ import type {
 } from '../compute.js';
 import { listRegionImages, listRegionLocations, listRegionSizes } from './catalog.js';
 import { allPages, Ec2Regions } from './client.js';
-import { type AwsCredentials, clientCredentials, credentialSecrets } from './credentials.js';
+import { type AwsContextDeps, awsContext } from './context.js';
+import type { AwsCredentials } from './credentials.js';
 import { toProviderMachine, toTags } from './mapping.js';
-import { DEFAULT_BACKOFF } from './retry.js';
 import { createSnapshotSet, deleteSnapshotSet, listSnapshotSets, revertToSnapshotSet } from './snapshots.js';
 
 export interface AwsCloudConfig {
@@ -42,14 +41,8 @@ export interface AwsCloudConfig {
   credentials: AwsCredentials;
 }
 
-export interface AwsDriverDeps {
+export interface AwsDriverDeps extends AwsContextDeps {
   clientFor?: (region: string) => EC2Client;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  /** Tries per call when EC2 throttles us, the first included. */
-  maxAttempts?: number;
-  sts?: STSClient;
-  now?: () => Date;
 }
 
 export class AwsComputeDriver implements ComputeDriver {
@@ -65,22 +58,12 @@ export class AwsComputeDriver implements ComputeDriver {
       throw new ConfigurationError(`AWS cloud ${config.cloudId} has no regions configured`);
     }
     this.now = deps.now ?? (() => new Date());
-    const backoff = {
-      ...DEFAULT_BACKOFF,
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
-    };
+    const context = awsContext(
+      { cloudId: config.cloudId, region: this.config.regions[0]!, credentials: config.credentials },
+      deps,
+    );
     this.ec2 = new Ec2Regions({
-      credentials: clientCredentials(config.credentials, {
-        cloudId: config.cloudId,
-        region: this.config.regions[0]!,
-        backoff,
-        ...(deps.sts ? { sts: deps.sts } : {}),
-        ...(deps.now ? { now: deps.now } : {}),
-      }),
-      backoff,
-      secrets: credentialSecrets(config.credentials),
+      ...context,
       ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
     });
   }

@@ -7,7 +7,9 @@ import { NimboError, ProviderError } from '../../errors.js';
 import {
   MachineStateError,
   ProviderAuthError,
+  ProviderConflictError,
   ProviderNotFoundError,
+  ProviderRejectedError,
   ProviderThrottledError,
   ProviderTimeoutError,
 } from '../errors.js';
@@ -33,6 +35,8 @@ const THROTTLE_CODES = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'TooManyRequestsException',
+  // Route 53: a change to the same zone is still being applied; AWS says to retry.
+  'PriorRequestNotComplete',
 ]);
 
 const NOT_FOUND_CODES = new Set([
@@ -46,6 +50,35 @@ const NOT_FOUND_CODES = new Set([
   'InvalidKeyPair.NotFound',
   'InvalidSubnetID.NotFound',
   'InvalidVolume.NotFound',
+  'NoSuchHostedZone',
+  'NoSuchChange',
+  'InvalidVpcID.NotFound',
+]);
+
+/** The request itself was refused as invalid: 422 with AWS's reason (Route 53 names each bad change). */
+const REJECTED_CODES = new Set([
+  'InvalidChangeBatch',
+  'InvalidInput',
+  'InvalidDomainName',
+  'InvalidVPCId',
+  'InvalidArgument',
+  'InvalidParameterValue',
+  'InvalidParameterCombination',
+  'InvalidVpc.Range',
+  'InvalidSubnet.Range',
+  'VpcLimitExceeded',
+  'SubnetLimitExceeded',
+  'TooManyHostedZones',
+  'LimitsExceeded',
+]);
+
+/** Refused because of what exists or depends on the resource: 409. */
+const CONFLICT_CODES = new Set([
+  'DependencyViolation',
+  'HostedZoneNotEmpty',
+  'HostedZoneAlreadyExists',
+  'ConflictingDomainExists',
+  'InvalidSubnet.Conflict',
 ]);
 
 const STATE_CODES = new Set(['IncorrectInstanceState', 'IncorrectState']);
@@ -59,6 +92,8 @@ const TIMEOUT_CODES = new Set([
 ]);
 
 interface ErrorLike {
+  /** Route 53's InvalidChangeBatch lists one reason per refused change here. */
+  messages?: unknown;
   name?: unknown;
   code?: unknown;
   Code?: unknown;
@@ -112,7 +147,12 @@ function redact(text: string, secrets: readonly string[] = []): string {
 export function mapAwsError(err: unknown, context: string, options: MapAwsErrorOptions = {}): NimboError {
   if (err instanceof NimboError) return err;
   const code = awsErrorCode(err);
-  const raw = typeof (err as ErrorLike)?.message === 'string' ? ((err as ErrorLike).message as string) : '';
+  const reasons = (err as ErrorLike)?.messages;
+  const own = typeof (err as ErrorLike)?.message === 'string' ? ((err as ErrorLike).message as string) : '';
+  const raw =
+    Array.isArray(reasons) && reasons.length
+      ? [own, ...reasons.map(String)].filter((m) => m && m !== code).join(': ')
+      : own;
   const message = redact(raw || code, options.secrets);
   const text = `${context}: AWS ${code}: ${message}`;
   // The cause goes to logs: when it held a secret, logs get nothing rather than the secret.
@@ -124,6 +164,8 @@ export function mapAwsError(err: unknown, context: string, options: MapAwsErrorO
   }
   if (NOT_FOUND_CODES.has(code)) return new ProviderNotFoundError(text, opts);
   if (STATE_CODES.has(code)) return new MachineStateError(text, opts);
+  if (REJECTED_CODES.has(code)) return new ProviderRejectedError(text, opts);
+  if (CONFLICT_CODES.has(code)) return new ProviderConflictError(text, opts);
   if (isTimeout(err, code)) return new ProviderTimeoutError(text, opts);
   return new ProviderError(text, opts);
 }

@@ -3,6 +3,7 @@
  * faults, with its state in a SimStore. Labelled as a simulator everywhere it shows.
  */
 import { randomBytes } from 'node:crypto';
+import { cidrSize, formatIPv4, parseCidr4 } from '../../net/ipv4.js';
 import type {
   ComputeDriver,
   CreateMachineRequest,
@@ -13,14 +14,11 @@ import type {
   ProviderSize,
   ProviderSnapshot,
 } from '../compute.js';
-import {
-  ProviderAuthError,
-  ProviderNotFoundError,
-  ProviderThrottledError,
-  ProviderTimeoutError,
-} from '../errors.js';
+import { ProviderNotFoundError } from '../errors.js';
 import { SIM_IMAGES, SIM_LOCATIONS, SIM_REGIONS, SIM_SIZES } from './catalog.js';
+import { simulateCall } from './faults.js';
 import { generateFleet } from './fleet.js';
+import type { SimNetStore } from './net-store.js';
 import type { SimStore } from './store.js';
 import {
   applyAction,
@@ -42,6 +40,8 @@ export interface SimSettings {
 
 export interface SimDeps {
   store: SimStore;
+  /** The simulated networks, so machines can be created in a subnet. */
+  networks?: SimNetStore;
   now: () => Date;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -60,17 +60,8 @@ export class SimComputeDriver implements ComputeDriver {
   }
 
   /** Every call pays the configured latency and may meet an injected fault, like a real API. */
-  private async call(operation: string): Promise<void> {
-    if (this.settings.latencyMs > 0) await this.sleep(this.settings.latencyMs);
-    const { faults } = this.settings;
-    if (faults.auth)
-      throw new ProviderAuthError(`sim: AuthFailure on ${operation}: credentials were rejected`);
-    if (faults.throttleRate > 0 && this.random() < faults.throttleRate) {
-      throw new ProviderThrottledError(`sim: RequestLimitExceeded on ${operation}`);
-    }
-    if (faults.timeoutRate > 0 && this.random() < faults.timeoutRate) {
-      throw new ProviderTimeoutError(`sim: ${operation} timed out`);
-    }
+  private call(operation: string): Promise<void> {
+    return simulateCall(this.settings, { sleep: this.sleep, random: this.random }, operation);
   }
 
   private async machine(ref: MachineRef): Promise<SimMachine> {
@@ -156,6 +147,7 @@ export class SimComputeDriver implements ComputeDriver {
       throw new ProviderNotFoundError(`sim: unknown image ${req.image}`);
     if (!SIM_SIZES.some((s) => s.id === req.size))
       throw new ProviderNotFoundError(`sim: unknown size ${req.size}`);
+    const placement = req.subnetId ? await this.subnetPlacement(req) : undefined;
     const now = this.deps.now();
     const n = randomBytes(2);
     const m: SimMachine = {
@@ -174,9 +166,30 @@ export class SimComputeDriver implements ComputeDriver {
       launchedAt: now,
       createdAt: now,
       snapshots: [],
+      ...placement,
     };
     await this.deps.store.put(m);
     return toProviderMachine(m);
+  }
+
+  /** A machine in a subnet lives in its zone, with a private address from its block (after the 4 reserved). */
+  private async subnetPlacement(req: CreateMachineRequest) {
+    const subnet = await this.deps.networks?.get('subnet', req.subnetId!);
+    if (!subnet || subnet.region !== req.region) {
+      throw new ProviderNotFoundError(
+        `sim: InvalidSubnetID.NotFound: subnet ${req.subnetId} in ${req.region}`,
+      );
+    }
+    const block = parseCidr4(subnet.cidr);
+    const size = block.ok ? cidrSize(block.cidr) : 0;
+    const address =
+      block.ok && size > 5 ? block.cidr.network + 4 + Math.floor(this.random() * (size - 5)) : 0;
+    return {
+      location: subnet.availabilityZone,
+      vpcId: subnet.networkExternalId,
+      subnetId: subnet.externalId,
+      ...(block.ok ? { privateIps: [formatIPv4(address)] } : {}),
+    };
   }
 
   async listSnapshots(ref: MachineRef): Promise<ProviderSnapshot[]> {

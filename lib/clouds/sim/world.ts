@@ -26,6 +26,9 @@ export interface SimMachine {
   /** Terminated machines disappear from listings after a while, as on EC2. */
   terminatedAt?: Date;
   snapshots: ProviderSnapshot[];
+  /** Set when the machine was created in a subnet of a simulated network. */
+  vpcId?: string;
+  subnetId?: string;
 }
 
 export const TERMINATED_VISIBLE_MS = 60 * 60 * 1000;
@@ -88,6 +91,10 @@ export function toProviderMachine(m: SimMachine): ProviderMachine {
     tags: m.tags,
     launchedAt: m.launchedAt,
     ...(simSize(m.size)?.hourlyPrice !== undefined ? { hourlyCost: simSize(m.size)!.hourlyPrice } : {}),
-    extra: { simulated: true },
+    extra: {
+      simulated: true,
+      ...(m.vpcId ? { vpcId: m.vpcId } : {}),
+      ...(m.subnetId ? { subnetId: m.subnetId } : {}),
+    },
   };
 }

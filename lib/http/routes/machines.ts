@@ -18,6 +18,7 @@ import {
   requestSnapshotJob,
   toMachineView,
 } from '../../services/machines.js';
+import { machineNetworkRefs } from '../../services/networks.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 
@@ -47,10 +48,11 @@ export const getMachine = defineRoute({
   auth: 'viewer',
   params: MachineParams,
   responses: { 200: { description: 'The machine', schema: MachineView } },
-  handler: async ({ params, actor, deps }) => ({
-    status: 200,
-    body: toMachineView(await findMachine(await deps(), actor.orgId, params.id)),
-  }),
+  handler: async ({ params, actor, deps }) => {
+    const d = await deps();
+    const machine = await findMachine(d, actor.orgId, params.id);
+    return { status: 200, body: { ...toMachineView(machine), ...(await machineNetworkRefs(d, machine)) } };
+  },
 });
 
 export const postMachineAction = defineRoute({

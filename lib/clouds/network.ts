@@ -1,0 +1,65 @@
+/**
+ * The network capability: networks (EC2 VPCs) and their subnets, the same shapes for every provider.
+ * Limits per provider are checked by Nimbo before any call (lib/net/network-rules.ts).
+ */
+import { AWS_NETWORK_LIMITS, type NetworkLimits } from '../net/network-rules.js';
+import type { Provider } from './capabilities.js';
+
+export interface ProviderNetwork {
+  externalId: string;
+  name: string;
+  cidr: string;
+  region: string;
+  state: string;
+  isDefault: boolean;
+  tags: Record<string, string>;
+}
+
+export interface ProviderSubnet {
+  externalId: string;
+  networkExternalId: string;
+  name: string;
+  cidr: string;
+  region: string;
+  availabilityZone: string;
+  availableIps: number | null;
+  state: string;
+  tags: Record<string, string>;
+}
+
+export interface NetworkRef {
+  externalId: string;
+  region: string;
+}
+
+export interface CreateNetworkRequest {
+  name: string;
+  cidr: string;
+  region: string;
+  tags?: Record<string, string>;
+}
+
+export interface CreateSubnetRequest {
+  name: string;
+  cidr: string;
+  region: string;
+  networkExternalId: string;
+  availabilityZone: string;
+  tags?: Record<string, string>;
+}
+
+export interface NetworkDriver {
+  listNetworks(): Promise<ProviderNetwork[]>;
+  listSubnets(): Promise<ProviderSubnet[]>;
+  createNetwork(req: CreateNetworkRequest): Promise<ProviderNetwork>;
+  /** A network with subnets or instances is refused with a conflict (EC2 DependencyViolation). */
+  deleteNetwork(ref: NetworkRef): Promise<void>;
+  createSubnet(req: CreateSubnetRequest): Promise<ProviderSubnet>;
+  deleteSubnet(ref: NetworkRef): Promise<void>;
+}
+
+/** Per provider; a provider without an entry has no network capability. The simulator copies AWS. */
+export const NETWORK_LIMITS: Partial<Record<Provider, NetworkLimits>> = {
+  aws: AWS_NETWORK_LIMITS,
+  sim: AWS_NETWORK_LIMITS,
+};

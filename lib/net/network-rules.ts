@@ -1,0 +1,93 @@
+/**
+ * The rules a network (VPC) or subnet must meet before any provider is asked to create it: CIDR syntax,
+ * the provider's prefix limits, a subnet inside its network and clear of its siblings. Pure: every
+ * problem names the field and, for overlaps, the sibling.
+ */
+import { type Cidr4, cidrContains, cidrsOverlap, formatCidr4, parseCidr4 } from './ipv4.js';
+
+export interface NetworkLimits {
+  /** Largest network allowed (smallest prefix), e.g. AWS /16. */
+  networkMinPrefix: number;
+  /** Smallest network allowed (largest prefix), e.g. AWS /28. */
+  networkMaxPrefix: number;
+  subnetMinPrefix: number;
+  subnetMaxPrefix: number;
+  /** Whether the provider deletes a network together with its subnets (AWS: no, DependencyViolation). */
+  deleteWithSubnets: boolean;
+  /** Addresses the provider keeps in every subnet (AWS: the first four and the last). */
+  reservedPerSubnet: number;
+}
+
+export const AWS_NETWORK_LIMITS: NetworkLimits = {
+  networkMinPrefix: 16,
+  networkMaxPrefix: 28,
+  subnetMinPrefix: 16,
+  subnetMaxPrefix: 28,
+  deleteWithSubnets: false,
+  reservedPerSubnet: 5,
+};
+
+/** Names: what an EC2 Name tag shows well and a shell or URL does not trip over. */
+export const NETWORK_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9._-])?$/;
+export const NETWORK_NAME_RULE =
+  'names have 1 to 128 characters: letters, digits, spaces, dots, underscores and hyphens, starting with a letter or digit';
+
+export interface RuleProblem {
+  path: string;
+  message: string;
+}
+
+export type CidrCheck = { ok: true; cidr: Cidr4 } | { ok: false; problems: RuleProblem[] };
+
+function prefixProblem(c: Cidr4, min: number, max: number, what: string): string | undefined {
+  if (c.prefix < min || c.prefix > max) {
+    return `a ${what} must be between /${min} and /${max} (got /${c.prefix})`;
+  }
+  return undefined;
+}
+
+export function checkNetworkRequest(req: { name: string; cidr: string }, limits: NetworkLimits): CidrCheck {
+  const problems: RuleProblem[] = [];
+  if (!NETWORK_NAME.test(req.name)) problems.push({ path: 'name', message: NETWORK_NAME_RULE });
+  const parsed = parseCidr4(req.cidr);
+  if (!parsed.ok) problems.push({ path: 'cidr', message: parsed.reason });
+  else {
+    const p = prefixProblem(parsed.cidr, limits.networkMinPrefix, limits.networkMaxPrefix, 'network');
+    if (p) problems.push({ path: 'cidr', message: p });
+  }
+  return problems.length || !parsed.ok ? { ok: false, problems } : { ok: true, cidr: parsed.cidr };
+}
+
+export interface Sibling {
+  name: string;
+  cidr: string;
+}
+
+export function checkSubnetRequest(
+  req: { name: string; cidr: string },
+  network: { cidr: string },
+  siblings: readonly Sibling[],
+  limits: NetworkLimits,
+): CidrCheck {
+  const problems: RuleProblem[] = [];
+  if (!NETWORK_NAME.test(req.name)) problems.push({ path: 'name', message: NETWORK_NAME_RULE });
+  const parsed = parseCidr4(req.cidr);
+  if (!parsed.ok) {
+    problems.push({ path: 'cidr', message: parsed.reason });
+    return { ok: false, problems };
+  }
+  const c = parsed.cidr;
+  const p = prefixProblem(c, limits.subnetMinPrefix, limits.subnetMaxPrefix, 'subnet');
+  if (p) problems.push({ path: 'cidr', message: p });
+  const outer = parseCidr4(network.cidr);
+  if (outer.ok && !cidrContains(outer.cidr, c)) {
+    problems.push({ path: 'cidr', message: `${formatCidr4(c)} is not inside the network's ${network.cidr}` });
+  }
+  for (const s of siblings) {
+    const other = parseCidr4(s.cidr);
+    if (other.ok && cidrsOverlap(other.cidr, c)) {
+      problems.push({ path: 'cidr', message: `${formatCidr4(c)} overlaps subnet "${s.name}" (${s.cidr})` });
+    }
+  }
+  return problems.length ? { ok: false, problems } : { ok: true, cidr: c };
+}

@@ -1,0 +1,376 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  CreateHostedZoneCommand,
+  DeleteHostedZoneCommand,
+  GetChangeCommand,
+  GetHostedZoneCommand,
+  InvalidChangeBatch,
+  ListHostedZonesCommand,
+  ListResourceRecordSetsCommand,
+  Route53Client,
+  Route53ServiceException,
+} from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AwsDnsDriver } from '../../../lib/clouds/aws/route53.js';
+import {
+  ProviderConflictError,
+  ProviderNotFoundError,
+  ProviderRejectedError,
+  ProviderThrottledError,
+} from '../../../lib/clouds/errors.js';
+import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './fixtures.js';
+
+const r53 = mockClient(Route53Client);
+beforeEach(() => r53.reset());
+afterAll(() => r53.restore());
+
+function makeDns() {
+  const sleep = vi.fn(async (_ms: number) => {});
+  const driver = new AwsDnsDriver(
+    {
+      cloudId: 'cloud-1',
+      credentials: { type: 'accessKeys', accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
+    },
+    { sleep, random: () => 0.5 },
+  );
+  return { driver, sleep };
+}
+
+function r53Error(code: string, message = `${code} happened`) {
+  return new Route53ServiceException({
+    name: code,
+    $fault: 'client',
+    $metadata: { httpStatusCode: 400 },
+    message,
+  });
+}
+
+const submitted = new Date('2026-11-25T10:00:00Z');
+const pending = { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING' as const, SubmittedAt: submitted };
+
+describe('Route 53 zones', () => {
+  it('lists every hosted zone across Marker pages, with the VPCs of private zones', async () => {
+    r53
+      .on(ListHostedZonesCommand)
+      .resolvesOnce({
+        HostedZones: [
+          {
+            Id: '/hostedzone/Z1PUBLIC',
+            Name: 'example.com.',
+            CallerReference: 'a',
+            Config: { PrivateZone: false, Comment: 'main' },
+            ResourceRecordSetCount: 4,
+          },
+        ],
+        IsTruncated: true,
+        NextMarker: 'Z2PRIVATE',
+        Marker: '',
+        MaxItems: 1,
+      })
+      .resolvesOnce({
+        HostedZones: [
+          {
+            Id: '/hostedzone/Z2PRIVATE',
+            Name: 'internal.example.',
+            CallerReference: 'b',
+            Config: { PrivateZone: true },
+          },
+        ],
+        IsTruncated: false,
+        Marker: 'Z2PRIVATE',
+        MaxItems: 1,
+      });
+    r53.on(GetHostedZoneCommand, { Id: 'Z2PRIVATE' }).resolves({
+      HostedZone: { Id: '/hostedzone/Z2PRIVATE', Name: 'internal.example.', CallerReference: 'b' },
+      VPCs: [{ VPCRegion: 'eu-west-1', VPCId: 'vpc-0abc' }],
+    });
+    const zones = await makeDns().driver.listZones();
+    expect(zones).toEqual([
+      {
+        externalId: 'Z1PUBLIC',
+        name: 'example.com.',
+        private: false,
+        comment: 'main',
+        recordCount: 4,
+        vpcs: [],
+      },
+      {
+        externalId: 'Z2PRIVATE',
+        name: 'internal.example.',
+        private: true,
+        comment: null,
+        recordCount: null,
+        vpcs: [{ region: 'eu-west-1', vpcId: 'vpc-0abc' }],
+      },
+    ]);
+    expect(r53).toHaveReceivedNthCommandWith(ListHostedZonesCommand, 1, { Marker: undefined });
+    expect(r53).toHaveReceivedNthCommandWith(ListHostedZonesCommand, 2, { Marker: 'Z2PRIVATE' });
+    expect(r53).toHaveReceivedCommandTimes(GetHostedZoneCommand, 1);
+  });
+
+  it('creates a private zone with its VPC, a caller reference and the change to follow', async () => {
+    r53.on(CreateHostedZoneCommand).resolves({
+      HostedZone: {
+        Id: '/hostedzone/Z9NEW',
+        Name: 'corp.example.',
+        CallerReference: 'x',
+        Config: { PrivateZone: true },
+      },
+      ChangeInfo: pending,
+      VPC: { VPCRegion: 'eu-west-1', VPCId: 'vpc-0abc' },
+      DelegationSet: undefined,
+      Location: 'https://route53.amazonaws.com/2013-04-01/hostedzone/Z9NEW',
+    });
+    const out = await makeDns().driver.createZone({
+      name: 'Corp.Example',
+      private: true,
+      vpc: { region: 'eu-west-1', vpcId: 'vpc-0abc' },
+      comment: 'internal names',
+    });
+    expect(out.zone).toMatchObject({ externalId: 'Z9NEW', name: 'corp.example.', private: true });
+    expect(out.change).toEqual({ id: 'C2682N5HXP0BZ4', status: 'PENDING', submittedAt: submitted });
+    expect(r53).toHaveReceivedCommandWith(CreateHostedZoneCommand, {
+      Name: 'corp.example.',
+      CallerReference: expect.stringMatching(/^nimbo-/),
+      HostedZoneConfig: { PrivateZone: true, Comment: 'internal names' },
+      VPC: { VPCRegion: 'eu-west-1', VPCId: 'vpc-0abc' },
+    });
+  });
+
+  it('maps HostedZoneAlreadyExists to a conflict and NoSuchHostedZone to not found', async () => {
+    r53
+      .on(CreateHostedZoneCommand)
+      .rejects(r53Error('HostedZoneAlreadyExists', 'A zone with this reference exists'));
+    await expect(makeDns().driver.createZone({ name: 'example.com', private: false })).rejects.toBeInstanceOf(
+      ProviderConflictError,
+    );
+    r53
+      .on(DeleteHostedZoneCommand)
+      .rejects(r53Error('NoSuchHostedZone', 'No hosted zone found with ID: Z404'));
+    await expect(makeDns().driver.deleteZone('Z404')).rejects.toBeInstanceOf(ProviderNotFoundError);
+  });
+
+  it('maps HostedZoneNotEmpty to a conflict', async () => {
+    r53
+      .on(DeleteHostedZoneCommand)
+      .rejects(r53Error('HostedZoneNotEmpty', 'The hosted zone contains resource records'));
+    const err = await makeDns()
+      .driver.deleteZone('Z1')
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderConflictError);
+    expect(err.message).toBe(
+      'Route 53 DeleteHostedZone Z1: AWS HostedZoneNotEmpty: The hosted zone contains resource records',
+    );
+  });
+
+  it('force-deletes a zone: every record but the apex SOA and NS goes first, in one batch', async () => {
+    r53.on(GetHostedZoneCommand).resolves({
+      HostedZone: { Id: '/hostedzone/Z1', Name: 'example.com.', CallerReference: 'a' },
+    });
+    const www = {
+      Name: 'www.example.com.',
+      Type: 'A' as const,
+      TTL: 60,
+      ResourceRecords: [{ Value: '192.0.2.1' }],
+    };
+    const sub = {
+      Name: 'sub.example.com.',
+      Type: 'NS' as const,
+      TTL: 60,
+      ResourceRecords: [{ Value: 'ns.example.net.' }],
+    };
+    r53.on(ListResourceRecordSetsCommand).resolves({
+      ResourceRecordSets: [
+        {
+          Name: 'example.com.',
+          Type: 'SOA',
+          TTL: 900,
+          ResourceRecords: [{ Value: 'ns-1.example. admin. 1 2 3 4 5' }],
+        },
+        { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.example.' }] },
+        www,
+        sub,
+      ],
+      IsTruncated: false,
+      MaxItems: 300,
+    });
+    r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: pending });
+    r53.on(DeleteHostedZoneCommand).resolves({ ChangeInfo: pending });
+    await makeDns().driver.deleteZone('Z1', { force: true });
+    expect(r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      HostedZoneId: 'Z1',
+      ChangeBatch: {
+        Comment: 'Nimbo: forced zone deletion',
+        Changes: [
+          { Action: 'DELETE', ResourceRecordSet: www },
+          { Action: 'DELETE', ResourceRecordSet: sub },
+        ],
+      },
+    });
+    expect(r53).toHaveReceivedCommandWith(DeleteHostedZoneCommand, { Id: 'Z1' });
+  });
+});
+
+describe('Route 53 records', () => {
+  it('lists record sets across pages with StartRecordName/Type/Identifier', async () => {
+    r53
+      .on(ListResourceRecordSetsCommand)
+      .resolvesOnce({
+        ResourceRecordSets: [
+          { Name: '\\052.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.7' }] },
+        ],
+        IsTruncated: true,
+        NextRecordName: 'api.example.com.',
+        NextRecordType: 'A',
+        NextRecordIdentifier: 'blue',
+        MaxItems: 1,
+      })
+      .resolvesOnce({
+        ResourceRecordSets: [
+          {
+            Name: 'api.example.com.',
+            Type: 'A',
+            SetIdentifier: 'blue',
+            Weight: 10,
+            AliasTarget: {
+              HostedZoneId: 'Z35SXDOTRQ7X7K',
+              DNSName: 'lb.example.net.',
+              EvaluateTargetHealth: false,
+            },
+          },
+        ],
+        IsTruncated: false,
+        MaxItems: 1,
+      });
+    const records = await makeDns().driver.listRecords('Z1');
+    expect(records).toEqual([
+      {
+        name: '*.example.com.',
+        type: 'A',
+        ttl: 300,
+        values: ['192.0.2.7'],
+        alias: null,
+        setIdentifier: null,
+      },
+      {
+        name: 'api.example.com.',
+        type: 'A',
+        ttl: null,
+        values: [],
+        alias: { dnsName: 'lb.example.net.', zoneId: 'Z35SXDOTRQ7X7K' },
+        setIdentifier: 'blue',
+      },
+    ]);
+    expect(r53).toHaveReceivedNthCommandWith(ListResourceRecordSetsCommand, 2, {
+      HostedZoneId: 'Z1',
+      StartRecordName: 'api.example.com.',
+      StartRecordType: 'A',
+      StartRecordIdentifier: 'blue',
+    });
+  });
+
+  it('sends changes as one change batch and returns the change', async () => {
+    r53.on(ChangeResourceRecordSetsCommand).resolves({ ChangeInfo: pending });
+    const change = await makeDns().driver.changeRecords(
+      'Z1',
+      [
+        { action: 'UPSERT', record: { name: 'www.example.com.', type: 'A', ttl: 60, values: ['192.0.2.1'] } },
+        { action: 'DELETE', record: { name: 'old.example.com.', type: 'TXT', ttl: 300, values: ['"x"'] } },
+      ],
+      'by test',
+    );
+    expect(change).toEqual({ id: 'C2682N5HXP0BZ4', status: 'PENDING', submittedAt: submitted });
+    expect(r53).toHaveReceivedCommandWith(ChangeResourceRecordSetsCommand, {
+      HostedZoneId: 'Z1',
+      ChangeBatch: {
+        Comment: 'by test',
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: 'www.example.com.',
+              Type: 'A',
+              TTL: 60,
+              ResourceRecords: [{ Value: '192.0.2.1' }],
+            },
+          },
+          {
+            Action: 'DELETE',
+            ResourceRecordSet: {
+              Name: 'old.example.com.',
+              Type: 'TXT',
+              TTL: 300,
+              ResourceRecords: [{ Value: '"x"' }],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it("maps InvalidChangeBatch to a 422-class error carrying AWS's reasons", async () => {
+    r53.on(ChangeResourceRecordSetsCommand).rejects(
+      new InvalidChangeBatch({
+        $metadata: { httpStatusCode: 400 },
+        message: 'Invalid change batch',
+        messages: [
+          "[Tried to create resource record set [name='www.example.com.', type='A'] but it already exists]",
+        ],
+      }),
+    );
+    const err = await makeDns()
+      .driver.changeRecords('Z1', [
+        { action: 'CREATE', record: { name: 'www.example.com.', type: 'A', ttl: 60, values: ['192.0.2.1'] } },
+      ])
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderRejectedError);
+    expect(err.code).toBe('provider_rejected');
+    expect(err.message).toContain('but it already exists');
+    expect(err.message).toMatch(/^Route 53 ChangeResourceRecordSets Z1: AWS InvalidChangeBatch: /);
+  });
+
+  it('retries throttling and PriorRequestNotComplete with backoff, then succeeds', async () => {
+    r53
+      .on(ChangeResourceRecordSetsCommand)
+      .rejectsOnce(r53Error('Throttling', 'Rate exceeded'))
+      .rejectsOnce(
+        r53Error(
+          'PriorRequestNotComplete',
+          'The request was rejected because Route 53 was still processing a prior request.',
+        ),
+      )
+      .resolves({ ChangeInfo: pending });
+    const { driver, sleep } = makeDns();
+    await driver.changeRecords('Z1', [
+      { action: 'UPSERT', record: { name: 'a.example.com.', type: 'A', ttl: 60, values: ['192.0.2.1'] } },
+    ]);
+    expect(r53).toHaveReceivedCommandTimes(ChangeResourceRecordSetsCommand, 3);
+    expect(sleep).toHaveBeenCalledTimes(2);
+  });
+
+  it('gives up on throttling after the configured attempts', async () => {
+    r53.on(GetChangeCommand).rejects(r53Error('Throttling', 'Rate exceeded'));
+    const err = await makeDns()
+      .driver.getChange('C1')
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderThrottledError);
+    expect(err.message).toContain('(gave up after 5 attempts)');
+  });
+
+  it('reads a change status with GetChange', async () => {
+    r53
+      .on(GetChangeCommand, { Id: 'C2682N5HXP0BZ4' })
+      .resolves({ ChangeInfo: { ...pending, Status: 'INSYNC' } });
+    expect(await makeDns().driver.getChange('C2682N5HXP0BZ4')).toMatchObject({ status: 'INSYNC' });
+  });
+
+  it('never shows the secret key in an error', async () => {
+    r53.on(ListHostedZonesCommand).rejects(r53Error('InvalidClientTokenId', `bad key ${ACCESS_KEY_ID}`));
+    const err = await makeDns()
+      .driver.listZones()
+      .catch((e) => e);
+    expect(err.code).toBe('provider_auth_failed');
+    expect(err.message).not.toContain(ACCESS_KEY_ID);
+  });
+});
