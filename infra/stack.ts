@@ -3,12 +3,15 @@
  * stack (it holds Atlas credentials); the stack takes its ARN as a parameter and grants read access only.
  * The data key that seals cloud credentials is a secret the stack generates and keeps on deletion.
  * Other systems send commands to the commands queue; the accounts allowed to are a parameter.
+ * The api and worker may assume customers' roles (clouds of type "assumeRole"); what they may do in this
+ * account as themselves (clouds of type "role") is a parameter, nothing by default: see cloud-access.ts.
  */
 import { CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarms.js';
 import { Api } from './constructs/api.js';
+import { CloudAccess, OWN_ACCOUNT_ACCESS_LEVELS } from './constructs/cloud-access.js';
 import { Commands } from './constructs/commands.js';
 import { Jobs } from './constructs/jobs.js';
 
@@ -16,6 +19,7 @@ export class NimboStack extends Stack {
   readonly api: Api;
   readonly jobs: Jobs;
   readonly commands: Commands;
+  readonly cloudAccess: CloudAccess;
   readonly alarms: AlarmTopic;
   readonly dataKey: Secret;
 
@@ -44,6 +48,17 @@ export class NimboStack extends Stack {
         'AWS account ids (12 digits, comma-separated) allowed to send commands to the commands queue. ' +
         'Each account must also allow sqs:SendMessage in its own IAM policies. Empty (the default): only this ' +
         'account, through its IAM policies. The queue uses SQS-managed encryption, so senders need no KMS access.',
+    });
+    const ownAccountAccess = new CfnParameter(this, 'OwnAccountCloudAccess', {
+      type: 'String',
+      default: OWN_ACCOUNT_ACCESS_LEVELS[0],
+      allowedValues: [...OWN_ACCOUNT_ACCESS_LEVELS],
+      description:
+        'What clouds of type "role" (credentials {"type":"role"}: the functions\' own role, in THIS account) may ' +
+        'do in EC2 and Route 53. none (the default): nothing, their connection check fails; read: inventory, ' +
+        'catalog, snapshot, DNS and network listings; manage: read plus machine actions and creation, ' +
+        'snapshots, DNS zones and records, VPCs and subnets. Any org admin can add such a cloud. Clouds of type ' +
+        '"assumeRole" are not affected: they get what the customer\'s role allows.',
     });
     const mongoSecret = Secret.fromSecretCompleteArn(this, 'MongoUriSecret', secretArn.valueAsString);
 
@@ -75,6 +90,11 @@ export class NimboStack extends Stack {
       alarmTopic,
     });
     this.api = new Api(this, 'Api', { environment, secrets, jobsQueue: this.jobs.queue });
+    // The api checks connections, lists and changes DNS and networks; the worker polls and acts on machines.
+    this.cloudAccess = new CloudAccess(this, 'CloudAccess', {
+      roles: [this.api.fn.role!, this.jobs.worker.role!],
+      ownAccountAccess: ownAccountAccess.valueAsString,
+    });
 
     new CfnOutput(this, 'CommandsQueueUrl', {
       value: this.commands.queue.queueUrl,

@@ -51,6 +51,9 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(acks.map(({ id, path }) => `${id} @ ${path}`).sort()).toEqual(
       [
         'AwsSolutions-APIG4 @ Test/Api/HttpApi',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/*] @ Test/CloudAccess/AssumeCustomerRoles',
+        'AwsSolutions-IAM5[Resource::*] @ Test/CloudAccess/OwnAccountRead',
+        'AwsSolutions-IAM5[Resource::*] @ Test/CloudAccess/OwnAccountWrite',
         'AwsSolutions-SMG4 @ Test/DataKey',
         'AwsSolutions-SNS2 @ Test/Alarms/Topic',
         ...['Test/Api/Function', 'Test/Jobs/Tick', 'Test/Jobs/Worker'].flatMap((fn) => [
