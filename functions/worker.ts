@@ -7,9 +7,11 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { log } from '../lib/log.js';
 import { JobMessage } from '../lib/messages/job-message.js';
+import { jobsQueue } from '../lib/messages/queue.js';
 import { type CommandDeps, handleCommand } from '../lib/services/commands.js';
 import { type DepsProvider, productionDeps } from '../lib/services/deps.js';
 import { runJobMessage } from '../lib/services/job-runner.js';
+import type { JobDeps } from '../lib/services/jobs.js';
 
 export interface WorkerOptions {
   /** The commands queue's ARN (COMMANDS_QUEUE_ARN): its records are commands, all others jobs. */
@@ -23,7 +25,17 @@ class RetryLater extends Error {
   override readonly name = 'RetryLater';
 }
 
-async function processJobRecord(provideDeps: DepsProvider, record: SQSRecord): Promise<void> {
+/**
+ * A job is started only with this much of the invocation left: the longest job (a script, 90 s at most)
+ * must finish before Lambda stops the function, or it would be cut off mid-run.
+ */
+export const JOB_START_BUDGET_MS = 100_000;
+
+async function processJobRecord(
+  provideDeps: DepsProvider,
+  record: SQSRecord,
+  context: Context | undefined,
+): Promise<void> {
   let message: JobMessage;
   try {
     message = JobMessage.parse(JSON.parse(record.body));
@@ -34,7 +46,14 @@ async function processJobRecord(provideDeps: DepsProvider, record: SQSRecord): P
   }
   let outcome: 'done' | 'retry';
   try {
-    outcome = await runJobMessage(await provideDeps(), message);
+    const deps = await provideDeps();
+    if (context && context.getRemainingTimeInMillis() < JOB_START_BUDGET_MS) {
+      // Too late in this invocation to start it: sent again as a new message, so another invocation takes
+      // it at once (leaving it to redelivery would wait for the queue's visibility timeout).
+      await ((deps as JobDeps).queue ?? jobsQueue()).send({ body: record.body });
+      return;
+    }
+    outcome = await runJobMessage(deps, message);
   } catch (err) {
     // The job could not even be claimed (database down): leave the message for redelivery.
     log.warn('job message left for redelivery', {
@@ -90,7 +109,7 @@ export function createWorkerHandler(provideDeps: DepsProvider, options: WorkerOp
     const processor = new BatchProcessor(EventType.SQS, { logger: batchLogger });
     const handle = isCommands
       ? (record: SQSRecord) => processCommandRecord(provideDeps, options, record, context)
-      : (record: SQSRecord) => processJobRecord(provideDeps, record);
+      : (record: SQSRecord) => processJobRecord(provideDeps, record, context);
     return processPartialResponse(event, handle, processor, {
       throwOnFullBatchFailure: false,
       processInParallel: isCommands,

@@ -22,7 +22,7 @@ import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from '
 import { withLease } from './periodic-tasks.js';
 import { runProbeJob } from './probes.js';
 import { recordScheduleJobResult } from './schedule-runs.js';
-import { executeScriptRun } from './script-runs.js';
+import { executeScriptRun, recordScriptRunInterrupted } from './script-runs.js';
 
 /** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
 const POLL_LEASE_MS = 5 * 60_000;
@@ -74,6 +74,11 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'dns.sync': executeChangeSync,
 };
 
+/** What a job type's own records need when its job was interrupted for good (the job itself is failed). */
+const ON_INTERRUPTED: Partial<Record<JobType, (deps: JobDeps, job: JobDoc) => Promise<void>>> = {
+  'script.run': recordScriptRunInterrupted,
+};
+
 export function isTransient(err: unknown): boolean {
   return isTransientProviderError(err) || asDatabaseError(err) instanceof DatabaseUnavailableError;
 }
@@ -81,6 +86,13 @@ export function isTransient(err: unknown): boolean {
 /** 'done' acknowledges the message; 'retry' leaves it for redelivery. */
 export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'done' | 'retry'> {
   const outcome = await claimJob(deps, msg);
+  if ('interrupted' in outcome) {
+    const job = outcome.interrupted;
+    log.error('job interrupted on its last attempt: failed', { jobId: job._id, type: job.type });
+    await ON_INTERRUPTED[job.type]?.(deps, job);
+    await recordScheduleJobResult(deps, job, { status: 'failed', error: job.error });
+    return 'done';
+  }
   if ('skip' in outcome) {
     // A duplicate delivery of a finished job acts no more; a job another worker holds is retried later.
     return outcome.skip === 'busy' ? 'retry' : 'done';

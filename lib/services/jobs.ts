@@ -151,28 +151,63 @@ export async function getJob(deps: ServiceDeps, orgId: string, jobId: string): P
   return toJobView(doc);
 }
 
-export type ClaimOutcome = { claimed: JobDoc } | { skip: 'finished' | 'missing' | 'busy' };
+export type ClaimOutcome =
+  | { claimed: JobDoc }
+  | { skip: 'finished' | 'missing' | 'busy' }
+  /** Its worker stopped mid-job (a Lambda timeout) on its last attempt: now failed, never run again. */
+  | { interrupted: JobDoc };
 
-/** Takes the job if it is queued, or running under an expired lease (its worker died). */
+const INTERRUPTED = {
+  code: 'interrupted',
+  message: 'The job was interrupted (its worker stopped before it finished) and has no attempt left',
+};
+
+/**
+ * Takes the job if it is queued, or running under an expired lease (its worker died) with attempts left.
+ * A job whose worker died on its last attempt is failed instead: a job that must not run twice (a script)
+ * has one attempt, so a redelivery after a timeout never starts it again.
+ */
 export async function claimJob(deps: ServiceDeps, msg: JobMessage): Promise<ClaimOutcome> {
   const now = deps.now();
   const { jobs } = collections(deps.db);
-  const claimed = await jobs.findOneAndUpdate(
-    {
-      _id: msg.jobId,
-      orgId: msg.orgId,
-      $or: [{ status: 'queued' }, { status: 'running', leaseUntil: { $lte: now } }],
-    },
-    {
-      $set: { status: 'running', startedAt: now, leaseUntil: new Date(now.getTime() + JOB_LEASE_MS) },
-      $inc: { attempts: 1 },
-    },
-    { returnDocument: 'after' },
-  );
+  const take = {
+    $set: { status: 'running' as const, startedAt: now, leaseUntil: new Date(now.getTime() + JOB_LEASE_MS) },
+    $inc: { attempts: 1 },
+  };
+  const claimed = await jobs.findOneAndUpdate({ _id: msg.jobId, orgId: msg.orgId, status: 'queued' }, take, {
+    returnDocument: 'after',
+  });
   if (claimed) return { claimed };
-  const current = await jobs.findOne({ _id: msg.jobId, orgId: msg.orgId }, { projection: { status: 1 } });
+  const current = await jobs.findOne({ _id: msg.jobId, orgId: msg.orgId });
   if (!current) return { skip: 'missing' };
-  return { skip: current.status === 'running' ? 'busy' : 'finished' };
+  if (current.status === 'succeeded' || current.status === 'failed') return { skip: 'finished' };
+  if (current.status !== 'running' || (current.leaseUntil && current.leaseUntil > now))
+    return { skip: 'busy' };
+  // Compare-and-set on what was read: of two redeliveries, one decides.
+  const asRead = {
+    _id: current._id,
+    status: 'running' as const,
+    leaseUntil: current.leaseUntil,
+    attempts: current.attempts,
+  };
+  if (current.attempts >= current.maxAttempts) {
+    const failed = await jobs.findOneAndUpdate(
+      asRead,
+      {
+        $set: {
+          status: 'failed',
+          error: INTERRUPTED,
+          finishedAt: now,
+          leaseUntil: null,
+          expireAt: new Date(now.getTime() + FINISHED_JOB_TTL_MS),
+        },
+      },
+      { returnDocument: 'after' },
+    );
+    return failed ? { interrupted: failed } : { skip: 'busy' };
+  }
+  const retaken = await jobs.findOneAndUpdate(asRead, take, { returnDocument: 'after' });
+  return retaken ? { claimed: retaken } : { skip: 'busy' };
 }
 
 export async function completeJob(

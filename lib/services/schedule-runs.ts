@@ -104,6 +104,8 @@ interface Occurrence {
   jobs: NewJob[];
   /** For each job, the index of its machine's entry in run.machines. */
   entryOf: number[];
+  /** The script runs recorded for its jobs (script.run schedules). */
+  scriptRunIds: string[];
 }
 
 /** Resolves the conditions (one query) and decides, machine by machine, queue or skip. */
@@ -186,7 +188,7 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
   // The script runs' records exist before their jobs, as the schedule run's does.
   if (scriptRuns.length > 0) await scriptCollections(deps.db).runs.insertMany(scriptRuns);
   const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };
-  return { schedule, actor, run, jobs, entryOf };
+  return { schedule, actor, run, jobs, entryOf, scriptRunIds: scriptRuns.map((r) => r._id) };
 }
 
 /** Queues an occurrence's jobs; if that fails, its run says so (enqueueJobs has failed the jobs). */
@@ -213,6 +215,13 @@ async function queueOccurrence(deps: JobDeps, o: Occurrence): Promise<void> {
       queuedOnly,
     );
     await runs.updateOne({ _id: run._id }, { $set: { 'machines.$[m].status': 'failed' } }, queuedOnly);
+    if (o.scriptRunIds.length > 0) {
+      // Their jobs were never queued: the script runs must not stay queued either.
+      await scriptCollections(deps.db).runs.updateMany(
+        { _id: { $in: o.scriptRunIds }, status: 'queued' },
+        { $set: { status: 'failed', finishedAt: deps.now(), error: run.error } },
+      );
+    }
     log.error('schedule run could not queue its jobs', {
       scheduleId: o.schedule._id,
       runId: run._id,

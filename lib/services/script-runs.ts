@@ -249,6 +249,15 @@ async function sourceText(script: ScriptDoc): Promise<string> {
   return text;
 }
 
+/** The run of a job interrupted for good says so (if it had not finished). */
+export async function recordScriptRunInterrupted(deps: JobDeps, job: JobDoc): Promise<void> {
+  const input = job.input as unknown as ScriptRunInput;
+  await scriptCollections(deps.db).runs.updateOne(
+    { _id: input.scriptRunId, orgId: job.orgId, status: { $in: ['queued', 'running'] } },
+    { $set: { status: 'failed', finishedAt: deps.now(), error: job.error ?? jobError(null) } },
+  );
+}
+
 export async function executeScriptRun(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
   const input = job.input as unknown as ScriptRunInput;
   const { runs } = scriptCollections(deps.db);

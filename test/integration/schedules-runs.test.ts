@@ -337,6 +337,33 @@ describe('schedule runs', () => {
     expect(await claimDueSchedules({ db: t.db, now, queue: broken })).toBe(0);
   });
 
+  it("fails a script schedule's script runs too when their jobs could not be queued", async () => {
+    const machineId = (await get(`/v1/machines?cloud=${cloudId}&state=running&limit=1`)).body.items[0].id;
+    const script = await post('/v1/scripts', {
+      name: `hello-${++seq}`,
+      kind: 'executable',
+      source: { type: 'inline', content: '#!/bin/sh\necho hello\n' },
+    });
+    expect(script.status).toBe(201);
+    const s = await createSchedule({
+      conditions: { ids: [machineId] },
+      action: { type: 'script.run', scriptId: script.body.id, params: [] },
+      runImmediately: true,
+    });
+    const broken: MessageQueue = {
+      send: async () => {
+        throw new Error('queue down');
+      },
+      sendBatch: async () => {
+        throw new Error('queue down');
+      },
+    };
+    expect(await claimDueSchedules({ db: t.db, now, queue: broken })).toBe(1);
+    const scriptRuns = await t.db.collection<AnyDoc>('script_runs').find({ scheduleId: s.id }).toArray();
+    expect(scriptRuns).toHaveLength(1);
+    expect(scriptRuns[0]).toMatchObject({ status: 'failed', error: { code: 'enqueue_failed' } });
+  });
+
   it('removes the run history with the schedule', async () => {
     const s = await createSchedule({ runImmediately: true });
     expect(await tick()).toBe(1);
