@@ -3,7 +3,7 @@
  *
  *   tcp raw:  N TCP probes (3 connects each) against 10 loopback listeners (in a child process, as a remote
  *             host would be), 20 at a time (a probe job's width)
- *   tcp e2e:  the same N machines through the real path: the tick queues them (jobs of 50 machines), then
+ *   tcp e2e:  the same N machines through the real path: the tick queues them (jobs sized by probe-budget.ts), then
  *             1 worker, or 4 concurrent workers (the jobs queue scales the worker function), run every job:
  *             claim, probe, record the latest on each machine and the history, complete
  *             (against the embedded server, in this process)
@@ -28,8 +28,9 @@ import { runJobMessage } from '../lib/services/job-runner.js';
 import { enqueueJobs, type JobDeps } from '../lib/services/jobs.js';
 import { createKey } from '../lib/services/keys.js';
 import { createOrg } from '../lib/services/orgs.js';
+import { PROBE_CONCURRENCY } from '../lib/services/probe-budget.js';
 import { enqueueDueProbes } from '../lib/services/probe-tick.js';
-import { PROBE_CONCURRENCY, probeJob } from '../lib/services/probes.js';
+import { probeJob } from '../lib/services/probes.js';
 import { startMongoServer } from '../local/mongo/server.js';
 import { spawnLoopbackListeners } from '../test/helpers/loopback.js';
 import { insertLoopbackCloud, insertLoopbackMachines } from '../test/helpers/probe-fixtures.js';
@@ -212,7 +213,7 @@ export default async function probes(args: string[]): Promise<boolean> {
           allRecorded ? count : 0,
           ms,
           rss.peak(),
-          `tick + ${jobs} jobs of 50`,
+          `tick + ${jobs} jobs of ${Math.ceil(count / jobs)}`,
         ),
       );
     }

@@ -11,6 +11,16 @@ import { parseSshFacts, SSH_PROBE_COMMAND, type SshProbeResult } from './ssh-fac
 
 export const SSH_PROBE_CONNECT_TIMEOUT_MS = 5_000;
 export const SSH_PROBE_TIMEOUT_MS = 10_000;
+/**
+ * Logins a probe tries, best first (machineLogins' order): each one refused costs up to the connect
+ * timeout, so more would stretch the probe job's worst case (probe-budget.ts) for little gain.
+ */
+export const SSH_PROBE_MAX_LOGINS = 2;
+/** After the command's timeout, exec.ts gives the channel this long to close (its HARD_STOP_MS). */
+const SSH_PROBE_CLOSE_MS = 3_000;
+/** The longest one SSH probe can take: every login refused at the deadline, or a command that hangs. */
+export const SSH_PROBE_WORST_CASE_MS =
+  SSH_PROBE_MAX_LOGINS * SSH_PROBE_CONNECT_TIMEOUT_MS + SSH_PROBE_TIMEOUT_MS + SSH_PROBE_CLOSE_MS;
 
 /** How the probe command runs: bounded login, bounded command, and output cut at 64 KiB. */
 export const SSH_PROBE_EXEC: SshExecOptions = {

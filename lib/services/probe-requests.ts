@@ -14,6 +14,7 @@ import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 import { findMachine } from './machines.js';
+import { assertProbeSettingsFit } from './probe-budget.js';
 import { probeHost, probeSettings } from './probe-rules.js';
 import { toProbeView } from './probe-views.js';
 import { probeJob } from './probes.js';
@@ -58,6 +59,7 @@ export async function updateProbeSettings(
   const cloud = await findCloud(deps, actor.orgId, cloudId);
   // Stored whole, so the tick's query can rely on `probes.enabled` being present once set.
   const settings = { ...probeSettings(cloud), ...patch };
+  assertProbeSettingsFit(cloud.provider, settings);
   await collections(deps.db).clouds.updateOne(
     { _id: cloud._id, orgId: actor.orgId },
     { $set: { probes: settings, updatedAt: deps.now() } },

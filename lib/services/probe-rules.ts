@@ -8,6 +8,7 @@ import type { MachineState } from '../clouds/compute.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import type { ProbeSettings } from '../model/probe.js';
 import { DEFAULT_ATTEMPTS, DEFAULT_TIMEOUT_MS } from '../probes/tcp.js';
+import { fitProbeSettings } from './probe-budget.js';
 import { DEFAULT_SSH_PORT } from './ssh-access.js';
 
 const BASE: ProbeSettings = {
@@ -36,8 +37,9 @@ export function providersProbedByDefault(): Provider[] {
   return (Object.keys(PROVIDER_DEFAULTS) as Provider[]).filter((p) => defaultProbeSettings(p).enabled);
 }
 
+/** What is in effect: settings stored before the job budget existed may have fewer attempts (probe-budget.ts). */
 export function probeSettings(cloud: Pick<CloudDoc, 'provider' | 'probes'>): ProbeSettings {
-  return { ...defaultProbeSettings(cloud.provider), ...cloud.probes };
+  return fitProbeSettings(cloud.provider, { ...defaultProbeSettings(cloud.provider), ...cloud.probes });
 }
 
 /** Machines worth probing: a stopped or terminated machine answers nothing by design. */

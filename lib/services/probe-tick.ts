@@ -1,6 +1,6 @@
 /**
  * Due probes: each minute, for every enabled cloud that probes periodically, the machines whose probe is
- * due are queued as jobs of PROBE_BATCH_SIZE machines. A cloud's pass runs under its periodic-task lease
+ * due are queued as jobs sized to the cloud's probe settings (probe-budget.ts). A cloud's pass runs under its periodic-task lease
  * (`probes:<cloudId>`), and advances each queued machine's nextProbeAt before queueing, so overlapping
  * ticks never queue the same machine twice. (Like due polls, this query spans orgs: it finds work.)
  */
@@ -12,8 +12,9 @@ import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import { log } from '../log.js';
 import { enqueueJobs, type JobDeps } from './jobs.js';
 import { withLease } from './periodic-tasks.js';
+import { probeJobSize } from './probe-budget.js';
 import { nextProbeAfter, PROBED_STATES, probeSettings, providersProbedByDefault } from './probe-rules.js';
-import { PROBE_BATCH_SIZE, probeJob } from './probes.js';
+import { probeJob } from './probes.js';
 
 /** Longer than one cloud's pass takes; a tick that died mid-pass frees its cloud after it. */
 const PROBE_TICK_LEASE_MS = 60_000;
@@ -48,10 +49,9 @@ async function queueCloudProbes(deps: JobDeps, cloud: CloudDoc, maxMachines: num
     { orgId: cloud.orgId, _id: { $in: ids } },
     { $set: { nextProbeAt: nextProbeAfter(settings, now) } },
   );
+  const size = probeJobSize(cloud.provider, settings);
   const jobs = [];
-  for (let i = 0; i < ids.length; i += PROBE_BATCH_SIZE) {
-    jobs.push(probeJob(cloud._id, ids.slice(i, i + PROBE_BATCH_SIZE)));
-  }
+  for (let i = 0; i < ids.length; i += size) jobs.push(probeJob(cloud._id, ids.slice(i, i + size)));
   const actor: SystemActor = { type: 'system', orgId: cloud.orgId, name: 'tick' };
   await enqueueJobs(deps, actor, jobs);
   return ids.length;

@@ -1,7 +1,9 @@
 /**
- * Running probes (the worker's side): a batch of machines of one cloud, probed with bounded concurrency,
- * then recorded in two writes whatever the batch size: the latest result and the outage bookkeeping on
- * each machine, and the history (kept for the cloud's retention by a TTL index).
+ * Running probes (the worker's side): a batch of machines of one cloud (sized by probe-budget.ts), probed
+ * in waves of PROBE_CONCURRENCY. Each wave is recorded as soon as it is measured, in two writes: the latest
+ * result and the outage bookkeeping on each machine, and the history (kept for the cloud's retention by a
+ * TTL index). A job stopped midway (the worker's timeout) so keeps what it measured, and a job run again
+ * skips the machines it already recorded: its history ids derive from the job and the machine.
  */
 import type { AnyBulkWriteOperation } from 'mongodb';
 import type { SystemActor } from '../auth/actor.js';
@@ -10,26 +12,29 @@ import { eachLimited } from '../concurrency.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc, ProbeDoc } from '../db/documents.js';
 import { NotFoundError } from '../errors.js';
-import { isoOrNull, newId } from '../model/common.js';
+import { derivedId, isoOrNull } from '../model/common.js';
 import type { ProbeSettings } from '../model/probe.js';
 import type { SshProbeResult } from '../probes/ssh-facts.js';
-import { runSshProbe, SSH_PROBE_EXEC } from '../probes/ssh-probe.js';
+import { runSshProbe, SSH_PROBE_EXEC, SSH_PROBE_MAX_LOGINS } from '../probes/ssh-probe.js';
 import { type TcpProbeResult, tcpProbe } from '../probes/tcp.js';
 import { execOn } from '../ssh/exec.js';
 import { type AuditInput, recordAuditMany } from './audit.js';
 import { findCloud } from './clouds.js';
 import type { ServiceDeps } from './deps.js';
 import { type JobDeps, jobActor } from './jobs.js';
+import { machineProbeWorstCaseMs, PROBE_CONCURRENCY } from './probe-budget.js';
 import { nextUnreachableSince, probeHost, probePort, probeSettings } from './probe-rules.js';
 import { toLatestProbeView } from './probe-views.js';
 import { machineLogins, type SshLogin, withMachineSsh } from './ssh-access.js';
 
-/** Machines per probe job: the tick queues a large cloud as many small jobs. */
-export const PROBE_BATCH_SIZE = 50;
-/** Probes in flight at once within a job. */
-export const PROBE_CONCURRENCY = 20;
-
 const DAY_MS = 86_400_000;
+/** Database time a wave needs besides its probes (logins looked up, results written). */
+const WAVE_WRITE_MS = 2_000;
+
+/** A probe job's dependencies; the worker may tell how long its invocation has left. */
+export interface ProbeJobDeps extends JobDeps {
+  remainingTimeMs?: () => number;
+}
 
 export interface MachineProbe {
   machine: MachineDoc;
@@ -79,7 +84,7 @@ export async function probeMachine(
     return { machine, at, tcp, ssh: null };
   }
   if (!host) return null;
-  const logins = sshEligible ? await machineLogins(deps, machine) : [];
+  const logins = sshEligible ? (await machineLogins(deps, machine)).slice(0, SSH_PROBE_MAX_LOGINS) : [];
   const tcp = await tcpProbe(
     host,
     probePort(settings, logins[0]?.port ?? registeredSshPort(machine)),
@@ -120,16 +125,34 @@ async function sshEligibleIds(deps: ServiceDeps, orgId: string, batch: MachineDo
   return eligible;
 }
 
-/** Writes the batch's results; returns the audit events of outages that began or ended. */
+/** A history record's id: one per job, machine and kind, so a job run twice records once. */
+function historyId(jobId: string, machineId: string, kind: ProbeDoc['kind']): string {
+  return derivedId('probe', jobId, machineId, kind);
+}
+
+/** The machines of this job whose probe it already recorded (a run cut off, then delivered again). */
+async function recordedByJob(deps: ServiceDeps, job: JobDoc, machines: MachineDoc[]): Promise<Set<string>> {
+  if (machines.length === 0) return new Set();
+  const recorded = await collections(deps.db)
+    .probes.find(
+      { orgId: job.orgId, _id: { $in: machines.map((m) => historyId(job._id, m._id, 'tcp')) } },
+      { projection: { machineId: 1 } },
+    )
+    .toArray();
+  return new Set(recorded.map((p) => p.machineId));
+}
+
+/** Writes the results of one job's wave; returns the audit events of outages that began or ended. */
 export async function recordProbes(
   deps: ServiceDeps,
   cloud: Pick<CloudDoc, '_id' | 'orgId'>,
   settings: ProbeSettings,
+  jobId: string,
   probes: MachineProbe[],
 ): Promise<AuditInput[]> {
   if (probes.length === 0) return [];
   const ops: AnyBulkWriteOperation<MachineDoc>[] = [];
-  const history: ProbeDoc[] = [];
+  const history: AnyBulkWriteOperation<ProbeDoc>[] = [];
   const transitions: AuditInput[] = [];
   const system: SystemActor = { type: 'system', orgId: cloud.orgId, name: 'probe' };
   for (const { machine, at, tcp, ssh } of probes) {
@@ -143,8 +166,14 @@ export async function recordProbes(
     });
     const expireAt = new Date(at.getTime() + settings.retentionDays * DAY_MS);
     const base = { orgId: cloud.orgId, cloudId: cloud._id, machineId: machine._id, at, expireAt };
-    history.push({ _id: newId('probe'), ...base, kind: 'tcp', result: tcp });
-    if (ssh) history.push({ _id: newId('probe'), ...base, kind: 'ssh', result: ssh });
+    const docs: ProbeDoc[] = [
+      { _id: historyId(jobId, machine._id, 'tcp'), ...base, kind: 'tcp', result: tcp },
+    ];
+    if (ssh) docs.push({ _id: historyId(jobId, machine._id, 'ssh'), ...base, kind: 'ssh', result: ssh });
+    // Inserted unless already there: the first record of a job's probe stays.
+    for (const doc of docs) {
+      history.push({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true } });
+    }
     const resource = { type: 'machine', id: machine._id, name: machine.name };
     if (!before && unreachableSince) {
       transitions.push({
@@ -164,12 +193,12 @@ export async function recordProbes(
   }
   const { machines, probes: probeHistory } = collections(deps.db);
   await machines.bulkWrite(ops, { ordered: false });
-  await probeHistory.insertMany(history, { ordered: false });
+  await probeHistory.bulkWrite(history, { ordered: false });
   return transitions;
 }
 
 /** The worker's handler for `machine.probe` jobs. */
-export async function runProbeJob(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
+export async function runProbeJob(deps: ProbeJobDeps, job: JobDoc): Promise<Record<string, unknown>> {
   const cloudId = String(job.input.cloudId);
   const machineIds = (job.input.machineIds as string[]) ?? [];
   const onDemand = job.input.onDemand === true;
@@ -181,38 +210,57 @@ export async function runProbeJob(deps: JobDeps, job: JobDoc): Promise<Record<st
     throw err;
   }
   const settings = probeSettings(cloud);
-  const batch = await collections(deps.db)
+  const found = await collections(deps.db)
     .machines.find({ orgId: job.orgId, cloudId, _id: { $in: machineIds }, missingSince: null })
     .toArray();
+  const already = await recordedByJob(deps, job, found);
+  // In the order queued (the tick's most overdue first), so the waves a short run gets to are those.
+  const order = new Map(machineIds.map((id, i) => [id, i]));
+  const batch = found
+    .filter((m) => !already.has(m._id))
+    .sort((a, b) => order.get(a._id)! - order.get(b._id)!);
   const ssh = cloud.provider === 'sim' ? new Set<string>() : await sshEligibleIds(deps, job.orgId, batch);
+  const waveMs = machineProbeWorstCaseMs(cloud.provider, settings) + WAVE_WRITE_MS;
   const probes: MachineProbe[] = [];
-  await eachLimited(batch, PROBE_CONCURRENCY, async (machine) => {
-    const probe = await probeMachine(deps, cloud, settings, machine, ssh.has(machine._id));
-    if (probe) probes.push(probe);
-  });
-  const audit = await recordProbes(deps, cloud, settings, probes);
-  if (onDemand) {
-    for (const p of probes) {
-      audit.push({
-        actor: jobActor(job),
-        action: 'machine.probe',
-        resource: { type: 'machine', id: p.machine._id, name: p.machine.name },
-        jobId: job._id,
-        ...(job.requestId ? { requestId: job.requestId } : {}),
-        details: { reachable: p.tcp.reachable, lossPercent: p.tcp.lossPercent, ssh: p.ssh?.ok ?? null },
-      });
+  let deferred = 0;
+  for (let i = 0; i < batch.length; i += PROBE_CONCURRENCY) {
+    if (deps.remainingTimeMs && deps.remainingTimeMs() < waveMs) {
+      // Not started rather than cut off: these machines wait for their next interval.
+      deferred = batch.length - i;
+      break;
     }
+    const wave: MachineProbe[] = [];
+    await eachLimited(batch.slice(i, i + PROBE_CONCURRENCY), PROBE_CONCURRENCY, async (machine) => {
+      const probe = await probeMachine(deps, cloud, settings, machine, ssh.has(machine._id));
+      if (probe) wave.push(probe);
+    });
+    const audit = await recordProbes(deps, cloud, settings, job._id, wave);
+    if (onDemand) audit.push(...wave.map((p) => onDemandAudit(job, p)));
+    await recordAuditMany(deps, cloud.orgId, audit);
+    probes.push(...wave);
   }
-  await recordAuditMany(deps, cloud.orgId, audit);
   const reachable = probes.filter((p) => p.tcp.reachable).length;
   return {
     cloudId,
     probed: probes.length,
     reachable,
     unreachable: probes.length - reachable,
-    skipped: machineIds.length - probes.length,
+    skipped: machineIds.length - probes.length - already.size - deferred,
+    ...(already.size > 0 ? { alreadyRecorded: already.size } : {}),
+    ...(deferred > 0 ? { deferred } : {}),
     ...(onDemand && probes[0]
       ? { probe: toLatestProbeView({ at: probes[0].at, tcp: probes[0].tcp, ssh: probes[0].ssh }) }
       : {}),
+  };
+}
+
+function onDemandAudit(job: JobDoc, p: MachineProbe): AuditInput {
+  return {
+    actor: jobActor(job),
+    action: 'machine.probe',
+    resource: { type: 'machine', id: p.machine._id, name: p.machine.name },
+    jobId: job._id,
+    ...(job.requestId ? { requestId: job.requestId } : {}),
+    details: { reachable: p.tcp.reachable, lossPercent: p.tcp.lossPercent, ssh: p.ssh?.ok ?? null },
   };
 }

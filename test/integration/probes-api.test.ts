@@ -204,4 +204,28 @@ describe('probes through the API', () => {
     }
     expect((await get(path)).body).toMatchObject({ enabled: true, intervalMinutes: 2, port: null });
   });
+
+  it('refuses settings whose probe cannot fit a probe job (422, nothing written), and clamps older ones', async () => {
+    const fresh = await insertLoopbackCloud(t.db, orgId);
+    const path = `/v1/clouds/${fresh._id}/probe-settings`;
+    // 10 × 10 s of TCP next to the SSH probe's 23 s: far over a job's 45 s.
+    const refused = await patch(path, { attempts: 10, timeoutMs: 10_000 });
+    expect(refused.status).toBe(422);
+    expect(refused.body.detail).toContain('at most 22000 ms fit a probe job');
+    const timeoutOnly = await patch(path, { timeoutMs: 8_000 }); // 3 attempts × 8 s
+    expect(timeoutOnly.status).toBe(422);
+    expect((await get(path)).body).toMatchObject({ attempts: 3, timeoutMs: 2000 });
+    expect(await t.db.collection('audit').countDocuments({ 'resource.id': fresh._id })).toBe(0);
+    expect((await patch(path, { attempts: 5, timeoutMs: 4_400 })).status).toBe(200);
+
+    // Stored before the rule existed: in effect (and shown) with as many attempts as fit.
+    const legacy = await insertLoopbackCloud(t.db, orgId, {
+      probes: { enabled: true, attempts: 10, timeoutMs: 10_000 },
+    });
+    const shown = await get(`/v1/clouds/${legacy._id}/probe-settings`);
+    expect(shown.body).toMatchObject({ enabled: true, attempts: 2, timeoutMs: 10_000 });
+    expect((await patch(`/v1/clouds/${legacy._id}/probe-settings`, { intervalMinutes: 10 })).status).toBe(
+      200,
+    );
+  });
 });

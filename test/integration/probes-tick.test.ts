@@ -44,7 +44,7 @@ describe('periodic probes', () => {
     await t.db.collection('clouds').updateMany({}, { $set: { enabled: false } });
   }
 
-  it('queues due machines in batches of 50, and ten concurrent ticks still queue each machine once', async () => {
+  it('queues due machines in jobs sized to the probe budget, and ten concurrent ticks still queue each machine once', async () => {
     await freshStart();
     const cloud = await insertLoopbackCloud(t.db, orgId, {
       probes: { enabled: true, intervalMinutes: 5, port: listener.port },
@@ -57,7 +57,8 @@ describe('periodic probes', () => {
     );
     expect(results.reduce((n, r) => n + r.probesQueued, 0)).toBe(120);
     const jobs = await jobsOf(sent);
-    expect(jobs.map((j) => j.input.machineIds.length).sort((a, b) => a - b)).toEqual([20, 50, 50]);
+    // Default settings on a networked cloud: 3 × 2 s of TCP plus the SSH probe's 23 s fit one wave of 20.
+    expect(jobs.map((j) => j.input.machineIds.length)).toEqual([20, 20, 20, 20, 20, 20]);
     expect(jobs.every((j) => j.type === 'machine.probe' && j.input.cloudId === cloud._id)).toBe(true);
     const queued = jobs.flatMap((j) => j.input.machineIds);
     expect(new Set(queued).size).toBe(120);
@@ -74,7 +75,7 @@ describe('periodic probes', () => {
     expect(await enqueueDueProbes({ db: t.db, now, queue })).toBe(0);
     minutes(1);
     expect(await enqueueDueProbes({ db: t.db, now, queue })).toBe(120);
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(6);
   });
 
   it('leaves out stopped, terminated and missing machines, disabled clouds, and clouds not probing', async () => {
@@ -139,8 +140,8 @@ describe('periodic probes', () => {
       .collection<AnyDoc>('jobs')
       .find({ type: 'machine.probe', 'input.cloudId': cloud._id })
       .toArray();
-    expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
-    expect(jobs.map((j) => j.result.reachable).sort()).toEqual([10, 50]);
+    expect(jobs.map((j) => j.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(jobs.map((j) => j.result.reachable)).toEqual([20, 20, 20]);
     const stored = await t.db.collection<AnyDoc>('machines').find({ cloudId: cloud._id }).toArray();
     expect(stored.every((m) => m.probe?.tcp.reachable === true && m.unreachableSince === null)).toBe(true);
     expect(await t.db.collection('probes').countDocuments({ cloudId: cloud._id })).toBe(60);
