@@ -87,6 +87,12 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   keys: [
     { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
     { key: { orgId: 1, isDefault: 1 }, name: 'orgId_1_isDefault_1' },
+    {
+      key: { orgId: 1 },
+      name: 'orgId_1_default_unique',
+      unique: true,
+      partialFilterExpression: { isDefault: true },
+    },
   ],
   keyAssociations: [
     { key: { orgId: 1, machineId: 1, keyId: 1 }, name: 'orgId_1_machineId_1_keyId_1', unique: true },

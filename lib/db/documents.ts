@@ -182,6 +182,12 @@ export interface KeyAssociationDoc {
   machineId: string;
   user: string;
   port: number;
+  /**
+   * Nimbo appended the authorized_keys line (true), or found the key already authorized (false): only a
+   * line Nimbo added is removed on disassociation. Absent on associations recorded before it was kept
+   * (those count as added, as they were treated then).
+   */
+  added?: boolean;
   createdAt: Date;
   /** The last time a login with it worked. */
   lastUsedAt: Date | null;

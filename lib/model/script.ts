@@ -99,10 +99,16 @@ export type ScriptView = z.infer<typeof ScriptView>;
 export const ScriptListQuery = listQuery(['name', 'createdAt'], 'name');
 export const ScriptPage = pageOf(ScriptView, 'ScriptPage');
 
+/** NUL cannot travel in an argv or an environment: refused here rather than by the worker, later. */
+const ArgText = z
+  .string()
+  .max(4096)
+  .regex(/^[^\0]*$/, 'must not contain NUL (\\0) characters');
+
 /** Parameters: positional arguments (executable) or key=value extra vars (ansible); passed as data. */
-export const ScriptParams = z.array(z.string().max(4096)).max(64).default([]);
+export const ScriptParams = z.array(ArgText).max(64).default([]);
 export const ScriptEnv = z
-  .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), z.string().max(4096))
+  .record(z.string().regex(ENV_NAME, 'must be an environment variable name'), ArgText)
   .refine((e) => Object.keys(e).length <= 64, 'at most 64 variables')
   .default({});
 

@@ -83,11 +83,44 @@ function keyPairOf(body: CreateKeyBody): SshKeyPair {
   }
 }
 
-/** Makes `keyId` the only default key of the org. */
+function isDuplicateKey(err: unknown): boolean {
+  return err instanceof MongoServerError && err.code === 11000;
+}
+
+/**
+ * Makes `keyId` the only default key of the org. A unique partial index holds one default per org, so
+ * the old default is unset before the new one is set; a concurrent switch that set another default in
+ * between makes ours collide, and ours is tried once more.
+ */
 async function makeDefault(deps: ServiceDeps, orgId: string, keyId: string): Promise<void> {
   const { keys } = collections(deps.db);
-  await keys.updateMany({ orgId, isDefault: true, _id: { $ne: keyId } }, { $set: { isDefault: false } });
-  await keys.updateOne({ _id: keyId, orgId }, { $set: { isDefault: true } });
+  for (let attempt = 1; ; attempt++) {
+    await keys.updateMany({ orgId, isDefault: true, _id: { $ne: keyId } }, { $set: { isDefault: false } });
+    try {
+      await keys.updateOne({ _id: keyId, orgId }, { $set: { isDefault: true } });
+      return;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      if (attempt === 2) {
+        throw new ConflictError('Another request changed the default key at the same time: try again', {
+          cause: err,
+        });
+      }
+    }
+  }
+}
+
+/** Makes `keyId` the default unless the org has one already (the first key; a concurrent first key wins). */
+async function makeDefaultIfNone(deps: ServiceDeps, orgId: string, keyId: string): Promise<boolean> {
+  const { keys } = collections(deps.db);
+  if (await keys.findOne({ orgId, isDefault: true }, { projection: { _id: 1 } })) return false;
+  try {
+    const res = await keys.updateOne({ _id: keyId, orgId }, { $set: { isDefault: true } });
+    return res.modifiedCount === 1;
+  } catch (err) {
+    if (isDuplicateKey(err)) return false;
+    throw err;
+  }
 }
 
 export async function createKey(
@@ -104,7 +137,6 @@ export async function createKey(
   const id = newId('key');
   const dataKey = await getDataKey();
   const now = deps.now();
-  const first = !(await keys.findOne({ orgId: actor.orgId }, { projection: { _id: 1 } }));
   const doc: KeyDoc = {
     _id: id,
     orgId: actor.orgId,
@@ -123,12 +155,15 @@ export async function createKey(
   try {
     await keys.insertOne(doc);
   } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) throw duplicateName(body.name, err);
+    if (isDuplicateKey(err)) throw duplicateName(body.name, err);
     throw err;
   }
-  if (first || body.default) {
+  // An org with keys always has a default: the first key becomes it, unless another is named.
+  if (body.default) {
     await makeDefault(deps, actor.orgId, id);
     doc.isDefault = true;
+  } else {
+    doc.isDefault = await makeDefaultIfNone(deps, actor.orgId, id);
   }
   await recordAudit(deps, {
     actor,
@@ -166,7 +201,7 @@ export async function updateKey(
         { $set: { name: patch.name, updatedAt: deps.now() } },
       );
     } catch (err) {
-      if (err instanceof MongoServerError && err.code === 11000) throw duplicateName(patch.name, err);
+      if (isDuplicateKey(err)) throw duplicateName(patch.name, err);
       throw err;
     }
   }
@@ -204,7 +239,7 @@ export async function deleteKey(deps: ServiceDeps, actor: Actor, keyId: string, 
   if (key.isDefault) {
     // The org keeps a default key as long as it has keys: the oldest one left.
     const next = await keys.find({ orgId: actor.orgId }).sort({ createdAt: 1, _id: 1 }).limit(1).next();
-    if (next) await makeDefault(deps, actor.orgId, next._id);
+    if (next) await makeDefaultIfNone(deps, actor.orgId, next._id);
   }
   await recordAudit(deps, {
     actor,

@@ -8,9 +8,9 @@
 import type { Actor } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
 import type { KeyDoc, MachineDoc } from '../db/documents.js';
-import { UnprocessableError } from '../errors.js';
+import { NotFoundError, UnprocessableError } from '../errors.js';
 import { connectSsh, type SshConnection, type SshConnectOptions, type SshTarget } from '../ssh/connect.js';
-import { SshAuthError } from '../ssh/errors.js';
+import { SshAuthError, SshHostKeyMismatchError } from '../ssh/errors.js';
 import { execOn, type SshExecOptions, type SshExecResult } from '../ssh/exec.js';
 import { recordAudit } from './audit.js';
 import type { ServiceDeps } from './deps.js';
@@ -93,18 +93,42 @@ export async function sshTargetFor(machine: MachineDoc, key: KeyDoc, login: SshL
   };
 }
 
-/** Trust on first use: the first fingerprint seen is stored, unless another connection pinned one first. */
-export async function pinHostKey(deps: ServiceDeps, machine: MachineDoc, fingerprint: string): Promise<void> {
+/**
+ * Trust on first use: the first fingerprint seen is stored. When another connection pinned one first (the
+ * conditional update matched nothing), the stored pin decides: a different key refuses this connection,
+ * exactly as if the pin had been there when it connected.
+ */
+export async function pinHostKey(
+  deps: ServiceDeps,
+  machine: MachineDoc,
+  fingerprint: string,
+  where?: string,
+): Promise<void> {
   if (machine.sshHostKey?.fingerprint || !fingerprint) return;
-  await collections(deps.db).machines.updateOne(
+  const { machines } = collections(deps.db);
+  const pinned = { fingerprint, pinnedAt: deps.now() };
+  const res = await machines.updateOne(
     {
       _id: machine._id,
       orgId: machine.orgId,
       $or: [{ sshHostKey: null }, { sshHostKey: { $exists: false } }],
     },
-    { $set: { sshHostKey: { fingerprint, pinnedAt: deps.now() } } },
+    { $set: { sshHostKey: pinned } },
   );
-  machine.sshHostKey = { fingerprint, pinnedAt: deps.now() };
+  if (res.matchedCount === 0) {
+    const stored = await machines.findOne(
+      { _id: machine._id, orgId: machine.orgId },
+      { projection: { sshHostKey: 1 } },
+    );
+    if (!stored) throw new NotFoundError(`Machine ${machine.name} no longer exists`);
+    const expected = stored.sshHostKey?.fingerprint;
+    if (expected !== fingerprint) {
+      throw new SshHostKeyMismatchError(where ?? machineAddress(machine), expected ?? '(none)', fingerprint);
+    }
+    machine.sshHostKey = stored.sshHostKey;
+    return;
+  }
+  machine.sshHostKey = pinned;
 }
 
 /**
@@ -139,7 +163,12 @@ export async function withMachineSsh<T>(
       throw err;
     }
     try {
-      await pinHostKey(deps, machine, connection.hostKeyFingerprint);
+      await pinHostKey(
+        deps,
+        machine,
+        connection.hostKeyFingerprint,
+        `${machineAddress(machine)}:${login.port}`,
+      );
       await keyAssociations.updateOne(
         {
           orgId: machine.orgId,

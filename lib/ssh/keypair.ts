@@ -54,11 +54,53 @@ function parsed(text: string, passphrase?: string): ParsedKey {
   return Array.isArray(key) ? (key[0] as ParsedKey) : key;
 }
 
+/**
+ * sshd reads authorized_keys line by line: a line break in a comment would start a second line, which
+ * could authorize another key with options of its choosing. Control characters (and the Unicode line
+ * separators) are refused wherever a comment comes from: the private key, the public key given, the request.
+ */
+const UNSAFE_COMMENT = /[\p{Cc}\u2028\u2029]/u;
+
+/** The comment, trimmed; refused when it holds a control character. */
+export function cleanKeyComment(comment: string | undefined): string {
+  if (comment === undefined) return '';
+  if (UNSAFE_COMMENT.test(comment)) {
+    throw new SshKeyError(
+      'The key comment contains a line break or another control character: change it (ssh-keygen -c -C <comment>) and import again',
+    );
+  }
+  return comment.trim();
+}
+
+const ALGORITHM = /^[A-Za-z0-9@._-]{1,64}$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/**
+ * One authorized_keys line, built strictly as `<algo> <base64> [comment]` from a stored public key: a key
+ * whose text would make anything else (a second line, options, a malformed field) is refused.
+ */
+export function authorizedKeyLine(publicKey: string): string {
+  const text = publicKey.trim();
+  if (UNSAFE_COMMENT.test(text.replaceAll('\t', ' '))) {
+    throw new SshKeyError(
+      'The public key contains a line break or another control character: refusing to deploy it',
+    );
+  }
+  const [algo = '', b64 = '', ...comment] = text.split(/[ \t]+/);
+  if (!ALGORITHM.test(algo) || !BASE64.test(b64)) {
+    throw new SshKeyError(
+      'The public key is not of the form "<algorithm> <base64> [comment]": refusing to deploy it',
+    );
+  }
+  return [algo, b64, ...comment].join(' ');
+}
+
 function describe(privateKey: string, passphrase: string | undefined, encrypted: boolean): SshKeyPair {
   const key = parsed(privateKey, passphrase);
   if (!key.isPrivateKey()) throw new SshKeyError('This is a public key: give the private key');
   const blob = key.getPublicSSH();
-  const publicKey = `${key.type} ${blob.toString('base64')}${key.comment ? ` ${key.comment}` : ''}`;
+  const comment = cleanKeyComment(key.comment);
+  const publicKey = `${key.type} ${blob.toString('base64')}${comment ? ` ${comment}` : ''}`;
   return { privateKey, publicKey, fingerprint: sshFingerprint(blob), algorithm: key.type, encrypted };
 }
 
@@ -77,14 +119,21 @@ export function importSshKeyPair(input: { privateKey: string; publicKey?: string
   const encrypted = utils.parseKey(text) instanceof Error && Boolean(input.passphrase);
   const pair = describe(text, input.passphrase, encrypted);
   if (input.publicKey === undefined) return pair;
-  const given = parsed(input.publicKey.trim());
-  if (
-    publicKeyBody(`${given.type} ${given.getPublicSSH().toString('base64')}`) !==
-    publicKeyBody(pair.publicKey)
-  ) {
+  const line = input.publicKey.trim();
+  // One line only: a second line would ride along as the "comment" below.
+  if (/[\r\n]/.test(line))
+    throw new SshKeyError('The public key must be one line: `<algorithm> <base64> [comment]`');
+  const given = parsed(line);
+  const body = publicKeyBody(pair.publicKey);
+  if (publicKeyBody(`${given.type} ${given.getPublicSSH().toString('base64')}`) !== body) {
     throw new SshKeyError('The public key does not match the private key');
   }
   // The comment given with the public key wins (ssh-keygen puts it there, not always in the private key).
-  const comment = input.publicKey.trim().split(/\s+/).slice(2).join(' ');
-  return { ...pair, publicKey: `${publicKeyBody(pair.publicKey)}${comment ? ` ${comment}` : ''}` };
+  const comment = cleanKeyComment(
+    line
+      .split(/[ \t]+/)
+      .slice(2)
+      .join(' '),
+  );
+  return { ...pair, publicKey: `${body}${comment ? ` ${comment}` : ''}` };
 }

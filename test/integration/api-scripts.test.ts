@@ -125,6 +125,20 @@ describe('scripts on bring-your-own hosts', () => {
     expect(await t.db.collection('scripts').countDocuments({})).toBe(0);
   });
 
+  it('refuses NUL in parameters and environment values at the edge (422) and queues nothing', async () => {
+    const id = await script('nul', '#!/bin/sh\necho "$1"\n');
+    const runs = t.db.collection('script_runs');
+    const jobsBefore = await t.db.collection('jobs').countDocuments({});
+    const runsBefore = await runs.countDocuments({});
+    for (const body of [{ params: ['a\u0000b'] }, { env: { GREETING: 'hi\u0000there' } }]) {
+      const res = await post(`/v1/scripts/${id}/run`, { machineId, ...body });
+      expect(res.status).toBe(422);
+      expect(JSON.stringify(res.body)).toMatch(/must not contain NUL/);
+    }
+    expect(await runs.countDocuments({})).toBe(runsBefore);
+    expect(await t.db.collection('jobs').countDocuments({})).toBe(jobsBefore);
+  });
+
   it('runs an executable script and records exit code, stdout, stderr, start and end', async () => {
     const id = await script('hello', '#!/bin/sh\necho "hello from $(hostname)"\necho oops >&2\nexit 3\n');
     const r = await run(id);

@@ -3,6 +3,7 @@
  * the bootstrap key and verify it, undeploy it leaving other lines alone, host key pinning, and the
  * failure cases (a key the server will not accept, a refused key, a closed port, a changed host key).
  */
+import ssh2 from 'ssh2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { generateSshKeyPair } from '../../lib/ssh/keypair.js';
@@ -84,6 +85,29 @@ describe('SSH keys', () => {
     expect(defaults.map((k: { id: string }) => k.id)).toEqual([bootstrapId]);
   });
 
+  it('keeps exactly one default key per org when keys are created and made default concurrently', async () => {
+    const { token, orgId: other } = await createTestOrg(t.db);
+    const keys = t.db.collection<AnyDoc>('keys');
+    const created = await Promise.all(
+      ['c1', 'c2', 'c3', 'c4'].map((name) => api.request('POST', '/v1/keys', { token, body: { name } })),
+    );
+    expect(created.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect(created.filter((r) => r.body.isDefault)).toHaveLength(1);
+    expect(await keys.countDocuments({ orgId: other, isDefault: true })).toBe(1);
+    const patched = await Promise.all(
+      created.map((r) => api.request('PATCH', `/v1/keys/${r.body.id}`, { token, body: { default: true } })),
+    );
+    // A switch that lost to others twice says so (409); at least one wins, and only one key is default.
+    expect(patched.every((r) => r.status === 200 || r.status === 409)).toBe(true);
+    expect(patched.some((r) => r.status === 200)).toBe(true);
+    expect(await keys.countDocuments({ orgId: other, isDefault: true })).toBe(1);
+    // The database itself refuses a second default in an org.
+    const second = await keys.findOne({ orgId: other, isDefault: false });
+    await expect(keys.updateOne({ _id: second!._id }, { $set: { isDefault: true } })).rejects.toMatchObject({
+      code: 11000,
+    });
+  });
+
   it('refuses invalid imports with 422 and writes nothing', async () => {
     const other = generateSshKeyPair('ed25519');
     const before = await t.db.collection('keys').countDocuments({});
@@ -139,6 +163,9 @@ describe('SSH keys', () => {
     expect(job.result).toMatchObject({ added: false });
     const pub = (await get(`/v1/keys/${deployId}`)).body.publicKey;
     expect(sshd.readAuthorizedKeys().split(pub).length - 1).toBe(1);
+    // The line is still the one Nimbo added: disassociating takes it out.
+    const assoc = await t.db.collection<AnyDoc>('key_associations').findOne({ keyId: deployId });
+    expect(assoc?.added).toBe(true);
   });
 
   it('keeps no association when the new key cannot log in, and takes its line out again', async () => {
@@ -175,6 +202,29 @@ describe('SSH keys', () => {
     expect(res.body.detail).toMatch(/disassociate it first/);
     expect((await del(`/v1/keys/${bootstrapId}`)).status).toBe(409); // the registered host's login key
     await finished(await del(`/v1/machines/${machineId}/keys/${id}`));
+  });
+
+  /** An ed25519 key whose comment hides a second authorized_keys line for the attacker's key. */
+  function injectedKey() {
+    const attacker = generateSshKeyPair('ed25519').publicKey.split(' ').slice(0, 2).join(' ');
+    const comment = `x\ncommand="/bin/sh" ${attacker}`;
+    return { attacker, pair: ssh2.utils.generateKeyPairSync('ed25519', { comment }) };
+  }
+
+  it('refuses to import a key whose comment would add a second authorized_keys line (422, nothing written)', async () => {
+    const { pair, attacker } = injectedKey();
+    const before = await t.db.collection('keys').countDocuments({});
+    const res = await post('/v1/keys', { name: 'injected', privateKey: pair.private });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toMatch(/comment contains a line break/);
+    const withPublic = await post('/v1/keys', {
+      name: 'injected',
+      privateKey: sshd.bootstrapKey.privateKey,
+      publicKey: `${sshd.bootstrapKey.publicKey}\ncommand="/bin/sh" ${attacker}`,
+    });
+    expect(withPublic.status).toBe(422);
+    expect(withPublic.body.detail).toMatch(/one line/);
+    expect(await t.db.collection('keys').countDocuments({})).toBe(before);
   });
 
   it('fails a deployment with a clear error when no known key logs in', async () => {

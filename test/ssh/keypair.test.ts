@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SshKeyError } from '../../lib/ssh/errors.js';
-import { generateSshKeyPair, importSshKeyPair } from '../../lib/ssh/keypair.js';
+import { authorizedKeyLine, generateSshKeyPair, importSshKeyPair } from '../../lib/ssh/keypair.js';
 import { envPrefix, shellQuote } from '../../lib/ssh/quote.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nimbo-keys-'));
@@ -16,9 +16,13 @@ function keygenFingerprint(path: string): string {
   return execFileSync('ssh-keygen', ['-l', '-f', path]).toString().split(' ')[1]!;
 }
 
-function keygen(name: string, args: string[]): { privateKey: string; publicKey: string; path: string } {
+function keygen(
+  name: string,
+  args: string[],
+  comment = 'imported',
+): { privateKey: string; publicKey: string; path: string } {
   const path = join(dir, name);
-  execFileSync('ssh-keygen', ['-q', '-f', path, '-C', 'imported', ...args]);
+  execFileSync('ssh-keygen', ['-q', '-f', path, '-C', comment, ...args]);
   return { privateKey: readFileSync(path, 'utf8'), publicKey: readFileSync(`${path}.pub`, 'utf8'), path };
 }
 
@@ -75,6 +79,47 @@ describe('SSH key pairs', () => {
     expect(importSshKeyPair({ privateKey: k.privateKey }).algorithm).toBe('ssh-rsa');
     expect(() => importSshKeyPair({ privateKey: 'not a key' })).toThrow(SshKeyError);
     expect(() => importSshKeyPair({ privateKey: k.publicKey })).toThrow(/public key/);
+  });
+});
+
+describe('key comments and authorized_keys lines', () => {
+  /** What an attacker would hide in a comment: a second authorized_keys line for their own key. */
+  const injected = () =>
+    `x\ncommand="/bin/sh" ${generateSshKeyPair('ed25519').publicKey.split(' ').slice(0, 2).join(' ')}`;
+
+  it('refuses a private key whose comment holds a line break (a second authorized_keys line)', () => {
+    const k = keygen('newline-comment', ['-t', 'ed25519', '-N', ''], injected());
+    expect(() => importSshKeyPair({ privateKey: k.privateKey })).toThrow(SshKeyError);
+    expect(() => importSshKeyPair({ privateKey: k.privateKey })).toThrow(/line break or another control/);
+  });
+
+  it('refuses a public key given with more than one line, or with control characters in its comment', () => {
+    const k = keygen('clean', ['-t', 'ed25519', '-N', '']);
+    const line = k.publicKey.trim();
+    const other = generateSshKeyPair('ed25519').publicKey;
+    expect(() => importSshKeyPair({ privateKey: k.privateKey, publicKey: `${line}\n${other}` })).toThrow(
+      /must be one line/,
+    );
+    expect(() => importSshKeyPair({ privateKey: k.privateKey, publicKey: `${line} a\u001bb` })).toThrow(
+      /control character/,
+    );
+    expect(importSshKeyPair({ privateKey: k.privateKey, publicKey: `${line}\n` }).publicKey).toBe(line);
+  });
+
+  it('refuses control characters in the comment of a generated key', () => {
+    expect(() => generateSshKeyPair('ed25519', { comment: 'a\nb' })).toThrow(/control character/);
+  });
+
+  it('builds an authorized_keys line as "<algo> <base64> [comment]" and nothing else', () => {
+    const pair = generateSshKeyPair('ed25519', { comment: 'me@nimbo' });
+    expect(authorizedKeyLine(`  ${pair.publicKey}\n`)).toBe(pair.publicKey);
+    const [algo, b64] = pair.publicKey.split(' ');
+    expect(authorizedKeyLine(`${algo}\t${b64}`)).toBe(`${algo} ${b64}`);
+    expect(() => authorizedKeyLine(`${pair.publicKey}\n${generateSshKeyPair('ed25519').publicKey}`)).toThrow(
+      /line break/,
+    );
+    expect(() => authorizedKeyLine(`command="sh" ${pair.publicKey}`)).toThrow(/not of the form/);
+    expect(() => authorizedKeyLine(`${algo} not-base64!`)).toThrow(/not of the form/);
   });
 });
 
