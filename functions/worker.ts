@@ -46,11 +46,14 @@ async function processJobRecord(
   }
   let outcome: 'done' | 'retry';
   try {
-    const deps = await provideDeps();
+    const deps: JobDeps = {
+      ...(await provideDeps()),
+      ...(context ? { remainingTimeMs: () => context.getRemainingTimeInMillis() } : {}),
+    };
     if (context && context.getRemainingTimeInMillis() < JOB_START_BUDGET_MS) {
       // Too late in this invocation to start it: sent again as a new message, so another invocation takes
       // it at once (leaving it to redelivery would wait for the queue's visibility timeout).
-      await ((deps as JobDeps).queue ?? jobsQueue()).send({ body: record.body });
+      await (deps.queue ?? jobsQueue()).send({ body: record.body });
       return;
     }
     outcome = await runJobMessage(deps, message);

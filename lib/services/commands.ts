@@ -55,11 +55,7 @@ export interface IncomingCommand {
 export interface CommandDeps extends JobDeps {
   /** Where rejected commands go, with their reason: the commands queue's DLQ (COMMANDS_DLQ_URL). */
   deadLetters?: MessageQueue;
-  /**
-   * Time the invocation has left: a request id taken by an attempt that dies is free again after it
-   * (Lambda's getRemainingTimeInMillis).
-   */
-  remainingTimeMs?: () => number;
+  // remainingTimeMs (JobDeps): a request id taken by an attempt that dies is free again after it.
 }
 
 export type CommandOutcome =

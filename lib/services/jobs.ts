@@ -28,6 +28,8 @@ export interface NewJob {
 
 export interface JobDeps extends ServiceDeps {
   queue?: MessageQueue;
+  /** Time the invocation has left (Lambda's getRemainingTimeInMillis), where long work must fit in it. */
+  remainingTimeMs?: () => number;
 }
 
 export function toJobView(doc: JobDoc): JobView {

@@ -31,10 +31,8 @@ const DAY_MS = 86_400_000;
 /** Database time a wave needs besides its probes (logins looked up, results written). */
 const WAVE_WRITE_MS = 2_000;
 
-/** A probe job's dependencies; the worker may tell how long its invocation has left. */
-export interface ProbeJobDeps extends JobDeps {
-  remainingTimeMs?: () => number;
-}
+/** A probe job's dependencies; the worker may tell how long its invocation has left (remainingTimeMs). */
+export type ProbeJobDeps = JobDeps;
 
 export interface MachineProbe {
   machine: MachineDoc;
