@@ -93,5 +93,17 @@ export async function pollDns(
     total.appeared += r.appeared;
     total.disappeared += r.disappeared;
   }
+  // A vanished zone's records vanished with it: they must not list as live under a missing zone.
+  const { zones: zoneColl, records: recordColl } = collections(deps.db);
+  const gone = await zoneColl
+    .find({ orgId: cloud.orgId, cloudId: cloud._id, missingSince: { $ne: null } }, { projection: { _id: 1 } })
+    .toArray();
+  if (gone.length > 0) {
+    const orphaned = await recordColl.updateMany(
+      { orgId: cloud.orgId, zoneId: { $in: gone.map((z) => z._id) }, missingSince: null },
+      { $set: { missingSince: deps.now() } },
+    );
+    total.disappeared += orphaned.modifiedCount;
+  }
   return { zones: summary(outcome), records: total };
 }

@@ -5,7 +5,7 @@
  */
 import type { Filter } from 'mongodb';
 import type { Actor } from '../auth/actor.js';
-import { type ChangeStatus, isZoneOwnRecord } from '../clouds/dns.js';
+import type { ChangeStatus } from '../clouds/dns.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, ZoneDoc } from '../db/documents.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
@@ -175,13 +175,17 @@ export async function deleteZone(
   const cloud = await dnsCloud(deps, actor.orgId, zone.cloudId);
   requireEnabled(cloud);
   const { records, zones } = collections(deps.db);
-  const held = (await records.find({ orgId: actor.orgId, zoneId, missingSince: null }).toArray()).filter(
-    (r) => !isZoneOwnRecord(r, zone.name),
-  );
-  if (held.length && !options.force) {
+  // Counted by the database: a zone may hold thousands of records (the zone's own SOA/NS do not count).
+  const held = await records.countDocuments({
+    orgId: actor.orgId,
+    zoneId,
+    missingSince: null,
+    $nor: [{ name: zone.name, type: { $in: ['SOA', 'NS'] } }],
+  });
+  if (held && !options.force) {
     throw new ConflictError(
-      `Zone ${zone.name} holds ${held.length} records other than SOA/NS: delete them first, or pass force=true`,
-      { details: { records: held.length } },
+      `Zone ${zone.name} holds ${held} records other than SOA/NS: delete them first, or pass force=true`,
+      { details: { records: held } },
     );
   }
   const driver = await dnsDriverFor(deps, cloud);
@@ -192,7 +196,7 @@ export async function deleteZone(
       action: 'zone.delete',
       resource: { type: 'zone', id: zone._id, name: zone.name },
       requestId,
-      details: { force: options.force, records: held.length },
+      details: { force: options.force, records: held },
     },
     () => driver.deleteZone(zone.externalId, { force: options.force }),
   );

@@ -216,6 +216,12 @@ describe('DNS zones and records', () => {
 
   it('polls zones and records with the cloud, marking what vanished missing', async () => {
     const zone = await post(`/v1/clouds/${cloudId}/zones`, { name: 'polled.example' });
+    const record = await post(`/v1/zones/${zone.body.zone.id}/records`, {
+      name: 'www',
+      type: 'A',
+      values: ['192.0.2.10'],
+    });
+    expect(record.status).toBe(201);
     await t.db
       .collection<AnyDoc>('sim_net')
       .deleteOne({ kind: 'zone', 'value.externalId': zone.body.zone.externalId });
@@ -225,6 +231,11 @@ describe('DNS zones and records', () => {
     expect(job.body.result.dns).toMatchObject({ zones: { disappeared: 1 } });
     const missing = await get(`/v1/clouds/${cloudId}/zones?missing=true`);
     expect(missing.body.items.map((z: { id: string }) => z.id)).toEqual([zone.body.zone.id]);
+    // Its records went with it: none is left listed as live.
+    const live = await t.db
+      .collection<AnyDoc>('records')
+      .countDocuments({ zoneId: zone.body.zone.id, missingSince: null });
+    expect(live).toBe(0);
   });
 
   it("answers 404 for another org's zones, records and machines", async () => {
