@@ -259,11 +259,11 @@ export async function handleCommand(deps: CommandDeps, msg: IncomingCommand): Pr
   try {
     const token = tokenFromAuthorization(msg.authorization, 'message attribute', true);
     actor = await authenticateToken(deps, token);
+    requestId = requestIdOf(msg.body);
     // Checked apart from authentication, so a refused command is still audited in its org.
     if (!roleAtLeast(actor.role, 'operator')) {
       throw new ForbiddenError(`Commands need the operator role; the token has ${actor.role}`);
     }
-    requestId = requestIdOf(msg.body);
     const command = parseCommand(msg.body);
     return await acceptCommand(deps, actor, command, msg.messageId);
   } catch (err) {

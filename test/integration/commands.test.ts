@@ -262,6 +262,10 @@ describe('commands from other systems (SQS)', () => {
     expect(dead().map((l) => [l.attributes.NimboRejectCode, l.attributes.NimboOrgId])).toEqual([
       ['forbidden', orgId],
     ]);
+    const audit = await t.db
+      .collection<AnyDoc>('audit')
+      .findOne({ action: 'command.rejected', 'resource.id': 'viewer-try' });
+    expect(audit).toMatchObject({ orgId, result: 'failure', error: { code: 'forbidden' } });
     expect(await jobsOf('viewer-try')).toEqual([]);
   });
 
