@@ -60,13 +60,14 @@ describe('sshExec against a real sshd', () => {
     const started = Date.now();
     const running = sshExec(sshd.target(), `echo started; sh -c '${marker}; echo never'`, {
       ...opts,
-      timeoutMs: 1500,
+      // Long enough for the check below to log in and look while it runs, on a loaded machine too.
+      timeoutMs: 4_000,
     });
     // While it runs, the check sees it (so that "gone" below means something).
     const during = await sshExec(sshd.target(), `sleep 0.3; ${remoteProcessCheck(marker)}`, opts);
     expect(during.stdout).toBe('found\nchecked\n');
     const r = await running;
-    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
     expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'started\n' });
     // The remote sleep is gone, not just our channel.
     const after = await sshExec(sshd.target(), `sleep 0.3; ${remoteProcessCheck(marker)}`, opts);
