@@ -2,12 +2,13 @@
  * SSH keys of an org: generated or imported (validated), the private key sealed at rest and opened only to
  * connect or for an audited read by an admin. One default key per org: the first key, or the one named.
  */
-import { MongoServerError } from 'mongodb';
+
 import type { Actor } from '../auth/actor.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { seal, unseal } from '../crypto/sealed.js';
 import { collections } from '../db/collections.js';
 import type { KeyAssociationDoc, KeyDoc } from '../db/documents.js';
+import { isDuplicateKeyError } from '../db/errors.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import { isoOrNull, newId } from '../model/common.js';
@@ -83,10 +84,6 @@ function keyPairOf(body: CreateKeyBody): SshKeyPair {
   }
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
-}
-
 /**
  * Makes `keyId` the only default key of the org. A unique partial index holds one default per org, so
  * the old default is unset before the new one is set; a concurrent switch that set another default in
@@ -100,7 +97,7 @@ async function makeDefault(deps: ServiceDeps, orgId: string, keyId: string): Pro
       await keys.updateOne({ _id: keyId, orgId }, { $set: { isDefault: true } });
       return;
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
+      if (!isDuplicateKeyError(err)) throw err;
       if (attempt === 2) {
         throw new ConflictError('Another request changed the default key at the same time: try again', {
           cause: err,
@@ -118,7 +115,7 @@ async function makeDefaultIfNone(deps: ServiceDeps, orgId: string, keyId: string
     const res = await keys.updateOne({ _id: keyId, orgId }, { $set: { isDefault: true } });
     return res.modifiedCount === 1;
   } catch (err) {
-    if (isDuplicateKey(err)) return false;
+    if (isDuplicateKeyError(err)) return false;
     throw err;
   }
 }
@@ -155,7 +152,7 @@ export async function createKey(
   try {
     await keys.insertOne(doc);
   } catch (err) {
-    if (isDuplicateKey(err)) throw duplicateName(body.name, err);
+    if (isDuplicateKeyError(err)) throw duplicateName(body.name, err);
     throw err;
   }
   // An org with keys always has a default: the first key becomes it, unless another is named.
@@ -201,7 +198,7 @@ export async function updateKey(
         { $set: { name: patch.name, updatedAt: deps.now() } },
       );
     } catch (err) {
-      if (isDuplicateKey(err)) throw duplicateName(patch.name, err);
+      if (isDuplicateKeyError(err)) throw duplicateName(patch.name, err);
       throw err;
     }
   }

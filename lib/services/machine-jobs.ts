@@ -10,6 +10,7 @@ import type { CloudDoc, JobDoc, MachineDoc } from '../db/documents.js';
 import { NotFoundError } from '../errors.js';
 import { newId } from '../model/common.js';
 import { recordAudit } from './audit.js';
+import { audited } from './audited.js';
 import { findCloud, pollJob } from './clouds.js';
 import { computeDriverFor } from './drivers.js';
 import { polledFields } from './inventory.js';
@@ -58,7 +59,8 @@ async function target(
   return { machine, cloud, driver, ref: { externalId: machine.externalId, region: machine.region } };
 }
 
-async function audited<T>(
+/** A job's provider call on a machine, audited either way (lib/services/audited.ts). */
+function auditedMachineCall<T>(
   deps: JobDeps,
   job: JobDoc,
   action: string,
@@ -66,22 +68,18 @@ async function audited<T>(
   work: () => Promise<T>,
   details?: Record<string, unknown>,
 ): Promise<T> {
-  const base = {
-    actor: jobActor(job),
-    action,
-    resource: { type: 'machine', id: machine._id, name: machine.name },
-    jobId: job._id,
-    ...(job.requestId ? { requestId: job.requestId } : {}),
-    ...(details ? { details } : {}),
-  };
-  try {
-    const result = await work();
-    await recordAudit(deps, base);
-    return result;
-  } catch (err) {
-    await recordAudit(deps, { ...base, error: err });
-    throw err;
-  }
+  return audited(
+    deps,
+    {
+      actor: jobActor(job),
+      action,
+      resource: { type: 'machine', id: machine._id, name: machine.name },
+      jobId: job._id,
+      ...(job.requestId ? { requestId: job.requestId } : {}),
+      ...(details ? { details } : {}),
+    },
+    work,
+  );
 }
 
 export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
@@ -95,7 +93,7 @@ export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<
   const { machine, cloud, driver, ref } = await target(deps, job);
   const size = job.input.size as string | undefined;
   const name = job.input.name as string | undefined;
-  await audited(
+  await auditedMachineCall(
     deps,
     job,
     `machine.${action}`,
@@ -192,7 +190,7 @@ export async function executeSnapshotJob(deps: JobDeps, job: JobDoc): Promise<Re
   const snapshotId = job.input.snapshotId as string | undefined;
   switch (op) {
     case 'create': {
-      const snapshot = await audited(deps, job, 'machine.snapshot.create', machine, () =>
+      const snapshot = await auditedMachineCall(deps, job, 'machine.snapshot.create', machine, () =>
         driver.createSnapshot(ref, String(job.input.name)),
       );
       return {
@@ -201,7 +199,7 @@ export async function executeSnapshotJob(deps: JobDeps, job: JobDoc): Promise<Re
       };
     }
     case 'delete':
-      await audited(
+      await auditedMachineCall(
         deps,
         job,
         'machine.snapshot.delete',
@@ -211,7 +209,7 @@ export async function executeSnapshotJob(deps: JobDeps, job: JobDoc): Promise<Re
       );
       return { machineId: machine._id, snapshotId };
     case 'revert':
-      await audited(
+      await auditedMachineCall(
         deps,
         job,
         'machine.snapshot.revert',

@@ -4,10 +4,11 @@
  * the tick compares with the clock. Running the due occurrences is in schedule-runs.ts.
  */
 
-import { type Filter, MongoServerError } from 'mongodb';
+import type { Filter } from 'mongodb';
 import type { Actor } from '../auth/actor.js';
 import { actorRef } from '../auth/actor.js';
 import { collections } from '../db/collections.js';
+import { isDuplicateKeyError } from '../db/errors.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
 import { isoOrNull } from '../model/common.js';
@@ -78,10 +79,6 @@ function duplicateName(name: string, cause?: unknown): ConflictError {
   return new ConflictError(`A schedule named "${name}" already exists in this org`, { cause });
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return err instanceof MongoServerError && err.code === 11000;
-}
-
 /** Checks what the body schema cannot: the conditions fit the compiler's limits, the timing is coherent. */
 function validate(doc: ScheduleDoc, now: Date): void {
   compileConditions(doc.conditions, doc.orgId, now);
@@ -134,7 +131,7 @@ export async function createSchedule(
   try {
     await schedules.insertOne(doc);
   } catch (err) {
-    if (isDuplicateKey(err)) throw duplicateName(body.name, err);
+    if (isDuplicateKeyError(err)) throw duplicateName(body.name, err);
     throw err;
   }
   await recordAudit(deps, {
@@ -229,7 +226,7 @@ export async function updateSchedule(
         { returnDocument: 'after' },
       );
     } catch (err) {
-      if (isDuplicateKey(err)) throw duplicateName(patch.name ?? '', err);
+      if (isDuplicateKeyError(err)) throw duplicateName(patch.name ?? '', err);
       throw err;
     }
     if (!written) continue;

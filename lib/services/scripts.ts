@@ -1,6 +1,7 @@
 /** Scripts of an org: create, list, get, update, delete. Running them is script-runs.ts. */
-import { MongoServerError } from 'mongodb';
+
 import type { Actor } from '../auth/actor.js';
+import { isDuplicateKeyError } from '../db/errors.js';
 import type { PageRequest } from '../db/pagination.js';
 import { findPage, type Page } from '../db/pagination.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors.js';
@@ -47,7 +48,7 @@ export async function createScript(
   try {
     await scripts.insertOne(doc);
   } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) throw duplicateName(body.name, err);
+    if (isDuplicateKeyError(err)) throw duplicateName(body.name, err);
     throw err;
   }
   await recordAudit(deps, {
@@ -94,7 +95,7 @@ export async function updateScript(
       { returnDocument: 'after' },
     );
   } catch (err) {
-    if (err instanceof MongoServerError && err.code === 11000) throw duplicateName(patch.name ?? '', err);
+    if (isDuplicateKeyError(err)) throw duplicateName(patch.name ?? '', err);
     throw err;
   }
   if (!updated) throw new NotFoundError(`Script ${scriptId} not found`);
