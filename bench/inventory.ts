@@ -12,14 +12,14 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { type Db, MongoClient } from 'mongodb';
-import type { TokenActor } from '../lib/auth/actor.js';
+import { createOrg } from '../lib/auth/orgs.js';
+import { createCloud } from '../lib/clouds/clouds.js';
 import { collections, ensureIndexes } from '../lib/db/collections.js';
 import type { CloudDoc } from '../lib/db/documents.js';
+import { type PollResult, pollCloud } from '../lib/inventory/machines.js';
+import type { JobDeps } from '../lib/jobs/jobs.js';
+import type { TokenActor } from '../lib/model/actor.js';
 import { CreateCloudBody } from '../lib/model/cloud.js';
-import { createCloud } from '../lib/services/clouds.js';
-import { type PollResult, pollCloud } from '../lib/services/inventory.js';
-import type { JobDeps } from '../lib/services/jobs.js';
-import { createOrg } from '../lib/services/orgs.js';
 import { startMongoServer } from '../local/mongo/server.js';
 import {
   fmt,

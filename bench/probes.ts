@@ -3,7 +3,7 @@
  *
  *   tcp raw:  N TCP probes (3 connects each) against 10 loopback listeners (in a child process, as a remote
  *             host would be), 20 at a time (a probe job's width)
- *   tcp e2e:  the same N machines through the real path: the tick queues them (jobs sized by probe-budget.ts), then
+ *   tcp e2e:  the same N machines through the real path: the tick queues them (jobs sized by probes/budget.ts), then
  *             1 worker, or 4 concurrent workers (the jobs queue scales the worker function), run every job:
  *             claim, probe, record the latest on each machine and the history, complete
  *             (against the embedded server, in this process)
@@ -16,21 +16,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import type { TokenActor } from '../lib/auth/actor.js';
-import { eachLimited } from '../lib/concurrency.js';
+import { runJobMessage } from '../lib/app/job-runner.js';
+import { createOrg } from '../lib/auth/orgs.js';
+import { eachLimited } from '../lib/core/concurrency.js';
 import { collections, ensureIndexes } from '../lib/db/collections.js';
+import { enqueueJobs, type JobDeps } from '../lib/jobs/jobs.js';
+import { createKey } from '../lib/keys/keys.js';
 import type { OutgoingMessage } from '../lib/messages/queue.js';
+import type { TokenActor } from '../lib/model/actor.js';
 import { newId } from '../lib/model/common.js';
-import type { SshProbeResult } from '../lib/probes/ssh-facts.js';
-import { sshProbe } from '../lib/probes/ssh-probe.js';
-import { tcpProbe } from '../lib/probes/tcp.js';
-import { runJobMessage } from '../lib/services/job-runner.js';
-import { enqueueJobs, type JobDeps } from '../lib/services/jobs.js';
-import { createKey } from '../lib/services/keys.js';
-import { createOrg } from '../lib/services/orgs.js';
-import { PROBE_CONCURRENCY } from '../lib/services/probe-budget.js';
-import { enqueueDueProbes } from '../lib/services/probe-tick.js';
-import { probeJob } from '../lib/services/probes.js';
+import { tcpProbe } from '../lib/net/tcp-probe.js';
+import { PROBE_CONCURRENCY } from '../lib/probes/budget.js';
+import { probeJob } from '../lib/probes/probes.js';
+import { enqueueDueProbes } from '../lib/probes/tick.js';
+import type { SshProbeResult } from '../lib/ssh/facts.js';
+import { sshProbe } from '../lib/ssh/probe.js';
 import { startMongoServer } from '../local/mongo/server.js';
 import { spawnLoopbackListeners } from '../test/helpers/loopback.js';
 import { insertLoopbackCloud, insertLoopbackMachines } from '../test/helpers/probe-fixtures.js';

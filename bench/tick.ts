@@ -12,16 +12,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import type { TokenActor } from '../lib/auth/actor.js';
+import { createOrg } from '../lib/auth/orgs.js';
+import { createCloud } from '../lib/clouds/clouds.js';
 import { collections, ensureIndexes } from '../lib/db/collections.js';
+import { pollCloud } from '../lib/inventory/machines.js';
+import type { JobDeps } from '../lib/jobs/jobs.js';
+import type { TokenActor } from '../lib/model/actor.js';
 import { CreateCloudBody } from '../lib/model/cloud.js';
 import { CreateScheduleBody } from '../lib/model/schedule.js';
-import { createCloud } from '../lib/services/clouds.js';
-import { pollCloud } from '../lib/services/inventory.js';
-import type { JobDeps } from '../lib/services/jobs.js';
-import { createOrg } from '../lib/services/orgs.js';
-import { claimDueSchedules } from '../lib/services/schedule-runs.js';
-import { createSchedule } from '../lib/services/schedules.js';
+import { claimDueSchedules } from '../lib/schedules/runs.js';
+import { createSchedule } from '../lib/schedules/schedules.js';
 import { startMongoServer } from '../local/mongo/server.js';
 import { benchCommands } from './support/commands.js';
 import { fmt, intArg, machineLine, mb, printTable, rssSampler, timed } from './support/report.js';

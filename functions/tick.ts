@@ -1,10 +1,10 @@
 /** Lambda entry point for the one-minute EventBridge rule: finds due work and queues it. */
 import type { ScheduledEvent } from 'aws-lambda';
-import { log } from '../lib/log.js';
-import { type DepsProvider, productionDeps } from '../lib/services/deps.js';
-import { enqueueDuePolls } from '../lib/services/polls.js';
-import { enqueueDueProbes } from '../lib/services/probe-tick.js';
-import { claimDueSchedules } from '../lib/services/schedule-runs.js';
+import { type DepsProvider, productionDeps } from '../lib/core/deps.js';
+import { log } from '../lib/core/log.js';
+import { enqueueDuePolls } from '../lib/inventory/due.js';
+import { enqueueDueProbes } from '../lib/probes/tick.js';
+import { claimDueSchedules } from '../lib/schedules/runs.js';
 
 export function createTickHandler(provideDeps: DepsProvider) {
   return async (

@@ -5,13 +5,13 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { log } from '../lib/log.js';
+import { runJobMessage } from '../lib/app/job-runner.js';
+import { type CommandDeps, handleCommand } from '../lib/commands/commands.js';
+import { type DepsProvider, productionDeps } from '../lib/core/deps.js';
+import { log } from '../lib/core/log.js';
+import type { JobDeps } from '../lib/jobs/jobs.js';
 import { JobMessage } from '../lib/messages/job-message.js';
 import { jobsQueue } from '../lib/messages/queue.js';
-import { type CommandDeps, handleCommand } from '../lib/services/commands.js';
-import { type DepsProvider, productionDeps } from '../lib/services/deps.js';
-import { runJobMessage } from '../lib/services/job-runner.js';
-import type { JobDeps } from '../lib/services/jobs.js';
 
 export interface WorkerOptions {
   /** The commands queue's ARN (COMMANDS_QUEUE_ARN): its records are commands, all others jobs. */

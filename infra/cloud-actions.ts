@@ -1,5 +1,5 @@
 /**
- * The IAM actions Nimbo's AWS driver (lib/clouds/aws) needs, in one place. Each SDK command the driver sends
+ * The IAM actions Nimbo's AWS driver (lib/providers/aws) needs, in one place. Each SDK command the driver sends
  * is one action (`new DescribeInstancesCommand` -> `ec2:DescribeInstances`); test/infra/cloud-actions.test.ts
  * parses the driver's source and fails when a command is used whose action is missing here, or when an
  * action here is neither sent nor required alongside one that is (REQUIRED_ALONGSIDE).
@@ -53,7 +53,7 @@ export const ASSUME_ROLE_ACTIONS = ['sts:AssumeRole'] as const;
 
 /**
  * Actions IAM checks besides the one named after the command. No iam:PassRole: RunInstances passes no
- * instance profile (driver.ts). Keys are the commands' actions, values the extra actions and why.
+ * instance profile (compute.ts). Keys are the commands' actions, values the extra actions and why.
  */
 export const REQUIRED_ALONGSIDE: Record<string, { actions: string[]; why: string }> = {
   'ec2:RunInstances': {

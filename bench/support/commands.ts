@@ -9,12 +9,12 @@
  */
 import type { Db } from 'mongodb';
 import { createWorkerHandler } from '../../functions/worker.js';
-import type { TokenActor } from '../../lib/auth/actor.js';
-import { DatabaseUnavailableError } from '../../lib/errors.js';
+import { createToken } from '../../lib/auth/tokens.js';
+import type { CommandDeps } from '../../lib/commands/commands.js';
+import { DatabaseUnavailableError } from '../../lib/core/errors.js';
 import { idempotencyCollection } from '../../lib/messages/idempotency-store.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
-import type { CommandDeps } from '../../lib/services/commands.js';
-import { createToken } from '../../lib/services/tokens.js';
+import type { TokenActor } from '../../lib/model/actor.js';
 import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
 import { fmt, mb, printTable, type rssSampler, timed } from './report.js';

@@ -4,7 +4,7 @@
  * document (or another org) fails to open instead of leaking.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 
 export interface SealedValue {
   /** Format version, for key rotation and algorithm changes. */

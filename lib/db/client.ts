@@ -3,9 +3,9 @@
  * invocations: connecting costs a TLS handshake and server selection, which must not be paid per request.
  */
 import { type Db, MongoClient } from 'mongodb';
-import { type NimboConfig, readConfig } from '../config.js';
-import { DatabaseUnavailableError } from '../errors.js';
-import { log } from '../log.js';
+import { type NimboConfig, readConfig } from '../core/config.js';
+import { DatabaseUnavailableError } from '../core/errors.js';
+import { log } from '../core/log.js';
 import { resolveConnectionString } from './connection-string.js';
 import { isDatabaseUnavailable } from './errors.js';
 

@@ -3,8 +3,8 @@
  * a Secrets Manager secret (deployed stacks), read once per Lambda container.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { NimboConfig } from '../config.js';
-import { ConfigurationError } from '../errors.js';
+import type { NimboConfig } from '../core/config.js';
+import { ConfigurationError } from '../core/errors.js';
 
 let secretsClient: SecretsManagerClient | undefined;
 

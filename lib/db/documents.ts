@@ -2,14 +2,15 @@
  * What is stored in MongoDB. Every tenant document carries `orgId`; dates are BSON dates; ids are our own
  * prefixed strings (lib/model/common.ts), used as `_id`.
  */
-import type { ActionFlags, Provider } from '../clouds/capabilities.js';
-import type { MachineState } from '../clouds/compute.js';
+
 import type { SealedValue } from '../crypto/sealed.js';
 import type { JobStatus, JobType } from '../model/job.js';
 import type { ProbeSettings } from '../model/probe.js';
 import type { Role } from '../model/role.js';
-import type { SshProbeResult } from '../probes/ssh-facts.js';
-import type { TcpProbeResult } from '../probes/tcp.js';
+import type { TcpProbeResult } from '../net/tcp-probe.js';
+import type { ActionFlags, Provider } from '../providers/capabilities.js';
+import type { MachineState } from '../providers/compute.js';
+import type { SshProbeResult } from '../ssh/facts.js';
 
 export interface OrgDoc {
   _id: string;
@@ -95,7 +96,7 @@ export interface CloudDoc {
   failingSince?: Date | null;
   /** When the pending follow-up poll (after machine actions) runs; one at a time per cloud. */
   followUpPollAt?: Date | null;
-  /** Probe settings as set through the API; absent: the provider's defaults (services/probe-rules.ts). */
+  /** Probe settings as set through the API; absent: the provider's defaults (probes/rules.ts). */
   probes?: Partial<ProbeSettings> | null;
   /** The DNS and network parts of the last poll failed (the machines part is reported above); null when fine. */
   resourcePollErrors?: Partial<Record<'dns' | 'network', { code: string; message: string; at: Date } | null>>;

@@ -9,7 +9,7 @@ import {
   MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
-import { DatabaseUnavailableError } from '../errors.js';
+import { DatabaseUnavailableError } from '../core/errors.js';
 
 const UNAVAILABLE = new Set([
   'MongoNetworkError',

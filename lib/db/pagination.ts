@@ -4,7 +4,7 @@
  * deletes between pages never duplicate or skip an item the way skip/offset would.
  */
 import type { Collection, Document, Filter, Sort } from 'mongodb';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../core/errors.js';
 
 export interface PageRequest {
   limit: number;

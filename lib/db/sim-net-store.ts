@@ -4,7 +4,7 @@
  * Nimbo's inventory.
  */
 import type { Db } from 'mongodb';
-import type { SimNetKind, SimNetKinds, SimNetStore } from '../clouds/sim/net-store.js';
+import type { SimNetKind, SimNetKinds, SimNetStore } from '../providers/sim/net-store.js';
 
 interface SimNetDoc {
   _id: string;

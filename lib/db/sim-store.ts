@@ -3,8 +3,8 @@
  * to the simulated provider, not to Nimbo's inventory: Nimbo learns about these machines only by polling.
  */
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
-import type { SimStore } from '../clouds/sim/store.js';
-import type { SimMachine } from '../clouds/sim/world.js';
+import type { SimStore } from '../providers/sim/store.js';
+import type { SimMachine } from '../providers/sim/world.js';
 
 interface SimMachineDoc extends SimMachine {
   _id: string;

@@ -4,8 +4,8 @@
  * middleware.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { UnprocessableError, ValidationError } from '../errors.js';
-import type { DepsProvider, ServiceDeps } from '../services/deps.js';
+import type { DepsProvider, ServiceDeps } from '../core/deps.js';
+import { UnprocessableError, ValidationError } from '../core/errors.js';
 import { authenticateRequest } from './auth.js';
 import { type HttpResult, json } from './response.js';
 import type { AnyRoute } from './route.js';

@@ -1,9 +1,9 @@
 /** Bearer-token authentication and role checks for API routes. */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { TokenActor } from '../auth/actor.js';
+import { authorize, tokenFromAuthorization } from '../auth/authorize.js';
+import type { ServiceDeps } from '../core/deps.js';
+import type { TokenActor } from '../model/actor.js';
 import type { Role } from '../model/role.js';
-import { authorize, tokenFromAuthorization } from '../services/authorize.js';
-import type { ServiceDeps } from '../services/deps.js';
 
 export function bearerToken(event: APIGatewayProxyEventV2): string {
   return tokenFromAuthorization(event.headers?.authorization ?? event.headers?.Authorization, 'header');

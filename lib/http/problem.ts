@@ -15,7 +15,7 @@ import {
   UnauthorizedError,
   UnprocessableError,
   ValidationError,
-} from '../errors.js';
+} from '../core/errors.js';
 
 export interface Problem {
   type: string;

@@ -5,9 +5,9 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import type { TokenActor } from '../auth/actor.js';
+import type { ServiceDeps } from '../core/deps.js';
+import type { TokenActor } from '../model/actor.js';
 import type { Role } from '../model/role.js';
-import type { ServiceDeps } from '../services/deps.js';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 

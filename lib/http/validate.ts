@@ -6,7 +6,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { PayloadTooLargeError, ValidationError } from '../errors.js';
+import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
 import { describeIssues } from '../model/issues.js';
 
 export type InputPart = 'path' | 'query' | 'body';

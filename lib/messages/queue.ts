@@ -3,7 +3,7 @@
  * addressed by URL (`local://jobs` locally), so services only know "the jobs queue".
  */
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 
 export interface OutgoingMessage {
   body: string;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AwsCredentialsSchema } from '../clouds/aws/credentials.js';
-import { PROVIDERS } from '../clouds/capabilities.js';
+import { AwsCredentialsSchema } from '../providers/aws/credentials.js';
+import { PROVIDERS } from '../providers/capabilities.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 

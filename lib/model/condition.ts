@@ -4,7 +4,7 @@
  * exact node and reason (a union would only say "invalid input").
  */
 import { z } from 'zod';
-import { MACHINE_STATES } from '../clouds/compute.js';
+import { MACHINE_STATES } from '../providers/compute.js';
 
 /** Fields a condition may test, with their type; `as` is the stored field. */
 export const CONDITION_FIELDS = {

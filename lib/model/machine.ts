@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { MACHINE_ACTIONS, PROVIDERS } from '../clouds/capabilities.js';
-import { MACHINE_STATES } from '../clouds/compute.js';
+import { MACHINE_ACTIONS, PROVIDERS } from '../providers/capabilities.js';
+import { MACHINE_STATES } from '../providers/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';

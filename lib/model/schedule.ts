@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { NimboError } from '../errors.js';
-import { parseCron } from '../schedules/cron.js';
-import { assertTimeZone } from '../schedules/timezone.js';
+import { NimboError } from '../core/errors.js';
+import { parseCron } from '../cron/cron.js';
+import { assertTimeZone } from '../cron/timezone.js';
 import { Name, Timestamp } from './common.js';
 import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';

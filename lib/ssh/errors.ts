@@ -2,7 +2,7 @@
  * SSH failures, typed so that jobs and the API can say exactly what went wrong: unreachable host, refused
  * key, changed host key, timeout. They are provider errors (502 at the edge): the machine, not Nimbo, said no.
  */
-import { ProviderError } from '../errors.js';
+import { ProviderError } from '../core/errors.js';
 
 export class SshError extends ProviderError {
   override readonly name: string = 'SshError';

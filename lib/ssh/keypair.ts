@@ -1,7 +1,7 @@
 /**
  * SSH key pairs in OpenSSH formats: generation (ed25519 by default, RSA 3072/4096 on request) and import
  * validation (the private key parses, opens with its passphrase if it has one, and matches the public key
- * given with it). No DB here: lib/services/keys.ts stores what these return.
+ * given with it). No DB here: lib/keys/keys.ts stores what these return.
  */
 // ssh2 is CommonJS: Node's ESM loader sees only its default export (tsx and plain node, not just bundles).
 import ssh2, { type ParsedKey } from 'ssh2';

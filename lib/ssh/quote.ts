@@ -3,7 +3,7 @@
  * (a quote inside is closed, escaped and reopened), and environment variables go through `env NAME=value`
  * with names checked, so no value is ever parsed as shell syntax.
  */
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../core/errors.js';
 
 export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 

@@ -4,11 +4,12 @@
  *
  *   org create <name>     create an org and print its first owner token (shown once)
  */
-import { readConfig } from '../../lib/config.js';
+
+import { createOrg } from '../../lib/auth/orgs.js';
+import { readConfig } from '../../lib/core/config.js';
+import { NimboError } from '../../lib/core/errors.js';
 import { closeMongo, getMongo } from '../../lib/db/client.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { NimboError } from '../../lib/errors.js';
-import { createOrg } from '../../lib/services/orgs.js';
 
 const USAGE = 'usage: npm run nimbo -- org create <name>';
 

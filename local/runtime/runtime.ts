@@ -5,13 +5,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { countOrgs, createOrg } from '../../lib/auth/orgs.js';
+import { createCloud } from '../../lib/clouds/clouds.js';
+import { DatabaseUnavailableError } from '../../lib/core/errors.js';
+import { log } from '../../lib/core/log.js';
 import { closeMongo, getMongo } from '../../lib/db/client.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { DatabaseUnavailableError } from '../../lib/errors.js';
-import { log } from '../../lib/log.js';
 import { registerLocalQueue, unregisterLocalQueue } from '../../lib/messages/queue.js';
-import { createCloud } from '../../lib/services/clouds.js';
-import { countOrgs, createOrg } from '../../lib/services/orgs.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
 import { LocalDeadLetterQueue } from './dead-letters.js';

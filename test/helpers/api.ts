@@ -4,9 +4,9 @@
  */
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { Db } from 'mongodb';
+import { createOrg } from '../../lib/auth/orgs.js';
 import { createApiHandler } from '../../lib/http/api.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
-import { createOrg } from '../../lib/services/orgs.js';
 
 export interface ApiReply {
   status: number;

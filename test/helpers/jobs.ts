@@ -4,9 +4,9 @@
  */
 import type { Db } from 'mongodb';
 import { createWorkerHandler } from '../../functions/worker.js';
+import type { CommandDeps } from '../../lib/commands/commands.js';
+import type { JobDeps } from '../../lib/jobs/jobs.js';
 import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
-import type { CommandDeps } from '../../lib/services/commands.js';
-import type { JobDeps } from '../../lib/services/jobs.js';
 import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
 

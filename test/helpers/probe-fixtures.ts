@@ -4,10 +4,10 @@
  * provider is ever called.
  */
 import type { Db } from 'mongodb';
-import { actionFlags } from '../../lib/clouds/capabilities.js';
 import { collections } from '../../lib/db/collections.js';
 import type { CloudDoc, MachineDoc } from '../../lib/db/documents.js';
 import { newId } from '../../lib/model/common.js';
+import { actionFlags } from '../../lib/providers/capabilities.js';
 
 export async function insertLoopbackCloud(db: Db, orgId: string, over: Partial<CloudDoc> = {}) {
   const now = new Date();

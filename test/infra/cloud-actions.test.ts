@@ -1,5 +1,5 @@
 /**
- * The IAM action lists of infra/cloud-actions.ts against what lib/clouds/aws really sends: a command added
+ * The IAM action lists of infra/cloud-actions.ts against what lib/providers/aws really sends: a command added
  * to the driver without its action would deploy fine and fail in production with AccessDenied.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import {
 } from '../../infra/cloud-actions.js';
 import { type SdkUse, sdkCommandUses } from './sdk-commands.js';
 
-const driverDir = join(import.meta.dirname, '..', '..', 'lib', 'clouds', 'aws');
+const driverDir = join(import.meta.dirname, '..', '..', 'lib', 'providers', 'aws');
 
 function driverUses(): SdkUse[] {
   return readdirSync(driverDir)
@@ -40,7 +40,7 @@ describe('the IAM actions of the AWS driver', () => {
     expect([...sent].filter((a) => a.startsWith('?:'))).toEqual([]);
   });
 
-  it('lists the action of every command lib/clouds/aws sends', () => {
+  it('lists the action of every command lib/providers/aws sends', () => {
     expect(unlisted(uses)).toEqual([]);
   });
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler } from '../../functions/worker.js';
+import { createToken } from '../../lib/auth/tokens.js';
+import { type CommandDeps, commandIdempotencyConfig, handleCommand } from '../../lib/commands/commands.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { idempotencyCollection, MongoIdempotencyStore } from '../../lib/messages/idempotency-store.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
-import { type CommandDeps, commandIdempotencyConfig, handleCommand } from '../../lib/services/commands.js';
-import { createToken } from '../../lib/services/tokens.js';
 import { PUBLISHED_SCHEMAS, renderSchema } from '../../local/cli/schemas.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testCommands } from '../helpers/jobs.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { MachineDoc } from '../../lib/db/documents.js';
-import { compileConditions } from '../../lib/services/conditions.js';
+import { compileConditions } from '../../lib/machines/conditions.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { readConfig } from '../../lib/config.js';
+import { readConfig } from '../../lib/core/config.js';
+import { DatabaseUnavailableError } from '../../lib/core/errors.js';
 import { closeMongo, getMongo } from '../../lib/db/client.js';
-import { DatabaseUnavailableError } from '../../lib/errors.js';
 import { uniqueDbName } from '../helpers/mongo.js';
 
 describe('the shared MongoDB connection', () => {

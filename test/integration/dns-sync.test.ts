@@ -1,9 +1,9 @@
 /** Waiting for INSYNC as a job: each attempt asks once, a PENDING change is retried, never slept on. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Provider } from '../../lib/clouds/capabilities.js';
+import { runJobMessage } from '../../lib/app/job-runner.js';
+import { requireCapability } from '../../lib/clouds/drivers.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { requireCapability } from '../../lib/services/drivers.js';
-import { runJobMessage } from '../../lib/services/job-runner.js';
+import type { Provider } from '../../lib/providers/capabilities.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 

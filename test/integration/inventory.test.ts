@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderMachine } from '../../lib/clouds/compute.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { CloudDoc } from '../../lib/db/documents.js';
-import { applyPoll } from '../../lib/services/inventory.js';
+import { applyPoll } from '../../lib/inventory/machines.js';
+import type { ProviderMachine } from '../../lib/providers/compute.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const cloud = {

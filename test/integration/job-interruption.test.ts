@@ -6,10 +6,10 @@
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerHandler, JOB_START_BUDGET_MS } from '../../functions/worker.js';
+import { runJobMessage } from '../../lib/app/job-runner.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { runJobMessage } from '../../lib/services/job-runner.js';
-import { claimJob, enqueueJobs, JOB_LEASE_MS } from '../../lib/services/jobs.js';
-import { machineActionJob } from '../../lib/services/machines.js';
+import { claimJob, enqueueJobs, JOB_LEASE_MS } from '../../lib/jobs/jobs.js';
+import { machineActionJob } from '../../lib/machines/machines.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { recordingQueue, testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';

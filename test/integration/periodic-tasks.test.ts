@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
-import { acquireLease, releaseLease, withLease } from '../../lib/services/periodic-tasks.js';
+import { acquireLease, releaseLease, withLease } from '../../lib/jobs/periodic-tasks.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';

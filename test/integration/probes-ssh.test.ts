@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { collections, ensureIndexes } from '../../lib/db/collections.js';
 import { newId } from '../../lib/model/common.js';
-import { enqueueDueProbes } from '../../lib/services/probe-tick.js';
+import { enqueueDueProbes } from '../../lib/probes/tick.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { closedLoopbackPort } from '../helpers/loopback.js';

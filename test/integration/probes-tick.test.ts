@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTickHandler } from '../../functions/tick.js';
-import type { TokenActor } from '../../lib/auth/actor.js';
+import { runJobMessage } from '../../lib/app/job-runner.js';
+import { createCloud } from '../../lib/clouds/clouds.js';
 import { collections, ensureIndexes } from '../../lib/db/collections.js';
 import type { OutgoingMessage } from '../../lib/messages/queue.js';
-import { createCloud } from '../../lib/services/clouds.js';
-import { runJobMessage } from '../../lib/services/job-runner.js';
-import { isProbeDue } from '../../lib/services/probe-rules.js';
-import { dueProbeFilter, enqueueDueProbes } from '../../lib/services/probe-tick.js';
+import type { TokenActor } from '../../lib/model/actor.js';
+import { isProbeDue } from '../../lib/probes/rules.js';
+import { dueProbeFilter, enqueueDueProbes } from '../../lib/probes/tick.js';
 import { createTestOrg } from '../helpers/api.js';
 import { recordingQueue, testJobs } from '../helpers/jobs.js';
 import { type LoopbackListener, openLoopbackListener } from '../helpers/loopback.js';

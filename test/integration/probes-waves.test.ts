@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
-import type { SystemActor } from '../../lib/auth/actor.js';
+import { runJobMessage } from '../../lib/app/job-runner.js';
 import { collections, ensureIndexes } from '../../lib/db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc } from '../../lib/db/documents.js';
-import { runJobMessage } from '../../lib/services/job-runner.js';
-import { enqueueJobs } from '../../lib/services/jobs.js';
-import { probeJob, runProbeJob } from '../../lib/services/probes.js';
+import { enqueueJobs } from '../../lib/jobs/jobs.js';
+import type { SystemActor } from '../../lib/model/actor.js';
+import { probeJob, runProbeJob } from '../../lib/probes/probes.js';
 import { createTestOrg } from '../helpers/api.js';
 import { recordingQueue } from '../helpers/jobs.js';
 import {

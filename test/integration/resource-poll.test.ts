@@ -1,9 +1,9 @@
 /** The inventory pattern for zones, records, networks and subnets: sightings, changes, missing, returned. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ProviderNetwork, ProviderSubnet } from '../../lib/clouds/network.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { CloudDoc } from '../../lib/db/documents.js';
-import { pollNetworks } from '../../lib/services/network-inventory.js';
+import { pollNetworks } from '../../lib/inventory/networks.js';
+import type { ProviderNetwork, ProviderSubnet } from '../../lib/providers/network.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const cloud = { _id: 'cld_respoll0000001', orgId: 'org_respoll0000001', provider: 'aws' } as CloudDoc;

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { JobDoc } from '../../lib/db/documents.js';
 import type { MessageQueue } from '../../lib/messages/queue.js';
-import { claimDueSchedules, recordScheduleJobResult } from '../../lib/services/schedule-runs.js';
+import { claimDueSchedules, recordScheduleJobResult } from '../../lib/schedules/runs.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';

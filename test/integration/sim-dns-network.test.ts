@@ -1,12 +1,12 @@
 /** The simulated dns and network drivers against the test database: Route 53's and EC2's rules, no AWS. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { SimDnsDriver } from '../../lib/clouds/sim/dns.js';
-import { SimComputeDriver } from '../../lib/clouds/sim/driver.js';
-import { SimNetworkDriver } from '../../lib/clouds/sim/networks.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { MongoSimNetStore } from '../../lib/db/sim-net-store.js';
 import { MongoSimStore } from '../../lib/db/sim-store.js';
 import { addressInCidr, parseCidr4, parseIPv4 } from '../../lib/net/ipv4.js';
+import { SimComputeDriver } from '../../lib/providers/sim/compute.js';
+import { SimDnsDriver } from '../../lib/providers/sim/dns.js';
+import { SimNetworkDriver } from '../../lib/providers/sim/network.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 
 const settings = {

@@ -1,9 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ProviderAuthError, ProviderNotFoundError, ProviderThrottledError } from '../../lib/clouds/errors.js';
-import { SimComputeDriver, type SimSettings } from '../../lib/clouds/sim/driver.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { MongoSimStore } from '../../lib/db/sim-store.js';
 import { newId } from '../../lib/model/common.js';
+import {
+  ProviderAuthError,
+  ProviderNotFoundError,
+  ProviderThrottledError,
+} from '../../lib/providers/errors.js';
+import { SimComputeDriver, type SimSettings } from '../../lib/providers/sim/compute.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 
 const base: SimSettings = {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tcpConnectOnce, tcpProbe } from '../../lib/probes/tcp.js';
+import { tcpConnectOnce, tcpProbe } from '../../lib/net/tcp-probe.js';
 import {
   closedLoopbackPort,
   type LoopbackListener,

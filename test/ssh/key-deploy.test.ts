@@ -4,12 +4,12 @@
  * one machine run one at a time, and a host key pinned by a concurrent first contact is enforced.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runJobMessage } from '../../lib/app/job-runner.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { MachineDoc } from '../../lib/db/documents.js';
-import { runJobMessage } from '../../lib/services/job-runner.js';
-import { keyLeaseKey } from '../../lib/services/key-deploy.js';
-import { acquireLease, releaseLease } from '../../lib/services/periodic-tasks.js';
-import { machineLogins, pinHostKey, withMachineSsh } from '../../lib/services/ssh-access.js';
+import { acquireLease, releaseLease } from '../../lib/jobs/periodic-tasks.js';
+import { keyLeaseKey } from '../../lib/keys/deploy.js';
+import { machineLogins, pinHostKey, withMachineSsh } from '../../lib/keys/ssh-access.js';
 import { SshHostKeyMismatchError } from '../../lib/ssh/errors.js';
 import { generateSshKeyPair } from '../../lib/ssh/keypair.js';
 import { createTestOrg, testApi } from '../helpers/api.js';

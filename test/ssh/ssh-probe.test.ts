@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sshProbe } from '../../lib/probes/ssh-probe.js';
 import { generateSshKeyPair } from '../../lib/ssh/keypair.js';
+import { sshProbe } from '../../lib/ssh/probe.js';
 import { closedLoopbackPort } from '../helpers/loopback.js';
 import { useSshd } from '../helpers/sshd.js';
 

@@ -1,9 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readConfig } from '../../lib/config.js';
+import { readConfig } from '../../lib/core/config.js';
+import { ConfigurationError } from '../../lib/core/errors.js';
 import { parseConnectionSecret, resolveConnectionString } from '../../lib/db/connection-string.js';
-import { ConfigurationError } from '../../lib/errors.js';
 
 const sm = mockClient(SecretsManagerClient);
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:nimbo/mongo-AbCdEf';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseUnavailableError } from '../../lib/errors.js';
-import { checkHealth } from '../../lib/services/health.js';
+import { DatabaseUnavailableError } from '../../lib/core/errors.js';
+import { checkHealth } from '../../lib/db/health.js';
 
 describe('checkHealth', () => {
   it('reports the database up with the measured ping latency', async () => {

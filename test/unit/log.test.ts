@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redact } from '../../lib/log.js';
+import { redact } from '../../lib/core/log.js';
 
 describe('log redaction', () => {
   it('redacts secret-looking keys at any depth', () => {

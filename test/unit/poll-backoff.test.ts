@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decidePollFailure, MAX_BACKOFF_MS } from '../../lib/services/poll-backoff.js';
+import { decidePollFailure, MAX_BACKOFF_MS } from '../../lib/inventory/backoff.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const cloud = (

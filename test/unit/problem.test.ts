@@ -7,7 +7,7 @@ import {
   NotFoundError,
   ProviderError,
   ValidationError,
-} from '../../lib/errors.js';
+} from '../../lib/core/errors.js';
 import { toProblem } from '../../lib/http/problem.js';
 
 describe('problem+json mapping', () => {

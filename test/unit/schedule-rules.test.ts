@@ -5,8 +5,8 @@ import {
   type ScheduleDoc,
   type ScheduleTiming,
   scheduleStatus,
-} from '../../lib/services/schedule-rules.js';
-import { applySchedulePatch } from '../../lib/services/schedules.js';
+} from '../../lib/schedules/rules.js';
+import { applySchedulePatch } from '../../lib/schedules/schedules.js';
 
 const at = (iso: string) => new Date(iso);
 const NOW = at('2026-05-04T10:07:30Z');

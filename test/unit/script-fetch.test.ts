@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchScriptSource } from '../../lib/services/script-fetch.js';
+import { fetchScriptSource } from '../../lib/scripts/fetch.js';
 
 const onlyLoopback = (ip: string) => ip === '127.0.0.1';
 const resolvingTo =

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MachineStateError } from '../../lib/clouds/errors.js';
-import { generateFleet } from '../../lib/clouds/sim/fleet.js';
+import { MachineStateError } from '../../lib/providers/errors.js';
+import { generateFleet } from '../../lib/providers/sim/fleet.js';
 import {
   applyAction,
   isVisible,
   type SimMachine,
   settle,
   TERMINATED_VISIBLE_MS,
-} from '../../lib/clouds/sim/world.js';
+} from '../../lib/providers/sim/world.js';
 
 const t0 = new Date('2026-11-25T10:00:00Z');
 const later = (ms: number) => new Date(t0.getTime() + ms);

@@ -4,8 +4,8 @@
  */
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { log } from '../../core/log.js';
 import { asDatabaseError } from '../../db/errors.js';
-import { log } from '../../log.js';
 import { toProblem } from '../problem.js';
 import { type HttpResult, problemResponse } from '../response.js';
 

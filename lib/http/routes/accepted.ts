@@ -1,5 +1,5 @@
 import type { JobDoc } from '../../db/documents.js';
-import { toJobView } from '../../services/jobs.js';
+import { toJobView } from '../../jobs/jobs.js';
 import type { RouteReply } from '../route.js';
 
 /** 202 with the job, and where to follow it. */

@@ -1,4 +1,16 @@
 import { z } from 'zod';
+import { listCatalog } from '../../clouds/catalog.js';
+import {
+  createCloud,
+  deleteCloud,
+  findCloud,
+  listClouds,
+  requestPoll,
+  toCloudView,
+  updateCloud,
+} from '../../clouds/clouds.js';
+import { registerHost } from '../../inventory/ssh-hosts.js';
+import { requestCreateMachine, toMachineView } from '../../machines/machines.js';
 import {
   CloudId,
   CloudListQuery,
@@ -10,18 +22,6 @@ import {
 import { JobAccepted } from '../../model/job.js';
 import { CreateMachineBody, MachineView } from '../../model/machine.js';
 import { RegisterHostBody } from '../../model/ssh-host.js';
-import { listCatalog } from '../../services/catalog.js';
-import {
-  createCloud,
-  deleteCloud,
-  findCloud,
-  listClouds,
-  requestPoll,
-  toCloudView,
-  updateCloud,
-} from '../../services/clouds.js';
-import { requestCreateMachine, toMachineView } from '../../services/machines.js';
-import { registerHost } from '../../services/ssh-hosts.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 

@@ -1,7 +1,7 @@
 /** Commands sent on the commands queue: their published schema, and each one's outcome by request id. */
 import { z } from 'zod';
+import { getCommand } from '../../commands/commands.js';
 import { CommandRequestId, CommandView, commandJsonSchema } from '../../model/command.js';
-import { getCommand } from '../../services/commands.js';
 import { defineRoute } from '../route.js';
 
 export const getCommandSchema = defineRoute({

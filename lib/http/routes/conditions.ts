@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { previewConditions } from '../../machines/conditions.js';
 import { PreviewConditionsBody } from '../../model/condition.js';
-import { previewConditions } from '../../services/conditions.js';
 import { defineRoute } from '../route.js';
 
 export const postConditionsPreview = defineRoute({

@@ -1,6 +1,15 @@
 /** DNS routes: zones under a cloud, records under a zone, and a machine's own record. */
 import { z } from 'zod';
 import type { JobDoc } from '../../db/documents.js';
+import {
+  createRecord,
+  deleteRecord,
+  listRecords,
+  updateRecord,
+  upsertMachineRecord,
+} from '../../dns/records.js';
+import { createZone, deleteZone, findZone, listZones, toZoneView } from '../../dns/zones.js';
+import { toJobView } from '../../jobs/jobs.js';
 import { CloudId } from '../../model/cloud.js';
 import {
   ChangeView,
@@ -22,15 +31,6 @@ import {
 } from '../../model/dns.js';
 import { JobView } from '../../model/job.js';
 import { MachineId } from '../../model/machine.js';
-import {
-  createRecord,
-  deleteRecord,
-  listRecords,
-  updateRecord,
-  upsertMachineRecord,
-} from '../../services/dns-records.js';
-import { createZone, deleteZone, findZone, listZones, toZoneView } from '../../services/dns-zones.js';
-import { toJobView } from '../../services/jobs.js';
 import { defineRoute, type RouteReply } from '../route.js';
 
 /** `status` when the change is only sent; 202 with the job (and where to follow it) when asked to wait. */

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { listAudit } from '../../audit/audit.js';
+import { getJob } from '../../jobs/jobs.js';
 import { AuditPage, AuditQuery } from '../../model/audit.js';
 import { JobId, JobView } from '../../model/job.js';
-import { listAudit } from '../../services/audit.js';
-import { getJob } from '../../services/jobs.js';
 import { defineRoute } from '../route.js';
 
 export const getJobRoute = defineRoute({

@@ -1,5 +1,18 @@
 import { z } from 'zod';
 import { collections } from '../../db/collections.js';
+import { requestKeyAssociation, requestKeyDisassociation } from '../../keys/deploy.js';
+import {
+  createKey,
+  deleteKey,
+  findKey,
+  listKeys,
+  readPrivateKey,
+  toKeyAssociationView,
+  toKeyView,
+  updateKey,
+} from '../../keys/keys.js';
+import { resetHostKey } from '../../keys/ssh-access.js';
+import { findMachine } from '../../machines/machines.js';
 import { JobAccepted } from '../../model/job.js';
 import {
   AssociateKeyBody,
@@ -13,19 +26,6 @@ import {
   UpdateKeyBody,
 } from '../../model/key.js';
 import { MachineId } from '../../model/machine.js';
-import { requestKeyAssociation, requestKeyDisassociation } from '../../services/key-deploy.js';
-import {
-  createKey,
-  deleteKey,
-  findKey,
-  listKeys,
-  readPrivateKey,
-  toKeyAssociationView,
-  toKeyView,
-  updateKey,
-} from '../../services/keys.js';
-import { findMachine } from '../../services/machines.js';
-import { resetHostKey } from '../../services/ssh-access.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 

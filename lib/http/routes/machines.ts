@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  findMachine,
+  listMachineSnapshots,
+  listMachines,
+  requestMachineAction,
+  requestSnapshotJob,
+  toMachineView,
+} from '../../machines/machines.js';
 import { JobAccepted } from '../../model/job.js';
 import {
   MachineActionBody,
@@ -10,15 +18,7 @@ import {
   SnapshotBody,
   SnapshotView,
 } from '../../model/machine.js';
-import {
-  findMachine,
-  listMachineSnapshots,
-  listMachines,
-  requestMachineAction,
-  requestSnapshotJob,
-  toMachineView,
-} from '../../services/machines.js';
-import { machineNetworkRefs } from '../../services/networks.js';
+import { machineNetworkRefs } from '../../networks/networks.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 

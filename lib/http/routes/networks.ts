@@ -22,7 +22,7 @@ import {
   getNetworkDetail,
   listNetworks,
   listSubnets,
-} from '../../services/networks.js';
+} from '../../networks/networks.js';
 import { defineRoute } from '../route.js';
 
 const CloudParams = z.strictObject({ id: CloudId });

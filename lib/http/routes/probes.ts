@@ -2,12 +2,7 @@ import { z } from 'zod';
 import { CloudId } from '../../model/cloud.js';
 import { JobAccepted } from '../../model/job.js';
 import { ProbeListQuery, ProbePage, ProbeSettingsView, UpdateProbeSettingsBody } from '../../model/probe.js';
-import {
-  getProbeSettings,
-  listProbes,
-  requestProbe,
-  updateProbeSettings,
-} from '../../services/probe-requests.js';
+import { getProbeSettings, listProbes, requestProbe, updateProbeSettings } from '../../probes/requests.js';
 import { defineRoute } from '../route.js';
 import { accepted } from './accepted.js';
 import { MachineParams } from './machines.js';

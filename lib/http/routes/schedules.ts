@@ -22,7 +22,7 @@ import {
   listScheduleRuns,
   listSchedules,
   updateSchedule,
-} from '../../services/schedules.js';
+} from '../../schedules/schedules.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 
 const ScheduleParams = z.strictObject({ id: ScheduleId });

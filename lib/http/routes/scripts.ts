@@ -13,9 +13,9 @@ import {
   ScriptView,
   UpdateScriptBody,
 } from '../../model/script.js';
-import { getScriptRun, listScriptRuns, requestScriptRun } from '../../services/script-runs.js';
-import { toScriptView } from '../../services/script-store.js';
-import { createScript, deleteScript, findScript, listScripts, updateScript } from '../../services/scripts.js';
+import { getScriptRun, listScriptRuns, requestScriptRun } from '../../scripts/runs.js';
+import { createScript, deleteScript, findScript, listScripts, updateScript } from '../../scripts/scripts.js';
+import { toScriptView } from '../../scripts/store.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 
 const ScriptParams = z.strictObject({ id: ScriptId });

@@ -1,9 +1,9 @@
 /** Routes about Nimbo itself: health and the API's own description. */
 import { z } from 'zod';
-import { readConfig } from '../../config.js';
+import { readConfig } from '../../core/config.js';
 import { getMongo } from '../../db/client.js';
+import { checkHealth } from '../../db/health.js';
 import { HealthReportSchema } from '../../model/health.js';
-import { checkHealth } from '../../services/health.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 
 export const getHealth = defineRoute({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { createToken, listTokens, revokeToken } from '../../auth/tokens.js';
 import { listQuery, pageOf } from '../../model/list.js';
 import { CreatedToken, CreateTokenBody, TokenId, TokenView } from '../../model/token.js';
-import { createToken, listTokens, revokeToken } from '../../services/tokens.js';
 import { defineRoute } from '../route.js';
 
 export const postToken = defineRoute({

@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { FAMILY_LIMIT, PUBLIC_IMAGE_FAMILIES } from '../../../lib/clouds/aws/catalog.js';
-import { ProviderAuthError } from '../../../lib/clouds/errors.js';
+import { FAMILY_LIMIT, PUBLIC_IMAGE_FAMILIES } from '../../../lib/providers/aws/catalog.js';
+import { ProviderAuthError } from '../../../lib/providers/errors.js';
 import { awsError, makeDriver } from './fixtures.js';
 
 const ec2 = mockClient(EC2Client);

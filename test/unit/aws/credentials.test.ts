@@ -7,9 +7,9 @@ import {
   clientCredentials,
   REFRESH_BEFORE_EXPIRY_MS,
   roleSessionName,
-} from '../../../lib/clouds/aws/credentials.js';
-import { DEFAULT_BACKOFF } from '../../../lib/clouds/aws/retry.js';
-import { ProviderAuthError } from '../../../lib/clouds/errors.js';
+} from '../../../lib/providers/aws/credentials.js';
+import { DEFAULT_BACKOFF } from '../../../lib/providers/aws/retry.js';
+import { ProviderAuthError } from '../../../lib/providers/errors.js';
 import { ACCESS_KEY_ID, instance, makeDriver, SECRET_ACCESS_KEY } from './fixtures.js';
 
 const sts = mockClient(STSClient);

@@ -7,16 +7,16 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { awsErrorCode, mapAwsError } from '../../../lib/clouds/aws/errors.js';
-import { backoffDelay } from '../../../lib/clouds/aws/retry.js';
+import { ProviderError } from '../../../lib/core/errors.js';
+import { awsErrorCode, mapAwsError } from '../../../lib/providers/aws/errors.js';
+import { backoffDelay } from '../../../lib/providers/aws/retry.js';
 import {
   MachineStateError,
   ProviderAuthError,
   ProviderNotFoundError,
   ProviderThrottledError,
   ProviderTimeoutError,
-} from '../../../lib/clouds/errors.js';
-import { ProviderError } from '../../../lib/errors.js';
+} from '../../../lib/providers/errors.js';
 import { ACCESS_KEY_ID, awsError, instance, makeDriver, SECRET_ACCESS_KEY } from './fixtures.js';
 
 const ec2 = mockClient(EC2Client);

@@ -1,7 +1,11 @@
 /** Shared fixtures of the AWS driver tests: a driver with no real waits, and SDK-shaped errors. */
 import { EC2ServiceException, type Instance } from '@aws-sdk/client-ec2';
 import { vi } from 'vitest';
-import { type AwsCloudConfig, AwsComputeDriver, type AwsDriverDeps } from '../../../lib/clouds/aws/driver.js';
+import {
+  type AwsCloudConfig,
+  AwsComputeDriver,
+  type AwsDriverDeps,
+} from '../../../lib/providers/aws/compute.js';
 
 export const ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
 export const SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigurationError, ProviderError } from '../../../lib/errors.js';
+import { ConfigurationError, ProviderError } from '../../../lib/core/errors.js';
 import { awsError, instance, makeDriver } from './fixtures.js';
 
 const ec2 = mockClient(EC2Client);

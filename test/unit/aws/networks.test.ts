@@ -9,13 +9,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AwsNetworkDriver } from '../../../lib/clouds/aws/networks.js';
+import { ProviderError } from '../../../lib/core/errors.js';
+import { AwsNetworkDriver } from '../../../lib/providers/aws/network.js';
 import {
   ProviderConflictError,
   ProviderNotFoundError,
   ProviderRejectedError,
-} from '../../../lib/clouds/errors.js';
-import { ProviderError } from '../../../lib/errors.js';
+} from '../../../lib/providers/errors.js';
 import { ACCESS_KEY_ID, awsError, SECRET_ACCESS_KEY } from './fixtures.js';
 
 const ec2 = mockClient(EC2Client);

@@ -12,13 +12,13 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AwsDnsDriver } from '../../../lib/clouds/aws/route53.js';
+import { AwsDnsDriver } from '../../../lib/providers/aws/dns.js';
 import {
   ProviderConflictError,
   ProviderNotFoundError,
   ProviderRejectedError,
   ProviderThrottledError,
-} from '../../../lib/clouds/errors.js';
+} from '../../../lib/providers/errors.js';
 import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './fixtures.js';
 
 const r53 = mockClient(Route53Client);

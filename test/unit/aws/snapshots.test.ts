@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderNotFoundError } from '../../../lib/clouds/errors.js';
-import { ProviderError } from '../../../lib/errors.js';
+import { ProviderError } from '../../../lib/core/errors.js';
+import { ProviderNotFoundError } from '../../../lib/providers/errors.js';
 import { awsError, instance, makeDriver } from './fixtures.js';
 
 const ec2 = mockClient(EC2Client);

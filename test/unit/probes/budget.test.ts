@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../../lib/errors.js';
-import { SSH_PROBE_WORST_CASE_MS } from '../../../lib/probes/ssh-probe.js';
+import { UnprocessableError } from '../../../lib/core/errors.js';
 import {
   assertProbeSettingsFit,
   fitProbeSettings,
@@ -9,7 +8,8 @@ import {
   PROBE_CONCURRENCY,
   PROBE_JOB_BUDGET_MS,
   probeJobSize,
-} from '../../../lib/services/probe-budget.js';
+} from '../../../lib/probes/budget.js';
+import { SSH_PROBE_WORST_CASE_MS } from '../../../lib/ssh/probe.js';
 
 describe('probe job budget', () => {
   it('keeps 23 s for the SSH probe: two logins at the 5 s connect timeout, the 10 s command, 3 s to close', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { simulatedTcpProbe } from '../../../lib/clouds/sim/probe.js';
 import {
   defaultProbeSettings,
   isProbeDue,
@@ -9,7 +8,8 @@ import {
   probePort,
   probeSettings,
   providersProbedByDefault,
-} from '../../../lib/services/probe-rules.js';
+} from '../../../lib/probes/rules.js';
+import { simulatedTcpProbe } from '../../../lib/providers/sim/probe.js';
 
 const now = new Date('2026-11-25T12:00:00Z');
 const minutes = (n: number) => new Date(now.getTime() + n * 60_000);

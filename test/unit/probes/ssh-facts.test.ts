@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { parseSshFacts, SSH_PROBE_COMMAND } from '../../../lib/probes/ssh-facts.js';
+import { parseSshFacts, SSH_PROBE_COMMAND } from '../../../lib/ssh/facts.js';
 
 const M = '@@nimbo-probe:';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { probeStats } from '../../../lib/probes/stats.js';
+import { probeStats } from '../../../lib/net/probe-stats.js';
 
 describe('probe statistics', () => {
   it('reports min, avg, max and the population standard deviation over the answered attempts', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../../lib/errors.js';
-import { parseCron } from '../../../lib/schedules/cron.js';
+import { UnprocessableError } from '../../../lib/core/errors.js';
+import { parseCron } from '../../../lib/cron/cron.js';
 
 const range = (from: number, to: number, step = 1) => {
   const out: number[] = [];

@@ -4,9 +4,9 @@
  * repeated by fall-back fires at its first occurrence only, so the repeated hour's second pass fires nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { parseCron } from '../../../lib/schedules/cron.js';
-import { nextCronRun } from '../../../lib/schedules/next-run.js';
-import { wallClock } from '../../../lib/schedules/timezone.js';
+import { parseCron } from '../../../lib/cron/cron.js';
+import { nextCronRun } from '../../../lib/cron/next-run.js';
+import { wallClock } from '../../../lib/cron/timezone.js';
 
 const HOUR = 3_600_000;
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');

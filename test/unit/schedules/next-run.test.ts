@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../../lib/errors.js';
-import { parseCron } from '../../../lib/schedules/cron.js';
-import { isDue, nextCronRun, nextIntervalRun, nextRunAt } from '../../../lib/schedules/next-run.js';
+import { UnprocessableError } from '../../../lib/core/errors.js';
+import { parseCron } from '../../../lib/cron/cron.js';
+import { isDue, nextCronRun, nextIntervalRun, nextRunAt } from '../../../lib/cron/next-run.js';
 
 const at = (iso: string) => new Date(iso);
 const iso = (d: Date) => d.toISOString().replace('.000Z', 'Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UnprocessableError } from '../../../lib/errors.js';
-import { assertTimeZone, instantFor, wallClock } from '../../../lib/schedules/timezone.js';
+import { UnprocessableError } from '../../../lib/core/errors.js';
+import { assertTimeZone, instantFor, wallClock } from '../../../lib/cron/timezone.js';
 
 const at = (iso: string) => new Date(iso);
 

@@ -1,0 +1,98 @@
+/**
+ * What can be done, decided before any provider is called: per provider, which operations exist at all;
+ * per machine state, which actions make sense (mist's defaults, by libcloud state). The API answers 422
+ * when either says no.
+ */
+import type { MachineState } from './compute.js';
+
+export const PROVIDERS = ['aws', 'sim', 'ssh'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/**
+ * `remove` forgets a bring-your-own host (mist's "remove" for Other servers): the machine leaves the
+ * inventory (marked missing) and nothing is done on the host itself. Clouds with a real API destroy instead.
+ */
+export const MACHINE_ACTIONS = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename', 'remove'] as const;
+export type MachineAction = (typeof MACHINE_ACTIONS)[number];
+
+/** What the API-driven clouds do; `remove` is only for hosts Nimbo does not own. */
+const CLOUD_ACTIONS: readonly MachineAction[] = ['start', 'stop', 'reboot', 'destroy', 'resize', 'rename'];
+
+export const SNAPSHOT_ACTIONS = ['createSnapshot', 'deleteSnapshot', 'revertToSnapshot'] as const;
+export type SnapshotAction = (typeof SNAPSHOT_ACTIONS)[number];
+
+export interface ProviderCapabilities {
+  compute: true;
+  actions: readonly MachineAction[];
+  snapshots: boolean;
+  create: boolean;
+  /** States in which a resize is possible (EC2 changes the instance type only when stopped). */
+  resizeStates: readonly MachineState[];
+  /** Shown in the API, so nobody mistakes a simulator for a cloud. */
+  label: string;
+  /**
+   * The provider reports no power state (bring-your-own hosts): its actions are offered in any state but
+   * terminated, and reboot goes over SSH, so it needs a working key when it runs.
+   */
+  stateless?: boolean;
+  /** DNS zones and records (lib/providers/dns.ts); absent means not supported. */
+  dns?: boolean;
+  /** Networks and subnets (lib/providers/network.ts); absent means not supported. */
+  network?: boolean;
+}
+
+export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
+  aws: {
+    compute: true,
+    actions: CLOUD_ACTIONS,
+    snapshots: true,
+    create: true,
+    resizeStates: ['stopped'],
+    label: 'Amazon Web Services (EC2)',
+    dns: true,
+    network: true,
+  },
+  sim: {
+    compute: true,
+    actions: CLOUD_ACTIONS,
+    snapshots: true,
+    create: true,
+    resizeStates: ['stopped', 'running'],
+    label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
+    dns: true,
+    network: true,
+  },
+  ssh: {
+    compute: true,
+    actions: ['reboot', 'remove'],
+    snapshots: false,
+    create: false,
+    resizeStates: [],
+    label: 'Bring-your-own hosts over SSH (machines added by address)',
+    stateless: true,
+  },
+};
+
+const BY_STATE: Record<MachineState, readonly MachineAction[]> = {
+  running: ['stop', 'reboot', 'destroy', 'rename', 'resize'],
+  stopped: ['start', 'destroy', 'rename', 'resize'],
+  unknown: ['start', 'destroy', 'rename'],
+  error: ['destroy', 'rename'],
+  pending: ['destroy', 'rename'],
+  rebooting: ['destroy', 'rename'],
+  stopping: ['destroy', 'rename'],
+  terminated: [],
+};
+
+export type ActionFlags = Record<MachineAction | 'snapshot', boolean>;
+
+/** The capability flags stored on each machine and recomputed on every poll (mist's machine.actions). */
+export function actionFlags(provider: Provider, state: MachineState): ActionFlags {
+  const caps = CAPABILITIES[provider];
+  const byState = caps.stateless && state !== 'terminated' ? caps.actions : BY_STATE[state];
+  const allowed = new Set(byState.filter((a) => caps.actions.includes(a)));
+  if (!caps.resizeStates.includes(state)) allowed.delete('resize');
+  const flags = Object.fromEntries(MACHINE_ACTIONS.map((a) => [a, allowed.has(a)])) as ActionFlags;
+  flags.snapshot = caps.snapshots && state !== 'terminated';
+  return flags;
+}
