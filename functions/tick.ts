@@ -1,6 +1,7 @@
 /** Lambda entry point for the one-minute EventBridge rule: finds due work and queues it. */
 import type { ScheduledEvent } from 'aws-lambda';
-import { type DepsProvider, productionDeps } from '../lib/core/deps.js';
+import { productionDeps } from '../lib/app/deps.js';
+import type { DepsProvider } from '../lib/core/deps.js';
 import { log } from '../lib/core/log.js';
 import { enqueueDuePolls } from '../lib/inventory/due.js';
 import { enqueueDueProbes } from '../lib/probes/tick.js';

@@ -5,9 +5,10 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { productionDeps } from '../lib/app/deps.js';
 import { runJobMessage } from '../lib/app/job-runner.js';
 import { type CommandDeps, handleCommand } from '../lib/commands/commands.js';
-import { type DepsProvider, productionDeps } from '../lib/core/deps.js';
+import type { DepsProvider } from '../lib/core/deps.js';
 import { log } from '../lib/core/log.js';
 import type { JobDeps } from '../lib/jobs/jobs.js';
 import { JobMessage } from '../lib/messages/job-message.js';

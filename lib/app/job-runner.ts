@@ -3,76 +3,26 @@
  * (throttling, timeouts, database outages) are retried through the queue's redelivery; everything else
  * fails the job for good, with its error on the job and in the audit trail.
  */
-
-import { recordAudit } from '../audit/audit.js';
-import { findCloud } from '../clouds/clouds.js';
-import { DatabaseUnavailableError, NotFoundError } from '../core/errors.js';
+import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
-import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
-import { asDatabaseError } from '../db/errors.js';
 import { executeChangeSync } from '../dns/sync.js';
-import { pollCloudResources } from '../inventory/cloud-resources.js';
-import { pollCloud } from '../inventory/machines.js';
-import {
-  claimJob,
-  completeJob,
-  failJob,
-  type JobDeps,
-  jobActor,
-  jobError,
-  requeueJob,
-} from '../jobs/jobs.js';
-import { withLease } from '../jobs/periodic-tasks.js';
+import { runPollJob } from '../inventory/poll-job.js';
+import { claimJob, completeJob, failJob, isTransient, type JobDeps, requeueJob } from '../jobs/jobs.js';
 import { executeKeyAssociate, executeKeyDisassociate } from '../keys/deploy.js';
 import { executeCreateMachine, executeMachineAction, executeSnapshotJob } from '../machines/jobs.js';
 import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
 import { runProbeJob } from '../probes/probes.js';
-import { ChangePendingError, isTransientProviderError } from '../providers/errors.js';
+import { ChangePendingError } from '../providers/errors.js';
 import { recordScheduleJobResult } from '../schedules/runs.js';
 import { executeScriptRun, recordScriptRunInterrupted } from '../scripts/runs.js';
 
-/** Longer than a poll of the largest cloud takes; a crashed poll frees its cloud after it. */
-const POLL_LEASE_MS = 5 * 60_000;
-
+/** What a job does, by its type: each handler lives in its domain and returns the job's result. */
 type Handler = (deps: JobDeps, job: JobDoc) => Promise<Record<string, unknown>>;
 
-async function runPoll(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
-  let cloud: Awaited<ReturnType<typeof findCloud>>;
-  try {
-    cloud = await findCloud(deps, job.orgId, String(job.input.cloudId));
-  } catch (err) {
-    if (err instanceof NotFoundError) return { skipped: 'the cloud was deleted' };
-    throw err;
-  }
-  if (!cloud.enabled) return { skipped: 'the cloud is disabled' };
-  // Any poll serves as the follow-up that machine actions asked for.
-  await collections(deps.db).clouds.updateOne({ _id: cloud._id }, { $set: { followUpPollAt: null } });
-  const audit = {
-    actor: jobActor(job),
-    action: 'cloud.poll',
-    resource: { type: 'cloud', id: cloud._id, name: cloud.name },
-    jobId: job._id,
-  };
-  try {
-    // One poll of a cloud at a time, however many jobs ask (a slow poll overlapping the next one).
-    const run = await withLease(deps, `poll:${cloud._id}`, POLL_LEASE_MS, async () => ({
-      ...(await pollCloud(deps, cloud, job._id)),
-      // Zones and networks once the machines are written: their failures are reported, never thrown.
-      ...(await pollCloudResources(deps, cloud, job._id)),
-    }));
-    if (!run.ran) return { skipped: 'another poll of this cloud is running' };
-    await recordAudit(deps, { ...audit, details: { ...run.result } });
-    return { ...run.result };
-  } catch (err) {
-    await recordAudit(deps, { ...audit, error: err });
-    throw err;
-  }
-}
-
 export const JOB_HANDLERS: Record<JobType, Handler> = {
-  'cloud.poll': runPoll,
+  'cloud.poll': runPollJob,
   'machine.action': executeMachineAction,
   'machine.create': executeCreateMachine,
   'machine.snapshot': executeSnapshotJob,
@@ -87,10 +37,6 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
 const ON_INTERRUPTED: Partial<Record<JobType, (deps: JobDeps, job: JobDoc) => Promise<void>>> = {
   'script.run': recordScriptRunInterrupted,
 };
-
-export function isTransient(err: unknown): boolean {
-  return isTransientProviderError(err) || asDatabaseError(err) instanceof DatabaseUnavailableError;
-}
 
 /** 'done' acknowledges the message; 'retry' leaves it for redelivery. */
 export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'done' | 'retry'> {

@@ -3,9 +3,8 @@
  * the result and the error. Events expire after the org's retention (a TTL index on expireAt).
  */
 import type { Filter } from 'mongodb';
-import { DEFAULT_AUDIT_RETENTION_DAYS } from '../auth/orgs.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { NimboError } from '../core/errors.js';
+import { summarizeError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { AuditDoc } from '../db/documents.js';
 import { isDuplicateKeyError } from '../db/errors.js';
@@ -27,13 +26,10 @@ export interface AuditInput {
   id?: string;
 }
 
-const DAY_MS = 86_400_000;
+/** How long an org's audit events are kept unless its owner says otherwise. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
-/** Only our own errors' messages are safe to keep; anything else is recorded by its code. */
-function errorSummary(err: unknown): { code: string; message: string } {
-  if (err instanceof NimboError) return { code: err.code, message: err.message };
-  return { code: 'internal_error', message: 'An unexpected error occurred' };
-}
+const DAY_MS = 86_400_000;
 
 /** An org's retention rarely changes: read it once a minute per container, not once per audited call. */
 const RETENTION_CACHE_MS = 60_000;
@@ -67,7 +63,7 @@ export function toAuditDoc(input: AuditInput, time: Date, retention: number): Au
     action: input.action,
     resource: input.resource,
     result: input.result ?? (input.error ? 'failure' : 'success'),
-    ...(input.error ? { error: errorSummary(input.error) } : {}),
+    ...(input.error ? { error: summarizeError(input.error) } : {}),
     ...(input.requestId ? { requestId: input.requestId } : {}),
     ...(input.jobId ? { jobId: input.jobId } : {}),
     ...(input.details ? { details: input.details } : {}),

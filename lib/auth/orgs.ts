@@ -2,7 +2,9 @@
  * Orgs are the tenants. Creating one also creates its first owner token: without it nobody could call
  * the API for that org.
  */
+
 import { MongoServerError } from 'mongodb';
+import { DEFAULT_AUDIT_RETENTION_DAYS } from '../audit/audit.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { ConflictError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
@@ -11,8 +13,6 @@ import type { SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import type { TokenView } from '../model/token.js';
 import { createToken } from './tokens.js';
-
-export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
 
 export async function createOrg(
   deps: ServiceDeps,

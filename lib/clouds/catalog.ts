@@ -1,7 +1,7 @@
 /** What a cloud offers (images, sizes, locations), asked of its provider. */
 
 import type { ServiceDeps } from '../core/deps.js';
-import { findCloud } from './clouds.js';
+import { findCloud } from '../db/lookups.js';
 import { computeDriverFor } from './drivers.js';
 
 export async function listCatalog(

@@ -2,14 +2,15 @@
  * Clouds: add (credentials proven by a real connection check first, as mist's check_connection), list,
  * get, rename, enable/disable, delete (its machines are marked missing, never erased), poll on demand.
  */
+
 import { MongoServerError } from 'mongodb';
 import { recordAudit } from '../audit/audit.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
+import { findCloud } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
-import { markCloudResourcesMissing } from '../inventory/cloud-resources.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import type { Actor, TokenActor } from '../model/actor.js';
 import type { CloudView, CreateCloudBody } from '../model/cloud.js';
@@ -51,12 +52,6 @@ function resourcePollErrorsView(doc: CloudDoc) {
   return {
     resourcePollErrors: Object.fromEntries(failed.map(([k, e]) => [k, { ...e!, at: e!.at.toISOString() }])),
   };
-}
-
-export async function findCloud(deps: ServiceDeps, orgId: string, cloudId: string): Promise<CloudDoc> {
-  const doc = await collections(deps.db).clouds.findOne({ _id: cloudId, orgId });
-  if (!doc) throw new NotFoundError(`Cloud ${cloudId} not found`);
-  return doc;
 }
 
 function duplicateName(name: string, cause?: unknown): ConflictError {
@@ -237,4 +232,18 @@ export async function requestPoll(deps: JobDeps, actor: Actor, cloudId: string, 
   if (!cloud.enabled) throw new UnprocessableError(`Cloud ${cloudId} is disabled: enable it first`);
   const [job] = await enqueueJobs(deps, actor, [pollJob(cloudId)], requestId);
   return job!;
+}
+
+/** A deleted cloud's zones, records, networks and subnets stay, marked missing, as its machines do. */
+async function markCloudResourcesMissing(deps: ServiceDeps, orgId: string, cloudId: string): Promise<void> {
+  const now = deps.now();
+  const c = collections(deps.db);
+  const filter = { orgId, cloudId, missingSince: null };
+  const update = { $set: { missingSince: now, updatedAt: now } };
+  await Promise.all([
+    c.zones.updateMany(filter, update),
+    c.records.updateMany(filter, update),
+    c.networks.updateMany(filter, update),
+    c.subnets.updateMany(filter, update),
+  ]);
 }

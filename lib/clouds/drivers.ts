@@ -1,8 +1,9 @@
 /**
- * Builds the compute driver of a cloud: opens its sealed credentials (only here, only in memory) and
- * hands the simulator its MongoDB-backed state. Services get a ComputeDriver and never branch on provider.
+ * Opening a cloud's drivers: one registry table per capability (compute, dns, network), provider → factory,
+ * as libcloud's DRIVERS tables. Sealed credentials are opened only here, only in memory; the simulator
+ * gets its MongoDB-backed state and the ssh driver a way to run commands. Domains get a driver and never
+ * branch on the provider.
  */
-
 import type { ServiceDeps } from '../core/deps.js';
 import { ConfigurationError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import { getDataKey } from '../crypto/data-key.js';
@@ -23,7 +24,7 @@ import type { NetworkDriver } from '../providers/network.js';
 import { SimComputeDriver, type SimSettings } from '../providers/sim/compute.js';
 import { SimDnsDriver } from '../providers/sim/dns.js';
 import { SimNetworkDriver } from '../providers/sim/network.js';
-import { SshComputeDriver, type SshSettings } from '../providers/ssh/compute.js';
+import { SshComputeDriver, type SshRunner, type SshSettings } from '../providers/ssh/compute.js';
 
 /** The sealed credentials are bound to their cloud and org: copied elsewhere, they do not open. */
 export function credentialsContext(orgId: string, cloudId: string): string {
@@ -55,85 +56,90 @@ export interface DriverSpec {
   orgId?: string;
 }
 
-export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): ComputeDriver {
-  switch (spec.provider) {
-    case 'sim':
-      return new SimComputeDriver(spec.settings as unknown as SimSettings, {
-        store: new MongoSimStore(deps.db, spec.cloudId),
-        networks: new MongoSimNetStore(deps.db, spec.cloudId),
-        now: deps.now,
-      });
-    case 'aws':
-      return new AwsComputeDriver({
-        cloudId: spec.cloudId,
-        regions: spec.regions,
-        credentials: spec.credentials as AwsCredentials,
-      });
-    case 'ssh':
-      // The driver gets a way to run commands, not the database: keys and pins stay on this side.
-      return new SshComputeDriver(
-        (spec.settings ?? { hosts: [] }) as unknown as SshSettings,
-        async (ref, command, o) => {
-          const machine = await collections(deps.db).machines.findOne({
-            orgId: spec.orgId ?? '',
-            cloudId: spec.cloudId,
-            externalId: ref.externalId,
-          });
-          if (!machine)
-            throw new NotFoundError(`Host ${ref.externalId} is not registered in cloud ${spec.cloudId}`);
-          return machineExec(deps, machine, command, { ...o, maxOutputBytes: 16 * 1024 });
-        },
-      );
-  }
+type DriverFactory<D> = (deps: ServiceDeps, spec: DriverSpec) => D;
+
+/** The ssh driver gets a way to run commands, not the database: keys and pins stay on this side. */
+function sshRunner(deps: ServiceDeps, spec: DriverSpec): SshRunner {
+  return async (ref, command, o) => {
+    const machine = await collections(deps.db).machines.findOne({
+      orgId: spec.orgId ?? '',
+      cloudId: spec.cloudId,
+      externalId: ref.externalId,
+    });
+    if (!machine)
+      throw new NotFoundError(`Host ${ref.externalId} is not registered in cloud ${spec.cloudId}`);
+    return machineExec(deps, machine, command, { ...o, maxOutputBytes: 16 * 1024 });
+  };
 }
 
-export async function computeDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<ComputeDriver> {
-  return buildComputeDriver(deps, await driverSpec(cloud));
-}
+const simSettings = (spec: DriverSpec) => spec.settings as unknown as SimSettings;
+const awsCredentials = (spec: DriverSpec) => spec.credentials as AwsCredentials;
+
+export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
+  sim: (deps, spec) =>
+    new SimComputeDriver(simSettings(spec), {
+      store: new MongoSimStore(deps.db, spec.cloudId),
+      networks: new MongoSimNetStore(deps.db, spec.cloudId),
+      now: deps.now,
+    }),
+  aws: (_deps, spec) =>
+    new AwsComputeDriver({ cloudId: spec.cloudId, regions: spec.regions, credentials: awsCredentials(spec) }),
+  ssh: (deps, spec) =>
+    new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
+};
+
+export const DNS_DRIVERS: Partial<Record<Provider, DriverFactory<DnsDriver>>> = {
+  sim: (deps, spec) =>
+    new SimDnsDriver(simSettings(spec), {
+      store: new MongoSimNetStore(deps.db, spec.cloudId),
+      now: deps.now,
+    }),
+  aws: (_deps, spec) => new AwsDnsDriver({ cloudId: spec.cloudId, credentials: awsCredentials(spec) }),
+};
+
+export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriver>>> = {
+  sim: (deps, spec) =>
+    new SimNetworkDriver(simSettings(spec), {
+      store: new MongoSimNetStore(deps.db, spec.cloudId),
+      machines: new MongoSimStore(deps.db, spec.cloudId),
+      now: deps.now,
+    }),
+  aws: (_deps, spec) =>
+    new AwsNetworkDriver({ cloudId: spec.cloudId, regions: spec.regions, credentials: awsCredentials(spec) }),
+};
+
+const UNSUPPORTED = { dns: 'DNS zones and records are', network: 'Networks and subnets are' } as const;
 
 /** 422 before anything is called when the provider lacks the capability (capabilities.ts). */
 export function requireCapability(provider: Provider, capability: 'dns' | 'network'): void {
   if (!CAPABILITIES[provider]?.[capability]) {
-    const what = capability === 'dns' ? 'DNS zones and records are' : 'Networks and subnets are';
-    throw new UnprocessableError(`${what} not supported by the ${provider} provider`);
+    throw new UnprocessableError(`${UNSUPPORTED[capability]} not supported by the ${provider} provider`);
   }
+}
+
+function registered<D>(
+  table: Partial<Record<Provider, DriverFactory<D>>>,
+  capability: 'dns' | 'network',
+  provider: Provider,
+): DriverFactory<D> {
+  requireCapability(provider, capability);
+  const factory = table[provider];
+  if (!factory) {
+    throw new UnprocessableError(`${UNSUPPORTED[capability]} not supported by the ${provider} provider`);
+  }
+  return factory;
+}
+
+export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): ComputeDriver {
+  return COMPUTE_DRIVERS[spec.provider](deps, spec);
 }
 
 export function buildDnsDriver(deps: ServiceDeps, spec: DriverSpec): DnsDriver {
-  requireCapability(spec.provider, 'dns');
-  switch (spec.provider) {
-    case 'sim':
-      return new SimDnsDriver(spec.settings as unknown as SimSettings, {
-        store: new MongoSimNetStore(deps.db, spec.cloudId),
-        now: deps.now,
-      });
-    case 'aws':
-      return new AwsDnsDriver({ cloudId: spec.cloudId, credentials: spec.credentials as AwsCredentials });
-    default:
-      throw new UnprocessableError(
-        `DNS zones and records are not supported by the ${spec.provider} provider`,
-      );
-  }
+  return registered(DNS_DRIVERS, 'dns', spec.provider)(deps, spec);
 }
 
 export function buildNetworkDriver(deps: ServiceDeps, spec: DriverSpec): NetworkDriver {
-  requireCapability(spec.provider, 'network');
-  switch (spec.provider) {
-    case 'sim':
-      return new SimNetworkDriver(spec.settings as unknown as SimSettings, {
-        store: new MongoSimNetStore(deps.db, spec.cloudId),
-        machines: new MongoSimStore(deps.db, spec.cloudId),
-        now: deps.now,
-      });
-    case 'aws':
-      return new AwsNetworkDriver({
-        cloudId: spec.cloudId,
-        regions: spec.regions,
-        credentials: spec.credentials as AwsCredentials,
-      });
-    default:
-      throw new UnprocessableError(`Networks and subnets are not supported by the ${spec.provider} provider`);
-  }
+  return registered(NETWORK_DRIVERS, 'network', spec.provider)(deps, spec);
 }
 
 async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
@@ -146,6 +152,10 @@ async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
     credentials: cloud.provider === 'aws' ? await openCredentials(cloud) : null,
     orgId: cloud.orgId,
   };
+}
+
+export async function computeDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<ComputeDriver> {
+  return buildComputeDriver(deps, await driverSpec(cloud));
 }
 
 export async function dnsDriverFor(deps: ServiceDeps, cloud: CloudDoc): Promise<DnsDriver> {

@@ -11,7 +11,6 @@
  * thrown, so the message is redelivered (and reaches the dead-letter queue after the redrive limit).
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { isTransient } from '../app/job-runner.js';
 import { recordAudit } from '../audit/audit.js';
 import { tokenFromAuthorization } from '../auth/authorize.js';
 import { authenticateToken } from '../auth/tokens.js';
@@ -20,22 +19,24 @@ import {
   ConfigurationError,
   ConflictError,
   ForbiddenError,
+  jobError,
   NimboError,
   NotFoundError,
   UnprocessableError,
   ValidationError,
 } from '../core/errors.js';
+import { describeIssues } from '../core/field-errors.js';
 import { log } from '../core/log.js';
 import type { MachineDoc } from '../db/documents.js';
-import { enqueueJobsOnce, type JobDeps, jobError } from '../jobs/jobs.js';
+import { findMachine } from '../db/lookups.js';
+import { enqueueJobsOnce, isTransient, type JobDeps } from '../jobs/jobs.js';
 import { findMachinesForAction } from '../machines/conditions.js';
-import { checkAction, findMachine, machineActionJob } from '../machines/machines.js';
+import { checkAction, machineActionJob } from '../machines/machines.js';
 import { idempotencyCollection, MongoIdempotencyStore } from '../messages/idempotency-store.js';
 import { type MessageQueue, queueFor } from '../messages/queue.js';
 import type { TokenActor } from '../model/actor.js';
 import { Command, type CommandResult, type CommandView } from '../model/command.js';
 import { derivedId } from '../model/common.js';
-import { describeIssues } from '../model/issues.js';
 import { roleAtLeast } from '../model/role.js';
 
 /** One command acts on at most this many machines (the first by id); its result says `truncated`. */

@@ -79,3 +79,20 @@ export class ConfigurationError extends NimboError {
   override readonly name: string = 'ConfigurationError';
   readonly code: string = 'configuration_error';
 }
+
+/** An error as it may be stored and shown: only our own errors' messages are safe to keep. */
+export interface ErrorSummary {
+  code: string;
+  message: string;
+}
+
+/** Our own error's code and message; anything else only that it happened, in the words given. */
+export function summarizeError(err: unknown, unexpected = 'An unexpected error occurred'): ErrorSummary {
+  if (err instanceof NimboError) return { code: err.code, message: err.message };
+  return { code: 'internal_error', message: unexpected };
+}
+
+/** A job's error as stored on the job, its run records and its periodic task. */
+export function jobError(err: unknown): ErrorSummary {
+  return summarizeError(err, 'The job failed with an unexpected error; it has been logged');
+}

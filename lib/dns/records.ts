@@ -6,15 +6,15 @@
 import type { Filter } from 'mongodb';
 import { audited } from '../audit/audited.js';
 import { dnsDriverFor } from '../clouds/drivers.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors.js';
+import { ConflictError, UnprocessableError } from '../core/errors.js';
 import { type FieldProblem, unprocessable } from '../core/field-errors.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc, RecordDoc, ZoneDoc } from '../db/documents.js';
+import { findMachine, findOwned, findZone } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { recordFields } from '../inventory/dns.js';
 import { missingFilter, recordSeen, requireEnabled, seenView } from '../inventory/polled.js';
 import type { JobDeps } from '../jobs/jobs.js';
-import { findMachine } from '../machines/machines.js';
 import type { Actor } from '../model/actor.js';
 import type { RecordView } from '../model/dns.js';
 import { searchRegex } from '../model/list.js';
@@ -29,7 +29,7 @@ import {
 } from '../net/record-values.js';
 import { isZoneOwnRecord, type RecordChange, type RecordSet, recordKey } from '../providers/dns.js';
 import { requestChangeSync } from './sync.js';
-import { changeView, dnsCloud, findZone } from './zones.js';
+import { changeView, dnsCloud } from './zones.js';
 
 /** Nimbo changes plain record sets of the managed types; aliases, routing policies and the zone's own SOA/NS stay read-only. */
 export function isManaged(
@@ -73,14 +73,9 @@ export async function listRecords(
   return { items: page.items.map((r) => toRecordView(r, zone.name)), nextCursor: page.nextCursor };
 }
 
-async function findRecord(deps: JobDeps, zone: ZoneDoc, recordId: string): Promise<RecordDoc> {
-  const doc = await collections(deps.db).records.findOne({
-    _id: recordId,
-    orgId: zone.orgId,
-    zoneId: zone._id,
-  });
-  if (!doc) throw new NotFoundError(`Record ${recordId} not found in zone ${zone._id}`);
-  return doc;
+function findRecord(deps: JobDeps, zone: ZoneDoc, recordId: string): Promise<RecordDoc> {
+  const notFound = `Record ${recordId} not found in zone ${zone._id}`;
+  return findOwned(collections(deps.db).records, zone.orgId, recordId, notFound, { zoneId: zone._id });
 }
 
 /**

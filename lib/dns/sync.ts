@@ -4,10 +4,10 @@
  * sleeps on it.
  */
 
-import { findCloud } from '../clouds/clouds.js';
 import { dnsDriverFor } from '../clouds/drivers.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
+import { findCloud } from '../db/lookups.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import type { Actor } from '../model/actor.js';
 import type { ChangeStatus } from '../providers/dns.js';

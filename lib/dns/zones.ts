@@ -3,16 +3,17 @@
  * before the provider is called (names, private zones and their VPC); a zone holding records other than
  * its SOA/NS is deleted only when forced.
  */
+
 import type { Filter } from 'mongodb';
 import { audited } from '../audit/audited.js';
-import { findCloud } from '../clouds/clouds.js';
 import { dnsDriverFor, requireCapability } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import { unprocessable } from '../core/field-errors.js';
 import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, ZoneDoc } from '../db/documents.js';
+import { findCloud, findNetwork, findZone } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { applyZoneRecords, zoneFields } from '../inventory/dns.js';
 import { missingFilter, recordSeen, requireEnabled, seenView } from '../inventory/polled.js';
@@ -21,7 +22,6 @@ import type { Actor } from '../model/actor.js';
 import type { CreateZoneBody, ZoneView } from '../model/dns.js';
 import { searchRegex } from '../model/list.js';
 import { domainNameProblem, fqdn } from '../net/dns-name.js';
-import { findNetwork } from '../networks/networks.js';
 import type { ChangeStatus } from '../providers/dns.js';
 import { requestChangeSync } from './sync.js';
 
@@ -43,12 +43,6 @@ export function toZoneView(doc: ZoneDoc): ZoneView {
     lastChange: changeView(doc.lastChange),
     ...seenView(doc),
   };
-}
-
-export async function findZone(deps: ServiceDeps, orgId: string, zoneId: string): Promise<ZoneDoc> {
-  const doc = await collections(deps.db).zones.findOne({ _id: zoneId, orgId });
-  if (!doc) throw new NotFoundError(`Zone ${zoneId} not found`);
-  return doc;
 }
 
 /** The cloud a DNS operation acts through: this org's, enabled, with the dns capability. */

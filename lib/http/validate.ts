@@ -7,7 +7,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { z } from 'zod';
 import { PayloadTooLargeError, ValidationError } from '../core/errors.js';
-import { describeIssues } from '../model/issues.js';
+import { describeIssues } from '../core/field-errors.js';
 
 export type InputPart = 'path' | 'query' | 'body';
 

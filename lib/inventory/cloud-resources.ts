@@ -6,10 +6,10 @@
 
 import { dnsDriverFor, networkDriverFor } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
+import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
-import { jobError } from '../jobs/jobs.js';
 import type { SystemActor } from '../model/actor.js';
 import { CAPABILITIES } from '../providers/capabilities.js';
 import { pollDns } from './dns.js';
@@ -58,22 +58,4 @@ export async function pollCloudResources(
     await collections(deps.db).clouds.updateOne({ _id: cloud._id, orgId: cloud.orgId }, { $set: set });
   }
   return out;
-}
-
-/** A deleted cloud's zones, records, networks and subnets stay, marked missing, as its machines do. */
-export async function markCloudResourcesMissing(
-  deps: ServiceDeps,
-  orgId: string,
-  cloudId: string,
-): Promise<void> {
-  const now = deps.now();
-  const c = collections(deps.db);
-  const filter = { orgId, cloudId, missingSince: null };
-  const update = { $set: { missingSince: now, updatedAt: now } };
-  await Promise.all([
-    c.zones.updateMany(filter, update),
-    c.records.updateMany(filter, update),
-    c.networks.updateMany(filter, update),
-    c.subnets.updateMany(filter, update),
-  ]);
 }

@@ -6,13 +6,12 @@
  */
 
 import { recordAudit } from '../audit/audit.js';
-import { findCloud } from '../clouds/clouds.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { ConflictError, UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc } from '../db/documents.js';
+import { findCloud, findKey } from '../db/lookups.js';
 import { jobActor } from '../jobs/jobs.js';
-import { findKey } from '../keys/keys.js';
 import type { Actor } from '../model/actor.js';
 import { MAX_HOSTS_PER_CLOUD, type RegisterHostBody } from '../model/ssh-host.js';
 import { hostMachine, type SshHost } from '../providers/ssh/compute.js';

@@ -5,15 +5,17 @@
  */
 
 import type { ServiceDeps } from '../core/deps.js';
-import { NimboError, NotFoundError } from '../core/errors.js';
+import { DatabaseUnavailableError, jobError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
-import { isDuplicateKeyError } from '../db/errors.js';
+import { asDatabaseError, isDuplicateKeyError } from '../db/errors.js';
+import { findInOrg } from '../db/lookups.js';
 import type { JobMessage } from '../messages/job-message.js';
 import { jobsQueue, type MessageQueue } from '../messages/queue.js';
 import { type Actor, actorRef, type RecordedActor } from '../model/actor.js';
 import { isoOrNull, newId } from '../model/common.js';
 import type { JobType, JobView } from '../model/job.js';
+import { isTransientProviderError } from '../providers/errors.js';
 
 /** Longer than any single job should take: a worker that died mid-job lets another take over after it. */
 export const JOB_LEASE_MS = 5 * 60_000;
@@ -149,9 +151,7 @@ export async function requeueJob(deps: JobDeps, job: JobDoc, delaySeconds: numbe
 }
 
 export async function getJob(deps: ServiceDeps, orgId: string, jobId: string): Promise<JobView> {
-  const doc = await collections(deps.db).jobs.findOne({ _id: jobId, orgId });
-  if (!doc) throw new NotFoundError(`Job ${jobId} not found`);
-  return toJobView(doc);
+  return toJobView(await findInOrg(collections(deps.db).jobs, 'Job', orgId, jobId));
 }
 
 export type ClaimOutcome =
@@ -234,11 +234,6 @@ export async function completeJob(
   );
 }
 
-export function jobError(err: unknown): { code: string; message: string } {
-  if (err instanceof NimboError) return { code: err.code, message: err.message };
-  return { code: 'internal_error', message: 'The job failed with an unexpected error; it has been logged' };
-}
-
 /** A transient failure with attempts left goes back to queued (the message will be redelivered). */
 export async function failJob(
   deps: ServiceDeps,
@@ -273,4 +268,9 @@ export async function failJob(
 /** Who a job acts for, for its audit events and the jobs it starts. */
 export function jobActor(job: JobDoc): RecordedActor {
   return { ...job.actor, orgId: job.orgId };
+}
+
+/** Worth another attempt: throttling, timeouts, a provider's or the database's outage. */
+export function isTransient(err: unknown): boolean {
+  return isTransientProviderError(err) || asDatabaseError(err) instanceof DatabaseUnavailableError;
 }

@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { MongoServerError } from 'mongodb';
 import type { ServiceDeps } from '../core/deps.js';
+import { jobError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
-import { jobError } from './jobs.js';
 
 export interface Lease {
   key: string;

@@ -17,9 +17,9 @@ import type { ServiceDeps } from '../core/deps.js';
 import { NotFoundError, ProviderError, UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc, KeyDoc, MachineDoc } from '../db/documents.js';
+import { findKey, findMachine } from '../db/lookups.js';
 import { enqueueJobs, type JobDeps, jobActor } from '../jobs/jobs.js';
 import { withLease } from '../jobs/periodic-tasks.js';
-import { findMachine } from '../machines/machines.js';
 import type { Actor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import { ChangePendingError } from '../providers/errors.js';
@@ -28,7 +28,6 @@ import { SshKeyError } from '../ssh/errors.js';
 import { execOn } from '../ssh/exec.js';
 import { authorizedKeyLine, publicKeyBody } from '../ssh/keypair.js';
 import { shellQuote } from '../ssh/quote.js';
-import { findKey } from './keys.js';
 import { machineLogins, sshTargetFor, withMachineSsh } from './ssh-access.js';
 
 const EXEC = { timeoutMs: 20_000, maxOutputBytes: 16 * 1024 };

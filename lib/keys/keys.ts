@@ -5,12 +5,13 @@
 
 import { recordAudit } from '../audit/audit.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors.js';
+import { ConflictError, UnprocessableError } from '../core/errors.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { seal, unseal } from '../crypto/sealed.js';
 import { collections } from '../db/collections.js';
 import type { KeyAssociationDoc, KeyDoc } from '../db/documents.js';
 import { isDuplicateKeyError } from '../db/errors.js';
+import { findKey, findMachine } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import type { Actor } from '../model/actor.js';
 import { isoOrNull, newId } from '../model/common.js';
@@ -52,12 +53,6 @@ export function toKeyAssociationView(doc: KeyAssociationDoc) {
 
 function duplicateName(name: string, cause?: unknown): ConflictError {
   return new ConflictError(`A key named "${name}" already exists in this org`, { cause });
-}
-
-export async function findKey(deps: ServiceDeps, orgId: string, keyId: string): Promise<KeyDoc> {
-  const doc = await collections(deps.db).keys.findOne({ _id: keyId, orgId });
-  if (!doc) throw new NotFoundError(`Key ${keyId} not found`);
-  return doc;
 }
 
 export async function findDefaultKey(deps: ServiceDeps, orgId: string): Promise<KeyDoc | null> {
@@ -118,6 +113,16 @@ async function makeDefaultIfNone(deps: ServiceDeps, orgId: string, keyId: string
     if (isDuplicateKeyError(err)) return false;
     throw err;
   }
+}
+
+/** The keys associated with (deployed to) one of the org's machines, oldest first; 404 for another org's. */
+export async function listMachineKeys(
+  deps: ServiceDeps,
+  orgId: string,
+  machineId: string,
+): Promise<KeyAssociationDoc[]> {
+  await findMachine(deps, orgId, machineId);
+  return collections(deps.db).keyAssociations.find({ orgId, machineId }).sort({ createdAt: 1 }).toArray();
 }
 
 export async function createKey(

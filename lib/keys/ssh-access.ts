@@ -10,7 +10,7 @@ import type { ServiceDeps } from '../core/deps.js';
 import { NotFoundError, UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { KeyDoc, MachineDoc } from '../db/documents.js';
-import { findMachine } from '../machines/machines.js';
+import { findMachine } from '../db/lookups.js';
 import type { Actor } from '../model/actor.js';
 import { connectSsh, type SshConnection, type SshConnectOptions, type SshTarget } from '../ssh/connect.js';
 import { SshAuthError, SshHostKeyMismatchError } from '../ssh/errors.js';

@@ -5,18 +5,18 @@
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { recordAudit } from '../audit/audit.js';
 import { audited } from '../audit/audited.js';
-import { findCloud, pollJob } from '../clouds/clouds.js';
+import { pollJob } from '../clouds/clouds.js';
 import { computeDriverFor } from '../clouds/drivers.js';
 import { NotFoundError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc } from '../db/documents.js';
+import { findCloud, findMachine } from '../db/lookups.js';
 import { polledFields } from '../inventory/machines.js';
 import { forgetHost } from '../inventory/ssh-hosts.js';
 import { enqueueJobs, type JobDeps, jobActor } from '../jobs/jobs.js';
 import { newId } from '../model/common.js';
 import { actionFlags, type MachineAction } from '../providers/capabilities.js';
 import type { ComputeDriver, MachineRef, MachineState } from '../providers/compute.js';
-import { findMachine } from './machines.js';
 
 /** Long enough for a typical start/stop to settle; the regular poll catches slower ones. */
 export const FOLLOW_UP_POLL_SECONDS = 15;

@@ -2,13 +2,14 @@
  * Machines: the inventory as operators see it, and the actions on it. The API decides (capability flags,
  * state) and answers at once; the provider call runs in a job, so one slow cloud never blocks the API.
  */
+
 import type { Filter } from 'mongodb';
-import { findCloud } from '../clouds/clouds.js';
 import { computeDriverFor } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { NotFoundError, UnprocessableError } from '../core/errors.js';
+import { UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { MachineDoc } from '../db/documents.js';
+import { findCloud, findMachine } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
 import type { Actor } from '../model/actor.js';
@@ -78,12 +79,6 @@ export async function listMachines(
   const full: Filter<MachineDoc> = query.tag ? { $and: [filter, tagFilter(query.tag)] } : filter;
   const page = await findPage(collections(deps.db).machines, full, query);
   return { items: page.items.map(toMachineView), nextCursor: page.nextCursor };
-}
-
-export async function findMachine(deps: ServiceDeps, orgId: string, machineId: string): Promise<MachineDoc> {
-  const doc = await collections(deps.db).machines.findOne({ _id: machineId, orgId });
-  if (!doc) throw new NotFoundError(`Machine ${machineId} not found`);
-  return doc;
 }
 
 export interface ActionParams {

@@ -4,15 +4,16 @@
  * knows (sibling subnets, machines inside) before anything is called; the provider's own refusals
  * (DependencyViolation, ...) still answer as conflicts.
  */
+
 import type { Filter } from 'mongodb';
 import { audited } from '../audit/audited.js';
-import { findCloud } from '../clouds/clouds.js';
 import { networkDriverFor, requireCapability } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { ConflictError, NotFoundError } from '../core/errors.js';
+import { ConflictError } from '../core/errors.js';
 import { unprocessable } from '../core/field-errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc, NetworkDoc, SubnetDoc } from '../db/documents.js';
+import { findCloud, findNetwork, findOwned } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { networkFields, subnetFields } from '../inventory/networks.js';
 import { missingFilter, recordSeen, requireEnabled, seenView } from '../inventory/polled.js';
@@ -64,12 +65,6 @@ export function toSubnetView(doc: SubnetDoc): SubnetView {
     tags: tagRecord(doc.tags),
     ...seenView(doc),
   };
-}
-
-export async function findNetwork(deps: ServiceDeps, orgId: string, networkId: string): Promise<NetworkDoc> {
-  const doc = await collections(deps.db).networks.findOne({ _id: networkId, orgId });
-  if (!doc) throw new NotFoundError(`Network ${networkId} not found`);
-  return doc;
 }
 
 async function networkCloud(
@@ -278,8 +273,8 @@ export async function deleteSubnet(
 ): Promise<void> {
   const network = await findNetwork(deps, actor.orgId, networkId);
   const { subnets, machines } = collections(deps.db);
-  const subnet = await subnets.findOne({ _id: subnetId, orgId: actor.orgId, networkId });
-  if (!subnet) throw new NotFoundError(`Subnet ${subnetId} not found in network ${networkId}`);
+  const notFound = `Subnet ${subnetId} not found in network ${networkId}`;
+  const subnet = await findOwned(subnets, actor.orgId, subnetId, notFound, { networkId });
   const { cloud } = await networkCloud(deps, actor.orgId, network.cloudId);
   requireEnabled(cloud);
   const inside = await machines.countDocuments(

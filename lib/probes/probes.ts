@@ -7,12 +7,12 @@
  */
 import type { AnyBulkWriteOperation } from 'mongodb';
 import { type AuditInput, recordAuditMany } from '../audit/audit.js';
-import { findCloud } from '../clouds/clouds.js';
 import { eachLimited } from '../core/concurrency.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { NotFoundError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc, ProbeDoc } from '../db/documents.js';
+import { findCloud } from '../db/lookups.js';
 import { type JobDeps, jobActor } from '../jobs/jobs.js';
 import { machineLogins, type SshLogin, withMachineSsh } from '../keys/ssh-access.js';
 import type { SystemActor } from '../model/actor.js';

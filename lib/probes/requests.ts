@@ -4,14 +4,13 @@
  */
 import type { Filter } from 'mongodb';
 import { recordAudit } from '../audit/audit.js';
-import { findCloud } from '../clouds/clouds.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { ProbeDoc } from '../db/documents.js';
+import { findCloud, findMachine } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
-import { findMachine } from '../machines/machines.js';
 import type { Actor } from '../model/actor.js';
 import type { ProbeSettings, ProbeView } from '../model/probe.js';
 import { assertProbeSettingsFit } from './budget.js';

@@ -12,10 +12,10 @@
 
 import { type AuditInput, recordAuditMany } from '../audit/audit.js';
 import { eachLimited } from '../core/concurrency.js';
-import { NimboError } from '../core/errors.js';
+import { jobError, NimboError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
-import { enqueueJobs, type JobDeps, jobError, type NewJob } from '../jobs/jobs.js';
+import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
 import { findMachinesForAction } from '../machines/conditions.js';
 import { checkAction, machineActionJob } from '../machines/machines.js';
 import type { SystemActor } from '../model/actor.js';

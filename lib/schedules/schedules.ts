@@ -10,6 +10,7 @@ import type { ServiceDeps } from '../core/deps.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import { isDuplicateKeyError } from '../db/errors.js';
+import { findInOrg, findOwned } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { compileConditions, previewConditions } from '../machines/conditions.js';
 import { checkAction } from '../machines/machines.js';
@@ -82,10 +83,8 @@ function validate(doc: ScheduleDoc, now: Date): void {
   }
 }
 
-export async function findSchedule(deps: ServiceDeps, orgId: string, id: string): Promise<ScheduleDoc> {
-  const doc = await scheduleCollections(deps.db).schedules.findOne({ _id: id, orgId });
-  if (!doc) throw new NotFoundError(`Schedule ${id} not found`);
-  return doc;
+export function findSchedule(deps: ServiceDeps, orgId: string, id: string): Promise<ScheduleDoc> {
+  return findInOrg(scheduleCollections(deps.db).schedules, 'Schedule', orgId, id);
 }
 
 export async function createSchedule(
@@ -310,7 +309,7 @@ export async function getScheduleRun(
   scheduleId: string,
   runId: string,
 ): Promise<ScheduleRunView> {
-  const run = await scheduleCollections(deps.db).runs.findOne({ _id: runId, orgId, scheduleId });
-  if (!run) throw new NotFoundError(`Run ${runId} of schedule ${scheduleId} not found`);
-  return toScheduleRunView(run);
+  const { runs } = scheduleCollections(deps.db);
+  const notFound = `Run ${runId} of schedule ${scheduleId} not found`;
+  return toScheduleRunView(await findOwned(runs, orgId, runId, notFound, { scheduleId }));
 }

@@ -7,16 +7,16 @@
 
 import { recordAudit } from '../audit/audit.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { NotFoundError, ProviderError, UnprocessableError } from '../core/errors.js';
+import { jobError, ProviderError, UnprocessableError } from '../core/errors.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { type SealedValue, seal, unseal } from '../crypto/sealed.js';
 import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
+import { findMachine, findOwned } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
-import { enqueueJobs, type JobDeps, jobActor, jobError, type NewJob } from '../jobs/jobs.js';
+import { enqueueJobs, type JobDeps, jobActor, type NewJob } from '../jobs/jobs.js';
 import { machineExec } from '../keys/ssh-access.js';
 import { compileConditions } from '../machines/conditions.js';
-import { findMachine } from '../machines/machines.js';
 import type { Actor, RecordedActor, SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import type { ConditionNode } from '../model/condition.js';
@@ -354,7 +354,6 @@ export async function listScriptRuns(
 }
 
 export async function getScriptRun(deps: ServiceDeps, orgId: string, scriptId: string, runId: string) {
-  const doc = await scriptCollections(deps.db).runs.findOne({ _id: runId, orgId, scriptId });
-  if (!doc) throw new NotFoundError(`Script run ${runId} not found`);
-  return toScriptRunView(doc);
+  const { runs } = scriptCollections(deps.db);
+  return toScriptRunView(await findOwned(runs, orgId, runId, `Script run ${runId} not found`, { scriptId }));
 }

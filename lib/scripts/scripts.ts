@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors.js';
 import { isDuplicateKeyError } from '../db/errors.js';
+import { findInOrg } from '../db/lookups.js';
 import type { PageRequest } from '../db/pagination.js';
 import { findPage, type Page } from '../db/pagination.js';
 import type { Actor } from '../model/actor.js';
@@ -21,10 +22,8 @@ function duplicateName(name: string, cause?: unknown): ConflictError {
   return new ConflictError(`A script named "${name}" already exists in this org`, { cause });
 }
 
-export async function findScript(deps: ServiceDeps, orgId: string, scriptId: string): Promise<ScriptDoc> {
-  const doc = await scriptCollections(deps.db).scripts.findOne({ _id: scriptId, orgId });
-  if (!doc) throw new NotFoundError(`Script ${scriptId} not found`);
-  return doc;
+export function findScript(deps: ServiceDeps, orgId: string, scriptId: string): Promise<ScriptDoc> {
+  return findInOrg(scriptCollections(deps.db).scripts, 'Script', orgId, scriptId);
 }
 
 export async function createScript(

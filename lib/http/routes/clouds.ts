@@ -3,12 +3,12 @@ import { listCatalog } from '../../clouds/catalog.js';
 import {
   createCloud,
   deleteCloud,
-  findCloud,
   listClouds,
   requestPoll,
   toCloudView,
   updateCloud,
 } from '../../clouds/clouds.js';
+import { findCloud } from '../../db/lookups.js';
 import { registerHost } from '../../inventory/ssh-hosts.js';
 import { requestCreateMachine, toMachineView } from '../../machines/machines.js';
 import {

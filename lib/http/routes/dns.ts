@@ -1,6 +1,7 @@
 /** DNS routes: zones under a cloud, records under a zone, and a machine's own record. */
 import { z } from 'zod';
 import type { JobDoc } from '../../db/documents.js';
+import { findZone } from '../../db/lookups.js';
 import {
   createRecord,
   deleteRecord,
@@ -8,7 +9,7 @@ import {
   updateRecord,
   upsertMachineRecord,
 } from '../../dns/records.js';
-import { createZone, deleteZone, findZone, listZones, toZoneView } from '../../dns/zones.js';
+import { createZone, deleteZone, listZones, toZoneView } from '../../dns/zones.js';
 import { toJobView } from '../../jobs/jobs.js';
 import { CloudId } from '../../model/cloud.js';
 import {

@@ -1,18 +1,17 @@
 import { z } from 'zod';
-import { collections } from '../../db/collections.js';
+import { findKey } from '../../db/lookups.js';
 import { requestKeyAssociation, requestKeyDisassociation } from '../../keys/deploy.js';
 import {
   createKey,
   deleteKey,
-  findKey,
   listKeys,
+  listMachineKeys,
   readPrivateKey,
   toKeyAssociationView,
   toKeyView,
   updateKey,
 } from '../../keys/keys.js';
 import { resetHostKey } from '../../keys/ssh-access.js';
-import { findMachine } from '../../machines/machines.js';
 import { JobAccepted } from '../../model/job.js';
 import {
   AssociateKeyBody,
@@ -140,12 +139,7 @@ export const getMachineKeys = defineRoute({
     200: { description: 'The associations', schema: z.object({ items: z.array(KeyAssociationView) }) },
   },
   handler: async ({ params, actor, deps }) => {
-    const d = await deps();
-    await findMachine(d, actor.orgId, params.id);
-    const items = await collections(d.db)
-      .keyAssociations.find({ orgId: actor.orgId, machineId: params.id })
-      .sort({ createdAt: 1 })
-      .toArray();
+    const items = await listMachineKeys(await deps(), actor.orgId, params.id);
     return { status: 200, body: { items: items.map(toKeyAssociationView) } };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { findMachine } from '../../db/lookups.js';
 import {
-  findMachine,
   listMachineSnapshots,
   listMachines,
   requestMachineAction,
