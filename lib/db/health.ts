@@ -2,14 +2,15 @@
  * Health of a Nimbo deployment: can it reach its database, and how fast. The clock is injected so the
  * latency figure is testable.
  */
-import { DatabaseUnavailableError } from '../core/errors.js';
 
-export interface HealthReport {
-  status: 'ok';
-  version: string;
-  database: { status: 'up'; latencyMs: number };
-  time: string;
-}
+import type { z } from 'zod';
+import type { NimboConfig } from '../core/config.js';
+import { DatabaseUnavailableError } from '../core/errors.js';
+import type { HealthReportSchema } from '../model/health.js';
+import { getMongo } from './client.js';
+
+/** The reply of GET /v1/health, as its schema describes it. */
+export type HealthReport = z.infer<typeof HealthReportSchema>;
 
 export interface HealthDeps {
   pingDatabase: () => Promise<void>;
@@ -36,4 +37,10 @@ export async function checkHealth(deps: HealthDeps): Promise<HealthReport> {
     database: { status: 'up', latencyMs: Math.round((mono() - started) * 10) / 10 },
     time: now().toISOString(),
   };
+}
+
+/** The configured database, pinged within its timeout. */
+export async function pingDatabase(config: NimboConfig): Promise<void> {
+  const { db } = await getMongo(config);
+  await db.command({ ping: 1 }, { timeoutMS: config.MONGODB_TIMEOUT_MS });
 }

@@ -5,8 +5,9 @@
  */
 import type { Context, SQSEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWorkerHandler, JOB_START_BUDGET_MS } from '../../functions/worker.js';
+import { createWorkerHandler } from '../../functions/worker.js';
 import { runJobMessage } from '../../lib/app/job-runner.js';
+import { JOB_START_BUDGET_MS } from '../../lib/app/worker.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { claimJob, enqueueJobs, JOB_LEASE_MS } from '../../lib/jobs/jobs.js';
 import { machineActionJob } from '../../lib/machines/machines.js';

@@ -1,8 +1,7 @@
 /** Routes about Nimbo itself: health and the API's own description. */
 import { z } from 'zod';
 import { readConfig } from '../../core/config.js';
-import { getMongo } from '../../db/client.js';
-import { checkHealth } from '../../db/health.js';
+import { checkHealth, pingDatabase } from '../../db/health.js';
 import { HealthReportSchema } from '../../model/health.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 
@@ -18,10 +17,7 @@ export const getHealth = defineRoute({
     const config = readConfig();
     const report = await checkHealth({
       version: config.NIMBO_VERSION,
-      pingDatabase: async () => {
-        const { db } = await getMongo(config);
-        await db.command({ ping: 1 }, { timeoutMS: config.MONGODB_TIMEOUT_MS });
-      },
+      pingDatabase: () => pingDatabase(config),
     });
     return { status: 200, body: report };
   },
