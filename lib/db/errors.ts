@@ -10,6 +10,7 @@ import {
   MongoServerSelectionError,
 } from 'mongodb';
 import { DatabaseUnavailableError } from '../core/errors.js';
+import { QUERY_MAX_TIME_MS } from './limits.js';
 
 const UNAVAILABLE = new Set([
   'MongoNetworkError',
@@ -26,8 +27,17 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return err instanceof MongoError && UNAVAILABLE.has(err.name);
 }
 
+/** mongod's MaxTimeMSExpired: the query ran past its maxTimeMS (limits.ts). */
+const MAX_TIME_EXPIRED = 50;
+
 export function asDatabaseError(err: unknown): unknown {
   if (err instanceof DatabaseUnavailableError) return err;
+  if (err instanceof MongoServerError && err.code === MAX_TIME_EXPIRED) {
+    return new DatabaseUnavailableError(
+      `The database did not finish this query within ${QUERY_MAX_TIME_MS / 1000} s; narrow it or try again`,
+      { cause: err },
+    );
+  }
   if (isDatabaseUnavailable(err)) {
     return new DatabaseUnavailableError('The database is unavailable; try again shortly', { cause: err });
   }

@@ -3,8 +3,10 @@
  * and the cursor holds the last item's (field, _id): the next page starts strictly after it, so inserts and
  * deletes between pages never duplicate or skip an item the way skip/offset would.
  */
+
 import type { Collection, Document, Filter, Sort } from 'mongodb';
 import { ValidationError } from '../core/errors.js';
+import { BOUNDED } from './limits.js';
 
 export interface PageRequest {
   limit: number;
@@ -83,7 +85,7 @@ export async function findPage<T extends Document>(
   }
   const sort: Sort = field === '_id' ? { _id: dir } : { [field]: dir, _id: dir };
   const docs = (await collection
-    .find(pageFilter as Filter<T>)
+    .find(pageFilter as Filter<T>, BOUNDED)
     .sort(sort)
     .limit(req.limit + 1)
     .toArray()) as unknown as T[];

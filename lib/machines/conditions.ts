@@ -3,11 +3,13 @@
  * the database does the selecting, never a loop over the whole inventory. Compiling is pure, with the
  * clock passed in (ages are relative to `now`).
  */
+
 import type { Filter } from 'mongodb';
 import type { ServiceDeps } from '../core/deps.js';
 import { UnprocessableError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { MachineDoc } from '../db/documents.js';
+import { BOUNDED } from '../db/limits.js';
 import {
   CONDITION_FIELDS,
   type ConditionNode,
@@ -99,15 +101,15 @@ export async function previewConditions(
   const { machines } = collections(deps.db);
   const [items, groups] = await Promise.all([
     machines
-      .find(filter, { projection: { _id: 1, name: 1, state: 1, cloudId: 1 } })
+      .find(filter, { ...BOUNDED, projection: { _id: 1, name: 1, state: 1, cloudId: 1 } })
       .sort({ name: 1, _id: 1 })
       .limit(limit)
       .toArray(),
     machines
-      .aggregate<{ _id: string; n: number }>([
-        { $match: filter },
-        { $group: { _id: '$state', n: { $sum: 1 } } },
-      ])
+      .aggregate<{ _id: string; n: number }>(
+        [{ $match: filter }, { $group: { _id: '$state', n: { $sum: 1 } } }],
+        BOUNDED,
+      )
       .toArray(),
   ]);
   const byState = Object.fromEntries(groups.map((g) => [g._id, g.n]));
@@ -143,7 +145,7 @@ export async function findMachinesForAction(
 ): Promise<{ machines: MachineDoc[]; truncated: boolean }> {
   const filter = compileConditions(conditions, orgId, now);
   const machines = (await collections(deps.db)
-    .machines.find(filter, { projection: ACTION_FIELDS })
+    .machines.find(filter, { ...BOUNDED, projection: ACTION_FIELDS })
     .sort({ _id: 1 })
     .limit(limit + 1)
     .toArray()) as MachineDoc[];

@@ -4,6 +4,7 @@
  * exact node and reason (a union would only say "invalid input").
  */
 import { z } from 'zod';
+import { linearRegexProblem } from '../core/linear-regex.js';
 import { MACHINE_STATES } from '../providers/compute.js';
 
 /** Fields a condition may test, with their type; `as` is the stored field. */
@@ -138,17 +139,11 @@ function valueProblem(type: 'string' | 'state' | 'number' | 'date', v: unknown):
   }
 }
 
-/** Length-limited, compilable, and free of nested quantifiers (the usual catastrophic backtracking). */
+/** Length-limited, and matchable in linear time by every engine that runs it (core/linear-regex.ts). */
 export function regexProblem(v: unknown): string | undefined {
   if (typeof v !== 'string' || v.length === 0) return 'expected a non-empty pattern';
   if (v.length > MAX_REGEX_LENGTH) return `at most ${MAX_REGEX_LENGTH} characters`;
-  if (/\([^)]*[+*}][^)]*\)\s*[+*{]/.test(v)) return 'nested quantifiers are not allowed';
-  try {
-    new RegExp(v);
-  } catch {
-    return 'not a valid regular expression';
-  }
-  return undefined;
+  return linearRegexProblem(v);
 }
 
 export const PreviewConditionsBody = z

@@ -10,13 +10,12 @@ import type { ServiceDeps } from '../core/deps.js';
 import { jobError, ProviderError, UnprocessableError } from '../core/errors.js';
 import { getDataKey } from '../crypto/data-key.js';
 import { type SealedValue, seal, unseal } from '../crypto/sealed.js';
-import { collections } from '../db/collections.js';
 import type { JobDoc, MachineDoc } from '../db/documents.js';
 import { findMachine, findOwned } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { enqueueJobs, type JobDeps, jobActor, type NewJob } from '../jobs/jobs.js';
 import { machineExec } from '../keys/ssh-access.js';
-import { compileConditions } from '../machines/conditions.js';
+import { findMachinesForAction } from '../machines/conditions.js';
 import type { Actor, RecordedActor, SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import type { ConditionNode } from '../model/condition.js';
@@ -196,14 +195,14 @@ export async function requestScriptRun(
       throw new UnprocessableError(`Machine ${machine.name} is missing from its cloud`);
     machines = [machine];
   } else {
-    const filter = compileConditions(body.conditions as ConditionNode, actor.orgId, now);
-    machines = await collections(deps.db)
-      .machines.find(filter, { projection: { _id: 1, orgId: 1 } })
-      .sort({ _id: 1 })
-      .limit(MAX_MACHINES_PER_SCRIPT_RUN + 1)
-      .toArray();
-    truncated = machines.length > MAX_MACHINES_PER_SCRIPT_RUN;
-    machines = machines.slice(0, MAX_MACHINES_PER_SCRIPT_RUN);
+    const conditions = body.conditions as ConditionNode;
+    ({ machines, truncated } = await findMachinesForAction(
+      deps,
+      actor.orgId,
+      conditions,
+      MAX_MACHINES_PER_SCRIPT_RUN,
+      now,
+    ));
   }
   const request = { params: body.params, env: body.env, timeoutSeconds: body.timeoutSeconds };
   const prepared: Array<{ run: ScriptRunDoc; job: NewJob }> = [];

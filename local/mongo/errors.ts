@@ -10,6 +10,7 @@ export const ErrorCode = {
   TypeMismatch: 14,
   Overflow: 15,
   InvalidLength: 16,
+  MaxTimeMSExpired: 50,
   IllegalOperation: 20,
   NamespaceNotFound: 26,
   IndexNotFound: 27,

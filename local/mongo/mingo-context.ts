@@ -1,7 +1,8 @@
 /**
  * mingo operators replaced by mongod-faithful versions, shared by every Query/Aggregator we build:
  * - query `$type` knows BSON types (objectId, long, decimal, binData, timestamp, numeric codes),
- * - expression comparisons ($eq/$ne/$gt/$gte/$lt/$lte/$cmp) use BSON order across types.
+ * - expression comparisons ($eq/$ne/$gt/$gte/$lt/$lte/$cmp) use BSON order across types,
+ * - query `$regex` (and regexes in `$in`) match in linear time (regex.ts).
  */
 import type { Document } from 'bson';
 import { Aggregator as AggregatorBase } from 'mingo/aggregator';
@@ -15,6 +16,7 @@ import * as windowOperators from 'mingo/operators/window';
 import { Query as QueryBase } from 'mingo/query';
 import type { AnyObject, Options } from 'mingo/types';
 import { compareBson } from './numbers.js';
+import { type RegexOperand, regexMatcher } from './regex.js';
 import { bsonTypeName, canonicalKey, typeRank } from './storage/values.js';
 
 const TYPE_ALIASES: Record<string, string> = {
@@ -100,10 +102,6 @@ function isRegex(v: unknown): v is RegExp | { pattern: string; options: string }
   return v instanceof RegExp || (v as { _bsontype?: string })?._bsontype === 'BSONRegExp';
 }
 
-function toRegExp(v: RegExp | { pattern: string; options: string }): RegExp {
-  return v instanceof RegExp ? v : new RegExp(v.pattern, v.options.replace(/[^imsu]/g, ''));
-}
-
 /** mongod equality: null also matches a missing field; numbers of any width compare by value. */
 function equalityTest(target: unknown): (v: unknown) => boolean {
   if (target === null || target === undefined) return (v) => v === null || v === undefined;
@@ -143,12 +141,18 @@ function queryIn(selector: string, targets: unknown): (doc: Document) => boolean
   if (!Array.isArray(targets)) throw new Error('$in needs an array');
   const tests = targets.map((t) => {
     if (isRegex(t)) {
-      const re = toRegExp(t);
-      return (v: unknown) => typeof v === 'string' && re.test(v);
+      const matches = regexMatcher(t);
+      return (v: unknown) => typeof v === 'string' && matches(v);
     }
     return equalityTest(t);
   });
   return (doc) => pathValues(doc, selector).some((v) => tests.some((t) => t(v)));
+}
+
+/** $regex in linear time (regex.ts); mingo has already turned `$options` into the RegExp's flags. */
+function queryRegex(selector: string, value: unknown): (doc: Document) => boolean {
+  const matches = regexMatcher(value as RegexOperand);
+  return (doc) => pathValues(doc, selector).some((v) => typeof v === 'string' && matches(v));
 }
 
 function exprType(obj: Document, expr: unknown, options: Options): string {
@@ -170,6 +174,7 @@ const context = Context.init({
     $lt: queryRange((c) => c < 0, false),
     $lte: queryRange((c) => c <= 0, true),
     $in: queryIn,
+    $regex: queryRegex,
     $nin: (selector: string, targets: unknown) => {
       const within = queryIn(selector, targets);
       return (doc: Document) => !within(doc);

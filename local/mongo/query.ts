@@ -48,17 +48,44 @@ function checkLogicalOperators(filter: Document): void {
   }
 }
 
-/** Stored documents matching `filter`, in natural order; stops after `max` matches. */
+/**
+ * The moment a command given `maxTimeMS` must stop (performance.now() clock), or undefined without a limit.
+ * mongod reads 0 as "no limit" and refuses negative or fractional values.
+ */
+export function deadlineOf(cmd: Document): number | undefined {
+  const raw = cmd.maxTimeMS;
+  if (raw === undefined || raw === null) return undefined;
+  const ms = toNumber(raw);
+  if (ms === undefined || !Number.isInteger(ms) || ms < 0 || ms > 2_147_483_647) {
+    throw badValue(`${String(raw)} is not a valid maxTimeMS: expected a non-negative 32-bit integer`);
+  }
+  return ms === 0 ? undefined : performance.now() + ms;
+}
+
+/** Thrown when a command runs past its maxTimeMS, as mongod does (code 50). */
+export function checkDeadline(deadline: number | undefined): void {
+  if (deadline !== undefined && performance.now() > deadline) {
+    throw new MongoCommandError(ErrorCode.MaxTimeMSExpired, 'operation exceeded time limit');
+  }
+}
+
+/** How many documents are matched between two looks at the clock. */
+const DEADLINE_STRIDE = 64;
+
+/** Stored documents matching `filter`, in natural order; stops after `max` matches, or at `deadline`. */
 export function findMatches(
   coll: StoredCollection | undefined,
   filter: Document | undefined,
   max = Number.POSITIVE_INFINITY,
+  deadline?: number,
 ): Document[] {
   if (!coll || max <= 0) return [];
   const matches = compileFilter(filter);
   const out: Document[] = [];
+  let seen = 0;
   try {
     for (const doc of coll.candidates(filter ?? {})) {
+      if (++seen % DEADLINE_STRIDE === 0) checkDeadline(deadline);
       if (matches(doc)) {
         out.push(doc);
         if (out.length >= max) break;

@@ -7,7 +7,7 @@ import { type Document, Long } from 'bson';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
 import { Aggregator, withCollectionResolver } from '../mingo-context.js';
-import { asCommandError, findMatches, sortDocuments, valuesAtPath } from '../query.js';
+import { asCommandError, deadlineOf, findMatches, sortDocuments, valuesAtPath } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
 import {
   type CommandContext,
@@ -78,7 +78,8 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
       rest = rest.slice(1);
     } else if (first && '$match' in first) {
       rest = rest.slice(1);
-      source = copyIfMutating(findMatches(coll, first.$match as Document), rest);
+      const matched = findMatches(coll, first.$match as Document, Number.POSITIVE_INFINITY, deadlineOf(cmd));
+      source = copyIfMutating(matched, rest);
     } else if (isCountShape(rest)) {
       return countFastPath(ns, coll ? coll.count() : 0, rest);
     } else {

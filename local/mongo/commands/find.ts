@@ -1,7 +1,7 @@
 /** Reads: find, getMore, killCursors, count, distinct. */
 import { type Document, Long } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { compileProjection, findMatches, sortDocuments, valuesAtPath } from '../query.js';
+import { compileProjection, deadlineOf, findMatches, sortDocuments, valuesAtPath } from '../query.js';
 import { canonicalKey, compareValues } from '../storage/values.js';
 import {
   type CommandContext,
@@ -43,13 +43,15 @@ function find(cmd: Document, ctx: CommandContext): Document {
   const singleBatch = optionalBoolean(cmd, 'singleBatch') ?? false;
   const projection = compileProjection(optionalDocument(cmd, 'projection'), filter);
 
+  const deadline = deadlineOf(cmd);
   const coll = ctx.storage.getCollection(ctx.db, name);
   const limit = rawLimit === 0 ? Number.POSITIVE_INFINITY : rawLimit;
   let docs: Document[];
   if (sort && Object.keys(sort).length > 0) {
-    docs = sortDocuments(findMatches(coll, filter), sort, skip + limit).slice(skip, skip + limit);
+    const matched = findMatches(coll, filter, Number.POSITIVE_INFINITY, deadline);
+    docs = sortDocuments(matched, sort, skip + limit).slice(skip, skip + limit);
   } else {
-    docs = findMatches(coll, filter, skip + limit).slice(skip);
+    docs = findMatches(coll, filter, skip + limit, deadline).slice(skip);
   }
   const { batch, id } = ctx.cursors.open(ns, docs, batchSize, singleBatch, (b) => projection.apply(b));
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
@@ -94,7 +96,7 @@ function count(cmd: Document, ctx: CommandContext): Document {
   let n: number;
   if (!coll) n = 0;
   else if (Object.keys(query).length === 0) n = coll.count();
-  else n = findMatches(coll, query, limit ? skip + limit : Number.POSITIVE_INFINITY).length;
+  else n = findMatches(coll, query, limit ? skip + limit : Number.POSITIVE_INFINITY, deadlineOf(cmd)).length;
   n = Math.max(0, n - skip);
   if (limit) n = Math.min(n, limit);
   return { n, ok: 1 };
@@ -111,7 +113,7 @@ function distinct(cmd: Document, ctx: CommandContext): Document {
   const query = optionalDocument(cmd, 'query') ?? {};
   const coll = ctx.storage.getCollection(ctx.db, name);
   const seen = new Map<string, unknown>();
-  for (const doc of findMatches(coll, query)) {
+  for (const doc of findMatches(coll, query, Number.POSITIVE_INFINITY, deadlineOf(cmd))) {
     for (const value of valuesAtPath(doc, key)) {
       const k = canonicalKey(value);
       if (!seen.has(k)) seen.set(k, value);
