@@ -90,9 +90,13 @@ describe('the time an accepted regex takes', () => {
     for (const pattern of accepted) {
       const matches = regexMatcher(sentPattern(pattern));
       for (const name of names) {
-        const started = performance.now();
-        matches(name);
-        const ms = performance.now() - started;
+        // The best of three: a garbage collection pause is not the pattern's doing, backtracking would be.
+        let ms = Number.POSITIVE_INFINITY;
+        for (let run = 0; run < 3; run++) {
+          const started = performance.now();
+          matches(name);
+          ms = Math.min(ms, performance.now() - started);
+        }
         if (ms > slowest.ms) slowest = { ms, pattern, name };
       }
     }
