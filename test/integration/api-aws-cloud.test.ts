@@ -9,14 +9,17 @@ import {
   EC2Client,
   StopInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const ec2 = mockClient(EC2Client);
+// Every poll lists the hosted zones too: answered here, so that no test reaches for Route 53.
+const r53 = mockClient(Route53Client);
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 const instances = {
@@ -52,7 +55,11 @@ describe('an AWS cloud', () => {
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
   });
-  afterEach(() => ec2.reset());
+  beforeEach(() => r53.on(ListHostedZonesCommand).resolves({ HostedZones: [], IsTruncated: false }));
+  afterEach(() => {
+    ec2.reset();
+    r53.reset();
+  });
 
   const body = (name: string) => ({
     provider: 'aws',
