@@ -1,6 +1,7 @@
 /**
- * Deploying a key to a machine (mist's associate): log in with a key that already works for that user,
- * append the public key to ~/.ssh/authorized_keys unless it is there, then prove a login with the new key.
+ * Deploying a key to a machine (mist's associate): log in with a key that already works for that user
+ * (the key itself among them: see deployLogins), append the public key to ~/.ssh/authorized_keys unless it
+ * is there, then prove a login with the new key.
  * If the proof (or recording the association) fails, the line we added is taken out again and no
  * association is kept. The association records whether Nimbo added the line or found the key already
  * there: disassociating removes exactly the line Nimbo wrote, and only when it wrote it (an operator's own
@@ -28,7 +29,7 @@ import { SshKeyError } from '../ssh/errors.js';
 import { execOn } from '../ssh/exec.js';
 import { authorizedKeyLine, publicKeyBody } from '../ssh/keypair.js';
 import { shellQuote } from '../ssh/quote.js';
-import { machineLogins, sshTargetFor, withMachineSsh } from './ssh-access.js';
+import { deployLogins, machineLogins, sshTargetFor, withMachineSsh } from './ssh-access.js';
 
 const EXEC = { timeoutMs: 20_000, maxOutputBytes: 16 * 1024 };
 
@@ -219,8 +220,8 @@ async function associate(deps: JobDeps, job: JobDoc, machine: MachineDoc, key: K
   const { keyAssociations } = collections(deps.db);
   try {
     const line = deployLine(key);
-    const logins = await machineLogins(deps, machine, { ...login, excludeKeyId: key._id });
-    const outcome = await withMachineSsh(deps, machine, logins, async (connection) => {
+    const logins = await deployLogins(deps, machine, key, login);
+    const outcome = await withMachineSsh(deps, machine, logins, async (connection, via) => {
       const appended = await execOn(connection, appendKeyCommand(line), EXEC);
       if (appended.exitCode !== 0) {
         throw new ProviderError(
@@ -229,7 +230,8 @@ async function associate(deps: JobDeps, job: JobDoc, machine: MachineDoc, key: K
       }
       const added = appended.stdout.trim() === 'added';
       try {
-        await verifyLogin(machine, key, login);
+        // Logged in with the key itself: the login is the proof.
+        if (via.keyId !== key._id) await verifyLogin(machine, key, login);
       } catch (err) {
         // Leave the host as we found it: our line goes, a line that was there before stays.
         if (added) await execOn(connection, removeKeyCommand([line]), EXEC).catch(() => undefined);
@@ -258,10 +260,10 @@ async function associate(deps: JobDeps, job: JobDoc, machine: MachineDoc, key: K
         if (added) await execOn(connection, removeKeyCommand([line]), EXEC).catch(() => undefined);
         throw err;
       }
-      return { added };
+      return { added, loginKeyId: via.keyId };
     });
-    await audit(deps, job, 'key.associate', machine, key, { details: { ...login, added: outcome.added } });
-    return { machineId: machine._id, keyId: key._id, ...login, added: outcome.added, verified: true };
+    await audit(deps, job, 'key.associate', machine, key, { details: { ...login, ...outcome } });
+    return { machineId: machine._id, keyId: key._id, ...login, ...outcome, verified: true };
   } catch (err) {
     await audit(deps, job, 'key.associate', machine, key, { error: err, details: login });
     throw err;

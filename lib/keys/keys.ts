@@ -147,9 +147,11 @@ export async function createKey(
     publicKey: pair.publicKey,
     fingerprint: pair.fingerprint,
     privateKey: seal(dataKey, pair.privateKey, keyContext(actor.orgId, id, 'private')),
-    passphrase: body.passphrase
-      ? seal(dataKey, body.passphrase, keyContext(actor.orgId, id, 'passphrase'))
-      : null,
+    // Kept only for a key that needs it: a passphrase given with a plain key would show it as encrypted.
+    passphrase:
+      pair.encrypted && body.passphrase
+        ? seal(dataKey, body.passphrase, keyContext(actor.orgId, id, 'passphrase'))
+        : null,
     isDefault: false,
     createdAt: now,
     updatedAt: now,

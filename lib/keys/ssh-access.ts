@@ -80,6 +80,30 @@ export async function machineLogins(
   });
 }
 
+/** The key pair the cloud reports the machine was launched with (EC2's KeyName, kept in its extra). */
+export function launchKeyName(machine: MachineDoc): string | null {
+  const name = machine.extra.keyName;
+  return typeof name === 'string' && name !== '' ? name : null;
+}
+
+/**
+ * The logins to deploy `key` with, as `login`'s user and port: the machine's other logins, and the key
+ * itself. A key that already logs in needs no other one to be associated: that is the normal EC2 case,
+ * where the launch key is in authorized_keys from the first boot and is often the org's only key. So the
+ * key itself is tried first when it is the machine's launch key (named as the cloud reports it), else
+ * last, after the keys that usually open the machine (deploying a new key, it is refused: one attempt).
+ */
+export async function deployLogins(
+  deps: ServiceDeps,
+  machine: MachineDoc,
+  key: KeyDoc,
+  login: { user: string; port: number },
+): Promise<SshLogin[]> {
+  const others = await machineLogins(deps, machine, { ...login, excludeKeyId: key._id });
+  const itself: SshLogin = { keyId: key._id, ...login };
+  return launchKeyName(machine) === key.name ? [itself, ...others] : [...others, itself];
+}
+
 /** The connection target for one key: the machine's address and pinned host key. */
 export async function sshTargetFor(machine: MachineDoc, key: KeyDoc, login: SshLogin): Promise<SshTarget> {
   const opened = await openKey(key);

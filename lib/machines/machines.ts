@@ -6,7 +6,7 @@
 import type { Filter } from 'mongodb';
 import { computeDriverFor } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
-import { UnprocessableError } from '../core/errors.js';
+import { NotFoundError, UnprocessableError, ValidationError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { MachineDoc } from '../db/documents.js';
 import { findCloud, findMachine } from '../db/lookups.js';
@@ -169,6 +169,40 @@ export async function requestCreateMachine(
   return job!;
 }
 
+/** The machine's provider has snapshots and the machine is not terminated. */
+function checkSnapshots(machine: MachineDoc): void {
+  if (!machine.actions.snapshot) {
+    throw new UnprocessableError(
+      `Snapshots are not available for machine ${machine.name} (${machine.state})`,
+    );
+  }
+}
+
+/**
+ * The decision, pure: is `snapshotId` of the shape this machine's provider hands out? The route's schema
+ * let through any provider's shape; this one is the machine's own (400 otherwise).
+ */
+export function checkSnapshotId(machine: MachineDoc, snapshotId: string): void {
+  const ids = CAPABILITIES[machine.provider].snapshotIds;
+  if (ids && !ids.pattern.test(snapshotId)) {
+    throw new ValidationError(
+      `"${snapshotId}" is not a snapshot id of the ${machine.provider} provider: expected ${ids.shape}`,
+      { details: { snapshotId, provider: machine.provider } },
+    );
+  }
+}
+
+/** The machine's snapshots, as its driver lists them. */
+async function snapshotsOf(deps: ServiceDeps, machine: MachineDoc) {
+  const cloud = await findCloud(deps, machine.orgId, machine.cloudId);
+  const driver = await computeDriverFor(deps, cloud);
+  return driver.listSnapshots({ externalId: machine.externalId, region: machine.region });
+}
+
+/**
+ * A snapshot job is queued only for what can run: a create on a machine that takes snapshots; a delete or
+ * revert of one of the machine's own snapshots as its provider lists them now (404 naming it otherwise).
+ */
 export async function requestSnapshotJob(
   deps: JobDeps,
   actor: Actor,
@@ -178,10 +212,15 @@ export async function requestSnapshotJob(
 ) {
   const machine = await findMachine(deps, actor.orgId, machineId);
   if (machine.missingSince) throw new UnprocessableError(`Machine ${machineId} is missing from its cloud`);
-  if (!machine.actions.snapshot) {
-    throw new UnprocessableError(
-      `Snapshots are not available for machine ${machine.name} (${machine.state})`,
-    );
+  checkSnapshots(machine);
+  if (op.op !== 'create') {
+    checkSnapshotId(machine, op.snapshotId);
+    const snapshots = await snapshotsOf(deps, machine);
+    if (!snapshots.some((s) => s.id === op.snapshotId)) {
+      throw new NotFoundError(`Snapshot ${op.snapshotId} is not a snapshot of machine ${machine.name}`, {
+        details: { snapshotId: op.snapshotId },
+      });
+    }
   }
   const [job] = await enqueueJobs(
     deps,
@@ -201,13 +240,7 @@ export async function requestSnapshotJob(
 
 export async function listMachineSnapshots(deps: ServiceDeps, orgId: string, machineId: string) {
   const machine = await findMachine(deps, orgId, machineId);
-  if (!machine.actions.snapshot) {
-    throw new UnprocessableError(
-      `Snapshots are not available for machine ${machine.name} (${machine.state})`,
-    );
-  }
-  const cloud = await findCloud(deps, orgId, machine.cloudId);
-  const driver = await computeDriverFor(deps, cloud);
-  const snapshots = await driver.listSnapshots({ externalId: machine.externalId, region: machine.region });
+  checkSnapshots(machine);
+  const snapshots = await snapshotsOf(deps, machine);
   return snapshots.map((s) => ({ ...s, createdAt: s.createdAt.toISOString() }));
 }

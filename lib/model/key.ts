@@ -21,7 +21,11 @@ export const CreateKeyBody = z
       .max(256)
       .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters')
       .optional(),
-    privateKey: PEM.optional().describe('Import this private key (OpenSSH or PEM) instead of generating one'),
+    privateKey: PEM.optional().describe(
+      'Import this private key instead of generating one: OpenSSH ("BEGIN OPENSSH PRIVATE KEY"), PEM ' +
+        '("BEGIN RSA|EC|DSA PRIVATE KEY"), PKCS#8 ("BEGIN PRIVATE KEY" or "BEGIN ENCRYPTED PRIVATE KEY": ' +
+        'ed25519, RSA, ECDSA P-256/P-384/P-521) or PuTTY .ppk v2 (RSA, DSA); encrypted ones with passphrase',
+    ),
     publicKey: z.string().max(16_384).optional().describe('Import: checked to match the private key'),
     passphrase: z.string().min(1).max(1024).optional().describe('Import: opens an encrypted private key'),
     default: z.boolean().optional().describe("Make it the org's default key (the first key always is)"),
@@ -70,7 +74,10 @@ export const KeyView = z
 export type KeyView = z.infer<typeof KeyView>;
 
 export const PrivateKeyView = z
-  .object({ id: KeyId, privateKey: z.string().describe('OpenSSH private key, as generated or imported') })
+  .object({
+    id: KeyId,
+    privateKey: z.string().describe('The private key: OpenSSH when generated, as given when imported'),
+  })
   .meta({ id: 'PrivateKey' });
 
 export const KeyListQuery = listQuery(['name', 'createdAt'], 'name');

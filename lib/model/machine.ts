@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MACHINE_ACTIONS, PROVIDERS } from '../providers/capabilities.js';
+import { CAPABILITIES, MACHINE_ACTIONS, PROVIDERS } from '../providers/capabilities.js';
 import { MACHINE_STATES } from '../providers/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, Timestamp } from './common.js';
@@ -102,6 +102,30 @@ export const MachineActionBody = z
   .meta({ id: 'MachineActionRequest' });
 
 export const SnapshotBody = z.strictObject({ name: Name }).meta({ id: 'CreateSnapshotRequest' });
+
+/** Each provider's snapshot id shape (providers without snapshots have none). */
+const snapshotShapes = PROVIDERS.flatMap((p) => {
+  const ids = CAPABILITIES[p].snapshotIds;
+  return ids ? [{ provider: p, ...ids }] : [];
+});
+
+/** The shapes in words, for messages and the OpenAPI descriptions. */
+export const SNAPSHOT_ID_SHAPES = snapshotShapes.map((s) => `${s.provider}: ${s.shape}`).join('; ');
+
+/**
+ * A snapshot id in a path: one of the providers' shapes, nothing else (no dots, slashes or percent signs
+ * reach a job). Which provider's shape is checked against the machine once it is loaded.
+ */
+export const SnapshotId = z
+  .string()
+  .max(64)
+  .regex(
+    new RegExp(`^(?:${snapshotShapes.map((s) => s.pattern.source.replace(/^\^|\$$/g, '')).join('|')})$`),
+    `must be a snapshot id as GET /v1/machines/{id}/snapshots lists them: ${SNAPSHOT_ID_SHAPES}`,
+  )
+  .describe(
+    `One of the machine's snapshots, as GET /v1/machines/{id}/snapshots lists them: ${SNAPSHOT_ID_SHAPES}`,
+  );
 
 export const SnapshotView = z
   .object({

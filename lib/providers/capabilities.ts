@@ -39,6 +39,11 @@ export interface ProviderCapabilities {
   dns?: boolean;
   /** Networks and subnets (lib/providers/network.ts); absent means not supported. */
   network?: boolean;
+  /**
+   * The shape of the snapshot ids the driver hands out and takes back (with `snapshots`): the API refuses
+   * any other id for this provider's machines before asking the provider anything.
+   */
+  snapshotIds?: { pattern: RegExp; shape: string };
 }
 
 export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
@@ -51,6 +56,11 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     label: 'Amazon Web Services (EC2)',
     dns: true,
     network: true,
+    // The id of a Nimbo snapshot SET (lib/providers/aws/snapshots.ts): every volume at one instant.
+    snapshotIds: {
+      pattern: /^snapset-[0-9a-f]{16}$/,
+      shape: '"snapset-" and 16 lowercase hex digits (a snapshot set, not an EBS snapshot id snap-...)',
+    },
   },
   sim: {
     compute: true,
@@ -61,6 +71,7 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
     dns: true,
     network: true,
+    snapshotIds: { pattern: /^simsnap-[0-9a-f]{12}$/, shape: '"simsnap-" and 12 lowercase hex digits' },
   },
   ssh: {
     compute: true,

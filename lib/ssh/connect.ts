@@ -7,12 +7,13 @@
 import ssh2, { type Client, type ConnectConfig } from 'ssh2';
 import { SshAuthError, SshError, SshHostKeyMismatchError, SshUnreachableError } from './errors.js';
 import { sshFingerprint } from './fingerprint.js';
+import { ssh2PrivateKey } from './pkcs8.js';
 
 export interface SshTarget {
   host: string;
   port: number;
   username: string;
-  /** OpenSSH or PEM private key text. */
+  /** Private key text in any format lib/ssh/keypair.ts imports (PKCS#8 is converted here). */
   privateKey: string;
   /** For an encrypted private key. */
   passphrase?: string;
@@ -78,8 +79,6 @@ export function connectSsh(target: SshTarget, options: SshConnectOptions = {}): 
       host: target.host,
       port: target.port,
       username: target.username,
-      privateKey: target.privateKey,
-      ...(target.passphrase ? { passphrase: target.passphrase } : {}),
       readyTimeout: timeoutMs,
       // Never fall back to an agent or keyboard-interactive: the stored key is the only credential.
       tryKeyboard: false,
@@ -104,7 +103,7 @@ export function connectSsh(target: SshTarget, options: SshConnectOptions = {}): 
     client.on('error', (err) => fail(mismatch ?? classify(err, target)));
     client.on('close', () => fail(mismatch ?? new SshError(`SSH to ${where(target)} closed before login`)));
     try {
-      client.connect(config);
+      client.connect({ ...config, ...ssh2PrivateKey(target.privateKey, target.passphrase) });
     } catch (err) {
       // A private key ssh2 cannot parse is thrown synchronously.
       fail(new SshError(`SSH to ${where(target)}: ${(err as Error).message}`, { cause: err }));

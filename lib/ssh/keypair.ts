@@ -1,7 +1,8 @@
 /**
- * SSH key pairs in OpenSSH formats: generation (ed25519 by default, RSA 3072/4096 on request) and import
+ * SSH key pairs: generation in OpenSSH format (ed25519 by default, RSA 3072/4096 on request) and import
  * validation (the private key parses, opens with its passphrase if it has one, and matches the public key
- * given with it). No DB here: lib/keys/keys.ts stores what these return.
+ * given with it). Imports take what ssh2 parses (OpenSSH, PEM PKCS#1/SEC1/DSA, PuTTY PPK v2) and PKCS#8,
+ * which lib/ssh/pkcs8.ts converts. No DB here: lib/keys/keys.ts stores what these return.
  */
 // ssh2 is CommonJS: Node's ESM loader sees only its default export (tsx and plain node, not just bundles).
 import ssh2, { type ParsedKey } from 'ssh2';
@@ -10,11 +11,12 @@ const { utils } = ssh2;
 
 import { SshKeyError } from './errors.js';
 import { sshFingerprint } from './fingerprint.js';
+import { isEncryptedPkcs8, isPkcs8, PASSPHRASE_NEEDED, PASSPHRASE_WRONG, ssh2PrivateKey } from './pkcs8.js';
 
 export type SshKeyType = 'ed25519' | 'rsa';
 
 export interface SshKeyPair {
-  /** OpenSSH private key text (exactly as given, when imported: an encrypted key stays encrypted). */
+  /** The private key text: OpenSSH when generated, exactly as given when imported (encrypted stays so). */
   privateKey: string;
   /** One authorized_keys line: `<algo> <base64> [comment]`. */
   publicKey: string;
@@ -45,22 +47,18 @@ export function generateSshKeyPair(type: SshKeyType, options: { bits?: number; c
   }
 }
 
+/** A private key in any accepted format (PKCS#8 converted first, lib/ssh/pkcs8.ts), or a public key. */
 function parsed(text: string, passphrase?: string): ParsedKey {
+  const given = ssh2PrivateKey(text, passphrase);
   let key: ReturnType<typeof utils.parseKey>;
   try {
-    key = utils.parseKey(text, passphrase);
+    key = utils.parseKey(given.privateKey, given.passphrase);
   } catch (err) {
     throw new SshKeyError(`The private key does not parse: ${(err as Error).message}`, { cause: err });
   }
   if (key instanceof Error) {
-    if (/passphrase/i.test(key.message) && !passphrase) {
-      throw new SshKeyError(
-        'The private key is protected by a passphrase: give "passphrase" to import it (it is stored sealed, never logged)',
-      );
-    }
-    if (/bad passphrase|decrypt|integrity/i.test(key.message)) {
-      throw new SshKeyError('The passphrase does not open the private key');
-    }
+    if (/passphrase/i.test(key.message) && !passphrase) throw new SshKeyError(PASSPHRASE_NEEDED);
+    if (/bad passphrase|decrypt|integrity/i.test(key.message)) throw new SshKeyError(PASSPHRASE_WRONG);
     throw new SshKeyError(`The private key does not parse: ${key.message}`);
   }
   return Array.isArray(key) ? (key[0] as ParsedKey) : key;
@@ -128,7 +126,9 @@ export function publicKeyBody(publicKey: string): string {
  */
 export function importSshKeyPair(input: { privateKey: string; publicKey?: string; passphrase?: string }) {
   const text = `${input.privateKey.trim()}\n`;
-  const encrypted = utils.parseKey(text) instanceof Error && Boolean(input.passphrase);
+  const encrypted = isPkcs8(text)
+    ? isEncryptedPkcs8(text)
+    : utils.parseKey(text) instanceof Error && Boolean(input.passphrase);
   const pair = describe(text, input.passphrase, encrypted);
   if (input.publicKey === undefined) return pair;
   const line = input.publicKey.trim();

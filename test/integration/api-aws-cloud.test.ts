@@ -2,15 +2,24 @@
  * An AWS cloud through the API. The EC2 client is mocked (the one boundary where mocks are allowed:
  * no AWS endpoint is reachable here); everything else is real: routes, services, sealing, MongoDB, jobs.
  */
-import { DescribeInstancesCommand, EC2Client, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  DeleteSnapshotCommand,
+  DescribeInstancesCommand,
+  DescribeSnapshotsCommand,
+  EC2Client,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { ListHostedZonesCommand, Route53Client } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
 
 const ec2 = mockClient(EC2Client);
+// Every poll lists the hosted zones too: answered here, so that no test reaches for Route 53.
+const r53 = mockClient(Route53Client);
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 
 const instances = {
@@ -46,7 +55,11 @@ describe('an AWS cloud', () => {
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
   });
-  afterEach(() => ec2.reset());
+  beforeEach(() => r53.on(ListHostedZonesCommand).resolves({ HostedZones: [], IsTruncated: false }));
+  afterEach(() => {
+    ec2.reset();
+    r53.reset();
+  });
 
   const body = (name: string) => ({
     provider: 'aws',
@@ -94,6 +107,58 @@ describe('an AWS cloud', () => {
     expect((await api.request('GET', `/v1/jobs/${res.body.job.id}`, { token: owner })).body.status).toBe(
       'succeeded',
     );
+  });
+
+  it('deletes only a snapshot set the instance has: an EBS snap- id is 400, an unknown set 404, nothing queued', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instances);
+    const added = await api.request('POST', '/v1/clouds', { token: owner, body: body('snaps') });
+    await jobs.drain();
+    const list = await api.request('GET', `/v1/machines?cloud=${added.body.cloud.id}&state=running`, {
+      token: owner,
+    });
+    const machineId = list.body.items[0].id;
+    const setId = 'snapset-00112233445566aa';
+    ec2.on(DescribeSnapshotsCommand).resolves({
+      Snapshots: [
+        {
+          SnapshotId: 'snap-0123456789abcdef0',
+          VolumeId: 'vol-root',
+          State: 'completed',
+          StartTime: new Date('2026-11-25T10:00:00Z'),
+          Tags: [
+            { Key: 'nimbo:snapshot-set', Value: setId },
+            { Key: 'nimbo:instance', Value: 'i-0aaa' },
+          ],
+        },
+      ],
+    });
+    ec2.on(DeleteSnapshotCommand).resolves({});
+    const del = (id: string) =>
+      api.request('DELETE', `/v1/machines/${machineId}/snapshots/${id}`, { token: owner });
+    const jobsBefore = await t.db.collection<AnyDoc>('jobs').countDocuments();
+
+    const ebs = await del('snap-0123456789abcdef0');
+    expect(ebs.status).toBe(400);
+    expect(ebs.body.detail).toMatch(/snapshotId: must be a snapshot id as GET .* lists them/);
+    expect(ebs.body.detail).toMatch(/not an EBS snapshot id/);
+    const sim = await del('simsnap-0123456789ab');
+    expect(sim.status).toBe(400);
+    expect(sim.body.detail).toBe(
+      '"simsnap-0123456789ab" is not a snapshot id of the aws provider: expected "snapset-" and 16 lowercase hex digits (a snapshot set, not an EBS snapshot id snap-...)',
+    );
+    const unknown = await del('snapset-ffffffffffffffff');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.detail).toBe('Snapshot snapset-ffffffffffffffff is not a snapshot of machine web-1');
+    expect(await t.db.collection<AnyDoc>('jobs').countDocuments()).toBe(jobsBefore);
+    expect(ec2).not.toHaveReceivedCommand(DeleteSnapshotCommand);
+
+    const ok = await del(setId);
+    expect(ok.status).toBe(202);
+    await jobs.drain();
+    expect((await api.request('GET', `/v1/jobs/${ok.body.job.id}`, { token: owner })).body.status).toBe(
+      'succeeded',
+    );
+    expect(ec2).toHaveReceivedCommandWith(DeleteSnapshotCommand, { SnapshotId: 'snap-0123456789abcdef0' });
   });
 
   it('is refused with 422 when AWS rejects the keys, and nothing is saved', async () => {

@@ -29,6 +29,7 @@ describe('machines', () => {
   const post = (path: string, body?: unknown, token = owner) =>
     api.request('POST', path, { token, ...(body ? { body } : {}) });
   const jobCount = () => t.db.collection<AnyDoc>('jobs').countDocuments({});
+  const auditCount = () => t.db.collection<AnyDoc>('audit').countDocuments({});
 
   async function machineIn(state: string) {
     const res = await get(`/v1/machines?cloud=${cloudId}&state=${state}&limit=1`);
@@ -177,6 +178,55 @@ describe('machines', () => {
     expect(del.status).toBe(202);
     await jobs.drain();
     expect((await get(`/v1/machines/${m.id}/snapshots`)).body.items).toEqual([]);
+  });
+
+  it('checks a snapshot id before answering 202: a bad shape is 400, an unknown snapshot 404, nothing queued', async () => {
+    const [m, other] = (await get(`/v1/machines?cloud=${cloudId}&state=running&limit=2`)).body.items;
+    const taken = await post(`/v1/machines/${other.id}/snapshots`, { name: 'the-other-machines' });
+    await jobs.drain();
+    const othersSnapshot = (await get(`/v1/jobs/${taken.body.job.id}`)).body.result.snapshot.id;
+    expect(othersSnapshot).toMatch(/^simsnap-[0-9a-f]{12}$/);
+    const before = await jobCount();
+    const audits = await auditCount();
+    const attempt = (snapshotId: string) => [
+      post(`/v1/machines/${m.id}/snapshots/${snapshotId}/revert`),
+      api.request('DELETE', `/v1/machines/${m.id}/snapshots/${snapshotId}`, { token: owner }),
+    ];
+    // Shapes no provider hands out, an encoded path among them: refused at the edge.
+    for (const bad of [
+      '..%2F..%2Fetc%2Fpasswd',
+      'SIMSNAP-0123456789AB',
+      'simsnap-XYZ',
+      'simsnap-0123456789ab%00',
+      'x'.repeat(65),
+    ]) {
+      for (const res of await Promise.all(attempt(bad))) {
+        expect(res.status, bad).toBe(400);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body.detail).toMatch(/snapshotId/);
+      }
+    }
+    // An EC2 shape on a sim machine: a shape the API knows, not this provider's.
+    for (const res of await Promise.all(attempt('snapset-0123456789abcdef'))) {
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toMatch(
+        /is not a snapshot id of the sim provider: expected "simsnap-" and 12 lowercase hex/,
+      );
+    }
+    // Well-shaped, but not one of this machine's: another machine's, or none at all.
+    for (const missing of [othersSnapshot, 'simsnap-0123456789ab']) {
+      for (const res of await Promise.all(attempt(missing))) {
+        expect(res.status).toBe(404);
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body.detail).toBe(`Snapshot ${missing} is not a snapshot of machine ${m.name}`);
+      }
+    }
+    expect(await jobCount()).toBe(before);
+    expect(await auditCount()).toBe(audits);
+    // The other machine's own snapshot is still there, untouched.
+    expect((await get(`/v1/machines/${other.id}/snapshots`)).body.items).toEqual([
+      expect.objectContaining({ id: othersSnapshot }),
+    ]);
   });
 
   it('creates a machine in a cloud and puts it in the inventory', async () => {

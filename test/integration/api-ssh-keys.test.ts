@@ -231,26 +231,30 @@ describe('SSH keys', () => {
     expect(await t.db.collection('keys').countDocuments({})).toBe(before);
   });
 
-  it('fails a deployment with a clear error when no known key logs in', async () => {
+  it('fails a deployment with a clear error when no known key logs in, nor the key itself', async () => {
     const strangerId = (
       await post('/v1/keys', { name: 'stranger', privateKey: generateSshKeyPair('ed25519').privateKey })
     ).body.id;
+    const newcomerId = (await post('/v1/keys', { name: 'newcomer' })).body.id;
     const other = await post(`/v1/clouds/${cloudId}/machines`, {
       address: 'localhost',
       port: sshd.port,
       user: sshd.user,
       keyId: strangerId,
     });
+    const before = sshd.readAuthorizedKeys();
     const job = await finished(
       await post(`/v1/machines/${other.body.id}/keys`, {
-        keyId: bootstrapId,
+        keyId: newcomerId,
         user: sshd.user,
         port: sshd.port,
       }),
     );
     expect(job.status).toBe('failed');
     expect(job.error.code).toBe('ssh_auth_failed');
-    expect(job.error.message).toMatch(/refused key stranger/);
+    expect(job.error.message).toMatch(/refused key stranger as \S+ on port \d+, key newcomer as/);
+    expect((await get(`/v1/machines/${other.body.id}/keys`)).body.items).toEqual([]);
+    expect(sshd.readAuthorizedKeys()).toBe(before);
   });
 
   it('fails with "unreachable" for a closed port', async () => {

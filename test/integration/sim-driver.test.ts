@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { MongoSimStore } from '../../lib/db/sim-store.js';
 import { newId } from '../../lib/model/common.js';
+import { CAPABILITIES } from '../../lib/providers/capabilities.js';
 import {
   ProviderAuthError,
   ProviderNotFoundError,
@@ -69,6 +70,8 @@ describe('the sim compute driver, with its state in MongoDB', () => {
     await d.renameMachine(ref, 'renamed');
     await d.resizeMachine(ref, 'sim.large');
     const snap = await d.createSnapshot(ref, 'before-upgrade');
+    // The shape the API lets through for sim machines (lib/providers/capabilities.ts).
+    expect(snap.id).toMatch(CAPABILITIES.sim.snapshotIds!.pattern);
     expect(await d.listSnapshots(ref)).toEqual([
       expect.objectContaining({ id: snap.id, name: 'before-upgrade' }),
     ]);

@@ -15,7 +15,9 @@ import {
   MachineListQuery,
   MachinePage,
   MachineView,
+  SNAPSHOT_ID_SHAPES,
   SnapshotBody,
+  SnapshotId,
   SnapshotView,
 } from '../../model/machine.js';
 import { machineNetworkRefs } from '../../networks/networks.js';
@@ -105,13 +107,20 @@ export const postMachineSnapshot = defineRoute({
     ),
 });
 
-const SnapshotParams = z.strictObject({ id: MachineId, snapshotId: z.string().min(1).max(128) });
+const SnapshotParams = z.strictObject({ id: MachineId, snapshotId: SnapshotId });
+
+/** What both snapshot-id routes check before they answer 202. */
+const SNAPSHOT_ID_RULES =
+  `snapshotId must have the shape of the machine's provider (${SNAPSHOT_ID_SHAPES}): another id is 400 ` +
+  "and nothing is queued. It must be one of the machine's snapshots as its provider lists them now " +
+  '(GET /v1/machines/{id}/snapshots): another is 404 naming it, and nothing is queued.';
 
 export const deleteMachineSnapshot = defineRoute({
   method: 'DELETE',
   path: '/v1/machines/{id}/snapshots/{snapshotId}',
   operationId: 'deleteMachineSnapshot',
   summary: 'Delete a snapshot',
+  description: SNAPSHOT_ID_RULES,
   tag: 'machines',
   auth: 'operator',
   params: SnapshotParams,
@@ -133,6 +142,7 @@ export const postMachineSnapshotRevert = defineRoute({
   path: '/v1/machines/{id}/snapshots/{snapshotId}/revert',
   operationId: 'revertMachineToSnapshot',
   summary: 'Revert a machine to a snapshot (on AWS: root volume replacement)',
+  description: SNAPSHOT_ID_RULES,
   tag: 'machines',
   auth: 'operator',
   params: SnapshotParams,

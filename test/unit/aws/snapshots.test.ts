@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lib/core/errors.js';
+import { CAPABILITIES } from '../../../lib/providers/capabilities.js';
 import { ProviderNotFoundError } from '../../../lib/providers/errors.js';
 import { awsError, instance, makeDriver } from './fixtures.js';
 
@@ -76,7 +77,7 @@ describe('snapshot sets', () => {
     });
     const { driver } = makeDriver();
     const created = await driver.createSnapshot(ref, 'before upgrade');
-    expect(created.id).toMatch(/^snapset-[0-9a-f]{16}$/);
+    expect(created.id).toMatch(CAPABILITIES.aws.snapshotIds!.pattern);
     expect(created).toMatchObject({
       name: 'before upgrade',
       state: 'pending',
