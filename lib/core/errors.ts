@@ -26,6 +26,18 @@ export class UnauthorizedError extends NimboError {
   readonly code: string = 'unauthorized';
 }
 
+/** The path exists, but not with this method; `allow` lists the methods it serves. */
+export class MethodNotAllowedError extends NimboError {
+  override readonly name: string = 'MethodNotAllowedError';
+  readonly code: string = 'method_not_allowed';
+  readonly allow: string[];
+
+  constructor(message: string, allow: string[]) {
+    super(message, { details: { allow } });
+    this.allow = allow;
+  }
+}
+
 /** The caller is authenticated but its role does not allow the action. */
 export class ForbiddenError extends NimboError {
   override readonly name: string = 'ForbiddenError';

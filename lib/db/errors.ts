@@ -1,15 +1,17 @@
 /**
- * Turns driver errors that mean "the database is not there" into DatabaseUnavailableError (503), and
- * leaves everything else alone: a duplicate key or a validation error is the caller's business.
+ * Turns driver errors that mean "the database is not there" into DatabaseUnavailableError (503), a value
+ * the driver cannot encode into ValidationError (400), and leaves everything else alone: a duplicate key or
+ * a validation error is the caller's business.
  */
 import {
+  BSON,
   MongoBulkWriteError,
   MongoError,
   MongoNetworkError,
   MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
-import { DatabaseUnavailableError } from '../core/errors.js';
+import { DatabaseUnavailableError, ValidationError } from '../core/errors.js';
 import { QUERY_MAX_TIME_MS } from './limits.js';
 
 const UNAVAILABLE = new Set([
@@ -40,6 +42,12 @@ export function asDatabaseError(err: unknown): unknown {
   }
   if (isDatabaseUnavailable(err)) {
     return new DatabaseUnavailableError('The database is unavailable; try again shortly', { cause: err });
+  }
+  // The schemas refuse what BSON cannot hold (NUL in a key or a regex); this is the net for what they miss.
+  if (BSON.BSONError.isBSONError(err)) {
+    return new ValidationError('The request holds a value that cannot be stored or searched for', {
+      cause: err,
+    });
   }
   return err;
 }

@@ -5,6 +5,7 @@
  */
 
 import type { Collection, Document, Filter, Sort } from 'mongodb';
+import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { BOUNDED } from './limits.js';
 
@@ -20,31 +21,35 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-interface CursorState {
-  s: string;
-  v: unknown;
-  id: string;
-}
+const CursorDate = z.iso.datetime().refine((d) => !Number.isNaN(Date.parse(d)), 'not a date');
+
+/** What a cursor holds: the sort it belongs to, and the last item's sort value and _id. */
+const CursorState = z.strictObject({
+  s: z.string(),
+  v: z.union([z.string(), z.number(), z.boolean(), z.null(), z.strictObject({ $date: CursorDate })]),
+  id: z.string().min(1),
+});
+type CursorState = { s: string; v: unknown; id: string };
 
 function encodeCursor(state: CursorState): string {
   const v = state.v instanceof Date ? { $date: state.v.toISOString() } : state.v;
   return Buffer.from(JSON.stringify({ ...state, v })).toString('base64url');
 }
 
+/** The position a cursor holds; anything that does not decode to one (a date that is no date, ...) is a 400. */
 function decodeCursor(cursor: string, sort: string): CursorState {
-  let state: CursorState;
+  let json: unknown;
   try {
-    state = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw new ValidationError('Invalid cursor: pass the nextCursor of a previous page unchanged');
   }
-  if (!state || typeof state !== 'object' || typeof state.id !== 'string' || state.s !== sort) {
+  const state = CursorState.safeParse(json);
+  if (!state.success || state.data.s !== sort) {
     throw new ValidationError('Invalid cursor: it belongs to another sort order or is malformed');
   }
-  const v = state.v as { $date?: string } | null;
-  if (v && typeof v === 'object' && typeof v.$date === 'string') state.v = new Date(v.$date);
-  else if (v !== null && typeof v === 'object') throw new ValidationError('Invalid cursor');
-  return state;
+  const { v } = state.data;
+  return { ...state.data, v: v !== null && typeof v === 'object' ? new Date(v.$date) : v };
 }
 
 function getPath(doc: Document, path: string): unknown {

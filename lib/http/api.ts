@@ -1,6 +1,7 @@
 /**
  * The API handler: middy with a router over the declared routes. Outer middlewares apply to every route:
- * header normalisation and the problem+json error mapping.
+ * header normalisation and the problem+json error mapping. A path no route has is a 404; a path some
+ * route has, asked with another method, is a 405 listing the methods it serves.
  */
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -9,7 +10,8 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { productionDeps } from '../app/deps.js';
 import { readConfig } from '../core/config.js';
 import type { DepsProvider } from '../core/deps.js';
-import { NotFoundError } from '../core/errors.js';
+import { MethodNotAllowedError, NotFoundError } from '../core/errors.js';
+import { escapeRegex } from '../model/list.js';
 import { toLambdaRoute } from './adapter.js';
 import { problemJson } from './middleware/problem-json.js';
 import { buildOpenApiDocument } from './openapi.js';
@@ -82,6 +84,18 @@ export const apiRoutes: AnyRoute[] = [
   ...networkRoutes,
 ];
 
+/** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */
+function methodsByPath(routes: AnyRoute[]): (path: string) => string[] {
+  const templates = routes.map((route) => {
+    const source = route.path
+      .split(/\{[^/]+\}/)
+      .map(escapeRegex)
+      .join('[^/]+');
+    return { method: route.method, pattern: new RegExp(`^${source}/?$`) };
+  });
+  return (path) => [...new Set(templates.filter((t) => t.pattern.test(path)).map((t) => t.method))];
+}
+
 export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProvider } = {}) {
   const routes = options.routes ?? apiRoutes;
   let document: unknown;
@@ -93,6 +107,7 @@ export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProv
     return document;
   });
   const all = [...routes, openApi];
+  const methodsOf = methodsByPath(all);
   return middy<APIGatewayProxyEventV2, HttpResult>()
     .use(httpHeaderNormalizer())
     .use(problemJson())
@@ -104,6 +119,8 @@ export function createApiHandler(options: { routes?: AnyRoute[]; deps?: DepsProv
           handler: toLambdaRoute(route, options.deps ?? productionDeps),
         })),
         notFoundResponse: ({ method, path }) => {
+          const allow = methodsOf(path);
+          if (allow.length) throw new MethodNotAllowedError(`${path} does not serve ${method}`, allow);
           throw new NotFoundError(`No route for ${method} ${path}`);
         },
       }),

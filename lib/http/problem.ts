@@ -7,6 +7,7 @@ import {
   ConflictError,
   DatabaseUnavailableError,
   ForbiddenError,
+  MethodNotAllowedError,
   NimboError,
   NotFoundError,
   PayloadTooLargeError,
@@ -32,6 +33,7 @@ const statusByClass: Array<[new (...args: never[]) => NimboError, number, string
   [UnauthorizedError, 401, 'Unauthorized'],
   [ForbiddenError, 403, 'Forbidden'],
   [NotFoundError, 404, 'Not found'],
+  [MethodNotAllowedError, 405, 'Method not allowed'],
   [ConflictError, 409, 'Conflict'],
   [PayloadTooLargeError, 413, 'Payload too large'],
   [UnprocessableError, 422, 'Unprocessable request'],
@@ -63,6 +65,11 @@ function isHttpLikeError(err: unknown): err is HttpLikeError {
   return (
     !!e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 600 && e.expose !== false
   );
+}
+
+/** The headers a problem reply carries besides its content type: `Allow` on a 405 (RFC 9110). */
+export function problemHeaders(err: unknown): Record<string, string> {
+  return err instanceof MethodNotAllowedError ? { allow: err.allow.join(', ') } : {};
 }
 
 export function toProblem(err: unknown, instance?: string): Problem {

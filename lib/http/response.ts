@@ -11,10 +11,10 @@ export function json(statusCode: number, body: unknown, headers: Record<string, 
   };
 }
 
-export function problemResponse(problem: Problem): HttpResult {
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): HttpResult {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    headers: { ...headers, 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
     body: JSON.stringify(problem),
   };
 }

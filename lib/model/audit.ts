@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Timestamp } from './common.js';
+import { NulFreeString, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 
 export const AuditEventView = z
@@ -23,10 +23,10 @@ export const AuditEventView = z
 export type AuditEventView = z.infer<typeof AuditEventView>;
 
 export const AuditQuery = listQuery(['time'], '-time').extend({
-  resourceType: z.string().max(32).optional(),
-  resourceId: z.string().max(64).optional(),
-  actor: z.string().max(64).optional().describe('A token id, or system:<name>'),
-  action: z.string().max(64).optional(),
+  resourceType: NulFreeString.max(32).optional(),
+  resourceId: NulFreeString.max(64).optional(),
+  actor: NulFreeString.max(64).optional().describe('A token id, or system:<name>'),
+  action: NulFreeString.max(64).optional(),
   result: z.enum(['success', 'failure']).optional(),
   from: Timestamp.optional(),
   to: Timestamp.optional(),

@@ -1,4 +1,4 @@
-/** Schemas shared by every resource: ids, timestamps, names, tags. */
+/** Schemas shared by every resource: ids, timestamps, names, tags, text from outside. */
 import { createHash, randomFillSync } from 'node:crypto';
 import { z } from 'zod';
 
@@ -56,6 +56,19 @@ export function idSchema(kind: IdKind) {
     )
     .describe(`A ${kind} id`);
 }
+
+/**
+ * Any text that comes from outside and may reach the database as a key, a regex or an index bound, an argv
+ * or an environment: BSON keys and regexes are C strings, and so are those, so NUL (\0) is refused here, at
+ * the edge, rather than by the driver later (a BSONError, a 500). Every free-text query parameter and every
+ * free-form key is one of these.
+ */
+export const NulFreeString = z.string().regex(/^[^\0]*$/, 'must not contain NUL (\\0) characters');
+
+/** Tags given to a cloud resource: up to 40, free-form keys without NUL (they become stored field names). */
+export const Tags = z
+  .record(NulFreeString.min(1).max(128), z.string().max(256))
+  .refine((t) => Object.keys(t).length <= 40, 'at most 40 tags');
 
 /** Display names: printable, trimmed, no control characters. */
 export const Name = z

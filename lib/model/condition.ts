@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { linearRegexProblem } from '../core/linear-regex.js';
 import { MACHINE_STATES } from '../providers/compute.js';
+import { NulFreeString } from './common.js';
 
 /** Fields a condition may test, with their type; `as` is the stored field. */
 export const CONDITION_FIELDS = {
@@ -37,7 +38,7 @@ export const MAX_REGEX_LENGTH = 128;
 /** 30m, 12h, 7d, 2w. */
 export const Duration = z.string().regex(/^[1-9]\d{0,5}[mhdw]$/, 'a duration such as 30m, 12h, 7d or 2w');
 
-const TagSelector = z.string().min(1).max(256).describe('key, or key=value');
+const TagSelector = NulFreeString.min(1).max(256).describe('key, or key=value');
 
 export interface ConditionNode {
   field?: ConditionField;
@@ -143,6 +144,9 @@ function valueProblem(type: 'string' | 'state' | 'number' | 'date', v: unknown):
 export function regexProblem(v: unknown): string | undefined {
   if (typeof v !== 'string' || v.length === 0) return 'expected a non-empty pattern';
   if (v.length > MAX_REGEX_LENGTH) return `at most ${MAX_REGEX_LENGTH} characters`;
+  // NUL first, with the message every NUL refusal gives: MongoDB cannot take it in a pattern.
+  const text = NulFreeString.safeParse(v);
+  if (!text.success) return text.error.issues[0]?.message;
   return linearRegexProblem(v);
 }
 

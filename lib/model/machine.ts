@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CAPABILITIES, MACHINE_ACTIONS, PROVIDERS } from '../providers/capabilities.js';
 import { MACHINE_STATES } from '../providers/compute.js';
 import { CloudId } from './cloud.js';
-import { idSchema, Name, Timestamp } from './common.js';
+import { idSchema, Name, NulFreeString, Tags, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 import { MachineNetworkRef } from './network.js';
 import { LatestProbeView } from './probe.js';
@@ -45,7 +45,7 @@ export const MachineView = z
   .meta({ id: 'Machine' });
 export type MachineView = z.infer<typeof MachineView>;
 
-const TagFilter = z.string().min(1).max(256).describe('key or key=value');
+const TagFilter = NulFreeString.min(1).max(256).describe('key or key=value');
 
 export const MachineListQuery = listQuery(['name', 'state', 'firstSeenAt', 'lastSeenAt'], 'name').extend({
   state: z.enum(MACHINE_STATES).optional(),
@@ -146,9 +146,6 @@ export const CreateMachineBody = z
     subnetId: z.string().min(1).max(64).optional(),
     keyName: z.string().min(1).max(255).optional(),
     userData: z.string().max(16_384).optional().describe('cloud-init or a script, run at first boot'),
-    tags: z
-      .record(z.string().min(1).max(128), z.string().max(256))
-      .refine((t) => Object.keys(t).length <= 40, 'at most 40 tags')
-      .optional(),
+    tags: Tags.optional(),
   })
   .meta({ id: 'CreateMachineRequest' });

@@ -1,16 +1,13 @@
 /** Networks and subnets: ids, request bodies (shape only: lib/net checks CIDRs and names), views. */
 import { z } from 'zod';
 import { CloudId } from './cloud.js';
-import { idSchema, Timestamp } from './common.js';
+import { idSchema, NulFreeString, Tags, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 
 export const NetworkId = idSchema('network');
 export const SubnetId = idSchema('subnet');
 
 const Cidr = z.string().trim().min(1).max(43).describe('IPv4 CIDR block, e.g. 10.0.0.0/16');
-const Tags = z
-  .record(z.string().min(1).max(128), z.string().max(256))
-  .refine((t) => Object.keys(t).length <= 40, 'at most 40 tags');
 
 export const CreateNetworkBody = z
   .strictObject({
@@ -85,7 +82,7 @@ const Missing = z
   .default('false')
   .describe('Include what the last poll did not find');
 export const NetworkListQuery = listQuery(['name', 'firstSeenAt'], 'name').extend({
-  region: z.string().max(64).optional(),
+  region: NulFreeString.max(64).optional(),
   missing: Missing,
 });
 export const SubnetListQuery = listQuery(['name', 'firstSeenAt'], 'name').extend({ missing: Missing });

@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ENV_NAME } from '../ssh/quote.js';
-import { idSchema, Name, Timestamp } from './common.js';
+import { idSchema, Name, NulFreeString, Timestamp } from './common.js';
 import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';
 
@@ -100,10 +100,7 @@ export const ScriptListQuery = listQuery(['name', 'createdAt'], 'name');
 export const ScriptPage = pageOf(ScriptView, 'ScriptPage');
 
 /** NUL cannot travel in an argv or an environment: refused here rather than by the worker, later. */
-const ArgText = z
-  .string()
-  .max(4096)
-  .regex(/^[^\0]*$/, 'must not contain NUL (\\0) characters');
+const ArgText = NulFreeString.max(4096);
 
 /** Parameters: positional arguments (executable) or key=value extra vars (ansible); passed as data. */
 export const ScriptParams = z.array(ArgText).max(64).default([]);

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { decodeUtf8 } from '../../lib/core/utf8.js';
 
 /** API Gateway's own payload limit. */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -17,6 +18,22 @@ export type ApiHandler = (
 ) => Promise<APIGatewayProxyResultV2>;
 
 const TEXT_TYPES = /^(application\/(json|problem\+json|x-www-form-urlencoded|xml|yaml)|text\/)/i;
+
+/**
+ * The body as API Gateway passes it: text as a string, anything else base64-encoded. Text whose bytes are
+ * not UTF-8 goes base64-encoded too, so that the handler sees the very bytes sent (a lossy decode would
+ * hand it U+FFFD in their place, and it could not tell).
+ */
+function eventBody(
+  body: Buffer,
+  contentType: string,
+): Pick<APIGatewayProxyEventV2, 'body' | 'isBase64Encoded'> {
+  if (body.length === 0) return { isBase64Encoded: false };
+  const text = TEXT_TYPES.test(contentType) ? decodeUtf8(body) : undefined;
+  return text === undefined
+    ? { body: body.toString('base64'), isBase64Encoded: true }
+    : { body: text, isBase64Encoded: false };
+}
 
 export function toApiGatewayEvent(
   req: IncomingMessage,
@@ -34,8 +51,6 @@ export function toApiGatewayEvent(
   const queryStringParameters: Record<string, string> = {};
   for (const [k, v] of url.searchParams)
     queryStringParameters[k] = k in queryStringParameters ? `${queryStringParameters[k]},${v}` : v;
-  const contentType = headers['content-type'] ?? '';
-  const isText = body.length === 0 || TEXT_TYPES.test(contentType);
   const method = (req.method ?? 'GET').toUpperCase();
   return {
     version: '2.0',
@@ -63,8 +78,7 @@ export function toApiGatewayEvent(
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64') } : {}),
-    isBase64Encoded: !isText,
+    ...eventBody(body, headers['content-type'] ?? ''),
   };
 }
 

@@ -29,9 +29,10 @@ describe('the local runtime over HTTP', () => {
     expect(JSON.stringify(body)).not.toMatch(/\bat .*\.ts:\d+/);
   });
 
-  it('answers 404 for a method the route does not have', async () => {
+  it('answers 405 with Allow for a method the path does not serve', async () => {
     const res = await fetch(`${runtime.apiUrl}/v1/health`, { method: 'DELETE' });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET');
     expect(res.headers.get('content-type')).toBe('application/problem+json');
   });
 

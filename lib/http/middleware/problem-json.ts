@@ -6,7 +6,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { log } from '../../core/log.js';
 import { asDatabaseError } from '../../db/errors.js';
-import { toProblem } from '../problem.js';
+import { problemHeaders, toProblem } from '../problem.js';
 import { type HttpResult, problemResponse } from '../response.js';
 
 export function problemJson(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult> {
@@ -20,7 +20,7 @@ export function problemJson(): MiddlewareObj<APIGatewayProxyEventV2, HttpResult>
       if (problem.status >= 500)
         log.error('request failed', { ...fields, error: err, cause: (err as Error)?.cause });
       else log.info('request rejected', fields);
-      request.response = problemResponse(problem);
+      request.response = problemResponse(problem, problemHeaders(err));
     },
   };
 }
