@@ -1,9 +1,22 @@
 /**
  * `npm start`: Nimbo on this machine, no AWS account needed.
- * Env: PORT (default 8787), NIMBO_DATA_DIR (default .nimbo/data), MONGODB_URI (use a real MongoDB instead).
+ * Env: PORT (default 8787), NIMBO_DATA_DIR (default .nimbo/data), MONGODB_URI (use a real MongoDB instead),
+ * NIMBO_QUEUE_VISIBILITY_TIMEOUT_MS (30000) and NIMBO_QUEUE_POLL_MS (250) for the local queues.
  */
 import { resolve } from 'node:path';
+import { ConfigurationError } from '../lib/core/errors.js';
 import { startLocalRuntime } from './runtime/runtime.js';
+
+/** A whole number of milliseconds from the environment, or undefined when unset. */
+function millis(name: string, min: number): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < min) {
+    throw new ConfigurationError(`${name} must be a whole number >= ${min}, got "${raw}"`);
+  }
+  return ms;
+}
 
 async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8787);
@@ -11,7 +24,15 @@ async function main(): Promise<void> {
     throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
   }
   const dataDir = resolve(process.env.NIMBO_DATA_DIR ?? '.nimbo/data');
-  const runtime = await startLocalRuntime({ port, dataDir, mongoUri: process.env.MONGODB_URI || undefined });
+  const visibility = millis('NIMBO_QUEUE_VISIBILITY_TIMEOUT_MS', 0);
+  const poll = millis('NIMBO_QUEUE_POLL_MS', 10);
+  const runtime = await startLocalRuntime({
+    port,
+    dataDir,
+    mongoUri: process.env.MONGODB_URI || undefined,
+    ...(visibility !== undefined ? { queueVisibilityTimeoutMs: visibility } : {}),
+    ...(poll !== undefined ? { queuePollIntervalMs: poll } : {}),
+  });
   const db = runtime.embedded ? `${runtime.mongoUri} (embedded, data in ${dataDir})` : 'MONGODB_URI';
   process.stdout.write(
     [

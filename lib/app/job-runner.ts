@@ -49,8 +49,12 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     return 'done';
   }
   if ('skip' in outcome) {
-    // A duplicate delivery of a finished job acts no more; a job another worker holds is retried later.
-    return outcome.skip === 'busy' ? 'retry' : 'done';
+    // A duplicate delivery of a finished job acts no more. A job another worker holds is asked for again
+    // once that worker's lease is over, by a delayed message: leaving this one for redelivery would spend
+    // its receives (and send it to the dead letters) while a dead worker's lease runs.
+    if (outcome.skip === 'busy')
+      await requeueJob(deps, { _id: msg.jobId, orgId: msg.orgId }, outcome.retryInSeconds);
+    return 'done';
   }
   const job = outcome.claimed;
   let result: Record<string, unknown>;

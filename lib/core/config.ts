@@ -5,6 +5,9 @@
 import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 
+/** How long a claimed job is its worker's: longer than any job takes, so only a dead worker's lease runs out. */
+export const DEFAULT_JOB_LEASE_MS = 5 * 60_000;
+
 const EnvSchema = z.object({
   /** A MongoDB connection string; wins over the secret. */
   MONGODB_URI: z.string().min(1).optional(),
@@ -17,6 +20,8 @@ const EnvSchema = z.object({
   /** How long to wait for MongoDB before answering 503. */
   MONGODB_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   NIMBO_VERSION: z.string().default('0.1.0'),
+  /** The job lease (jobs.ts); shorter only where a test or a demo wants a dead worker's job taken over soon. */
+  NIMBO_JOB_LEASE_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(DEFAULT_JOB_LEASE_MS),
 });
 
 export type NimboConfig = z.infer<typeof EnvSchema>;

@@ -117,6 +117,8 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+    // The sweep's: unfinished jobs (lib/jobs/sweep.ts).
+    { key: { status: 1, createdAt: 1 }, name: 'status_1_createdAt_1' },
   ],
 };
 

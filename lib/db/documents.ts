@@ -71,6 +71,8 @@ export interface JobDoc {
   finishedAt: Date | null;
   /** Finished jobs are removed after a while (TTL). */
   expireAt: Date | null;
+  /** When the sweep last sent a message for it, its own having been lost (lib/jobs/sweep.ts). */
+  resentAt?: Date | null;
 }
 
 export interface CloudDoc {

@@ -4,6 +4,7 @@
  * workers never run the same job twice at once, and a finished job is never run again.
  */
 
+import { DEFAULT_JOB_LEASE_MS, readConfig } from '../core/config.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { DatabaseUnavailableError, jobError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
@@ -18,8 +19,15 @@ import type { JobType, JobView } from '../model/job.js';
 import { isTransientProviderError } from '../providers/errors.js';
 
 /** Longer than any single job should take: a worker that died mid-job lets another take over after it. */
-export const JOB_LEASE_MS = 5 * 60_000;
+export const JOB_LEASE_MS = DEFAULT_JOB_LEASE_MS;
 const FINISHED_JOB_TTL_MS = 30 * 86_400_000;
+/** SQS's longest DelaySeconds. */
+const MAX_DELAY_SECONDS = 900;
+
+/** The lease in force: JOB_LEASE_MS unless NIMBO_JOB_LEASE_MS says otherwise. */
+export function jobLeaseMs(): number {
+  return readConfig().NIMBO_JOB_LEASE_MS;
+}
 
 export interface NewJob {
   type: JobType;
@@ -79,7 +87,7 @@ export function newJobDoc(
   };
 }
 
-function message(doc: JobDoc, delaySeconds?: number) {
+function message(doc: Pick<JobDoc, '_id' | 'orgId'>, delaySeconds?: number) {
   const body: JobMessage = { version: 1, jobId: doc._id, orgId: doc.orgId };
   return { body: JSON.stringify(body), ...(delaySeconds ? { delaySeconds } : {}) };
 }
@@ -145,8 +153,15 @@ export async function enqueueJobsOnce(
   return docs;
 }
 
-/** Another delivery of a job, later: for work that waits on something (a DNS change to be INSYNC). */
-export async function requeueJob(deps: JobDeps, job: JobDoc, delaySeconds: number): Promise<void> {
+/**
+ * Another delivery of a job, later: for work that waits on something (a DNS change to be INSYNC), a job
+ * another worker holds (until its lease ends), or a job whose message was lost (lib/jobs/sweep.ts).
+ */
+export async function requeueJob(
+  deps: JobDeps,
+  job: Pick<JobDoc, '_id' | 'orgId'>,
+  delaySeconds: number,
+): Promise<void> {
   await (deps.queue ?? jobsQueue()).send(message(job, delaySeconds));
 }
 
@@ -156,7 +171,9 @@ export async function getJob(deps: ServiceDeps, orgId: string, jobId: string): P
 
 export type ClaimOutcome =
   | { claimed: JobDoc }
-  | { skip: 'finished' | 'missing' | 'busy' }
+  | { skip: 'finished' | 'missing' }
+  /** Another worker holds it: ask again once its lease is over, in `retryInSeconds` (1 to 900). */
+  | { skip: 'busy'; retryInSeconds: number }
   /** Its worker stopped mid-job (a Lambda timeout) on its last attempt: now failed, never run again. */
   | { interrupted: JobDoc };
 
@@ -173,9 +190,15 @@ const INTERRUPTED = {
 export async function claimJob(deps: ServiceDeps, msg: JobMessage): Promise<ClaimOutcome> {
   const now = deps.now();
   const { jobs } = collections(deps.db);
+  const leaseMs = jobLeaseMs();
   const take = {
-    $set: { status: 'running' as const, startedAt: now, leaseUntil: new Date(now.getTime() + JOB_LEASE_MS) },
+    $set: { status: 'running' as const, startedAt: now, leaseUntil: new Date(now.getTime() + leaseMs) },
     $inc: { attempts: 1 },
+  };
+  // Once the lease read is over; without one (another delivery just took the job), a second later, to read it.
+  const busy = (leaseUntil: Date | null | undefined): ClaimOutcome => {
+    const ms = leaseUntil && leaseUntil > now ? leaseUntil.getTime() - now.getTime() : 1000;
+    return { skip: 'busy', retryInSeconds: Math.min(MAX_DELAY_SECONDS, Math.max(1, Math.ceil(ms / 1000))) };
   };
   const claimed = await jobs.findOneAndUpdate({ _id: msg.jobId, orgId: msg.orgId, status: 'queued' }, take, {
     returnDocument: 'after',
@@ -185,7 +208,7 @@ export async function claimJob(deps: ServiceDeps, msg: JobMessage): Promise<Clai
   if (!current) return { skip: 'missing' };
   if (current.status === 'succeeded' || current.status === 'failed') return { skip: 'finished' };
   if (current.status !== 'running' || (current.leaseUntil && current.leaseUntil > now))
-    return { skip: 'busy' };
+    return busy(current.leaseUntil);
   // Compare-and-set on what was read: of two redeliveries, one decides.
   const asRead = {
     _id: current._id,
@@ -207,10 +230,10 @@ export async function claimJob(deps: ServiceDeps, msg: JobMessage): Promise<Clai
       },
       { returnDocument: 'after' },
     );
-    return failed ? { interrupted: failed } : { skip: 'busy' };
+    return failed ? { interrupted: failed } : busy(null);
   }
   const retaken = await jobs.findOneAndUpdate(asRead, take, { returnDocument: 'after' });
-  return retaken ? { claimed: retaken } : { skip: 'busy' };
+  return retaken ? { claimed: retaken } : busy(null);
 }
 
 export async function completeJob(

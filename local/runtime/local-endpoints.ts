@@ -11,7 +11,7 @@ import type { LocalSqsQueue } from './sqs-queue.js';
 
 const MAX_MESSAGE_BYTES = 256 * 1024;
 
-function sendMessage(queue: LocalSqsQueue, body: Buffer): { status: number; body: unknown } {
+async function sendMessage(queue: LocalSqsQueue, body: Buffer): Promise<{ status: number; body: unknown }> {
   let request: { MessageBody?: unknown; MessageAttributes?: unknown };
   try {
     request = JSON.parse(body.toString('utf8'));
@@ -37,7 +37,7 @@ function sendMessage(queue: LocalSqsQueue, body: Buffer): { status: number; body
   if (Object.keys(attrs).length > 10) {
     return { status: 400, body: { message: 'SQS allows at most 10 message attributes' } };
   }
-  const id = queue.enqueue({ body: text, attributes: attrs as Record<string, string> });
+  const id = await queue.sendMessage({ body: text, attributes: attrs as Record<string, string> });
   return { status: 200, body: { MessageId: id } };
 }
 
@@ -48,7 +48,7 @@ export function localQueueEndpoints(
   return async (method, path, body) => {
     if (method === 'POST' && path === '/_local/queues/commands') return sendMessage(commands, body);
     if (method === 'GET' && path === '/_local/queues/commands-dlq') {
-      return { status: 200, body: { messages: deadLetters.messages } };
+      return { status: 200, body: { messages: await deadLetters.list() } };
     }
     return undefined;
   };

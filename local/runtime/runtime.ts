@@ -1,7 +1,8 @@
 /**
  * The local runtime: the embedded database (unless MONGODB_URI points elsewhere), API Gateway in front
- * of functions/api, SQS-like jobs and commands queues (with the commands DLQ) in front of
- * functions/worker, and an EventBridge-like one-minute schedule for functions/tick. The handlers are the deployed ones, unchanged.
+ * of functions/api, SQS-like jobs and commands queues (each with its DLQ, all kept in that database, so a
+ * restart loses no message) in front of functions/worker, and an EventBridge-like one-minute schedule for
+ * functions/tick. The handlers are the deployed ones, unchanged.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,6 +34,10 @@ export interface LocalRuntimeOptions {
   dbName?: string;
   /** Period of the tick schedule (EventBridge rule); one minute by default. */
   tickPeriodMs?: number;
+  /** The queues' visibility timeout: how long a received message (its receiver dead) waits to come again; 30 s. */
+  queueVisibilityTimeoutMs?: number;
+  /** How often the queues look for visible messages; 250 ms. */
+  queuePollIntervalMs?: number;
 }
 
 export interface LocalRuntime {
@@ -40,6 +45,8 @@ export interface LocalRuntime {
   mongoUri: string;
   embedded: boolean;
   jobs: LocalSqsQueue;
+  /** Where job messages received three times end up. */
+  jobDeadLetters: LocalDeadLetterQueue;
   /** The commands queue other systems send to (locally: POST /_local/queues/commands, or `npm run send`). */
   commands: LocalSqsQueue;
   /** Where rejected commands, and commands that failed three times, end up. */
@@ -79,14 +86,20 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       import('../../functions/tick.js'),
     ]);
 
-    const jobs = new LocalSqsQueue({
-      name: 'nimbo-jobs',
+    // The queues keep their messages in the functions' own database, through the same shared connection.
+    const db = async () => (await getMongo()).db;
+    const queueOptions = {
+      db,
       handler: worker,
-      visibilityTimeoutMs: 30_000,
+      visibilityTimeoutMs: opts.queueVisibilityTimeoutMs ?? 30_000,
       maxReceiveCount: 3,
-      onDeadLetter: (m) => log.error('job message moved to the dead-letter list', m),
-      onHandlerError: (err) => log.error('worker function failed', { error: err }),
-    });
+      pollIntervalMs: opts.queuePollIntervalMs ?? 250,
+      onHandlerError: (err: unknown) => log.error('local queue delivery failed', { error: err }),
+    };
+    const jobDeadLetters = new LocalDeadLetterQueue('nimbo-jobs-dlq', db, (m) =>
+      log.error('job message moved to the dead-letter queue', { id: m.id, body: m.body, from: m.from }),
+    );
+    const jobs = new LocalSqsQueue({ ...queueOptions, name: 'nimbo-jobs', deadLetterQueue: jobDeadLetters });
     registerLocalQueue(LOCAL_JOBS_QUEUE_URL, jobs);
     jobs.start();
     stack.push(async () => {
@@ -94,16 +107,13 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       unregisterLocalQueue(LOCAL_JOBS_QUEUE_URL);
     });
 
-    const commandDeadLetters = new LocalDeadLetterQueue('nimbo-commands-dlq', (m) =>
+    const commandDeadLetters = new LocalDeadLetterQueue('nimbo-commands-dlq', db, (m) =>
       log.error('command moved to the dead-letter queue', { attributes: m.attributes }),
     );
     const commands = new LocalSqsQueue({
+      ...queueOptions,
       name: 'nimbo-commands',
-      handler: worker,
-      visibilityTimeoutMs: 30_000,
-      maxReceiveCount: 3,
       deadLetterQueue: commandDeadLetters,
-      onHandlerError: (err) => log.error('worker function failed', { error: err }),
     });
     process.env.COMMANDS_QUEUE_ARN = commands.arn;
     process.env.COMMANDS_DLQ_URL = LOCAL_COMMANDS_DLQ_URL;
@@ -146,6 +156,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       mongoUri,
       embedded: !opts.mongoUri,
       jobs,
+      jobDeadLetters,
       commands,
       commandDeadLetters,
       ...(bootstrap ? { bootstrap } : {}),

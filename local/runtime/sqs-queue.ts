@@ -1,85 +1,78 @@
 /**
- * An in-process queue with SQS semantics, delivering SQS-shaped batches to a Lambda handler: delay,
- * visibility timeout, redelivery of the messages the handler reports as failed (partial batch responses),
- * and a dead-letter list after maxReceiveCount receives. Local mode only.
+ * A queue with SQS semantics in local mode, delivering SQS-shaped batches to a Lambda handler. Its messages
+ * live in the runtime's database (queue-store.ts), so neither a restart nor a kill -9 loses one: what was
+ * not deleted is delivered again. Delay, visibility timeout, receive counts, redelivery of the messages the
+ * handler reports as failed (partial batch responses) once their visibility timeout is over, and of those
+ * whose receiver died; a message received maxReceiveCount times goes to the dead-letter queue, as SQS's
+ * redrive policy sends it. Receiving is atomic per message, so pollers (two runtimes on one database) never
+ * share one. Local mode only.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
-
-interface Stored {
-  id: string;
-  body: string;
-  attributes: Record<string, string>;
-  sentAt: number;
-  visibleAt: number;
-  receiveCount: number;
-}
+import { LocalDeadLetterQueue } from './dead-letters.js';
+import { type DbSource, QueueStore, type StoredMessage } from './queue-store.js';
 
 export interface LocalQueueOptions {
   name: string;
+  /** The database holding the messages (the runtime's: the same one the functions use). */
+  db: DbSource;
   handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
   batchSize?: number;
   visibilityTimeoutMs?: number;
   maxReceiveCount?: number;
   pollIntervalMs?: number;
-  onDeadLetter?: (message: { id: string; body: string; receiveCount: number }) => void;
-  /** Where messages go after maxReceiveCount receives, as SQS's redrive policy sends them to a DLQ. */
-  deadLetterQueue?: MessageQueue;
+  /** Where messages go after maxReceiveCount receives; `<name>-dlq` on the same database unless given. */
+  deadLetterQueue?: LocalDeadLetterQueue;
   onHandlerError?: (err: unknown) => void;
+  /** The clock, in epoch milliseconds (tests move it instead of sleeping). */
+  now?: () => number;
 }
 
 export class LocalSqsQueue implements MessageQueue {
-  private readonly messages = new Map<string, Stored>();
-  readonly deadLetters: Array<{ id: string; body: string; receiveCount: number }> = [];
+  readonly deadLetters: LocalDeadLetterQueue;
+  private readonly store: QueueStore;
+  private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
   private draining: Promise<void> | undefined;
+  /** A send came while a drain was under way: drain once more after it, rather than wait for the timer. */
+  private kicked = false;
   private stopped = false;
 
-  constructor(private readonly opts: LocalQueueOptions) {}
+  constructor(private readonly opts: LocalQueueOptions) {
+    this.store = new QueueStore(opts.db, opts.name);
+    this.now = opts.now ?? Date.now;
+    this.deadLetters = opts.deadLetterQueue ?? new LocalDeadLetterQueue(`${opts.name}-dlq`, opts.db);
+  }
 
   get arn(): string {
     return `arn:aws:sqs:local:000000000000:${this.opts.name}`;
   }
 
   /** Messages waiting or in flight. */
-  get depth(): number {
-    return this.messages.size;
+  depth(): Promise<number> {
+    return this.store.count();
   }
 
   /** Messages a receive would get now (neither delayed nor in flight). */
-  get visibleDepth(): number {
-    const now = Date.now();
-    let n = 0;
-    for (const m of this.messages.values()) if (m.visibleAt <= now) n++;
-    return n;
+  visibleDepth(): Promise<number> {
+    return this.store.count(this.now());
   }
 
   async send(m: OutgoingMessage): Promise<void> {
-    this.enqueue(m);
+    await this.sendMessage(m);
   }
 
   /** Sends, answering the message id (SQS's SendMessage answers it too). */
-  enqueue(m: OutgoingMessage): string {
-    const now = Date.now();
-    const id = randomUUID();
-    if (m.attributes && Object.keys(m.attributes).length > 10) {
-      throw new Error('SQS allows at most 10 message attributes');
-    }
-    this.messages.set(id, {
-      id,
-      body: m.body,
-      attributes: m.attributes ?? {},
-      sentAt: now,
-      visibleAt: now + (m.delaySeconds ?? 0) * 1000,
-      receiveCount: 0,
-    });
+  async sendMessage(m: OutgoingMessage): Promise<string> {
+    const [id] = await this.store.put([m], this.now());
     this.kick();
-    return id;
+    return id!;
   }
 
   async sendBatch(messages: OutgoingMessage[]): Promise<void> {
-    for (const m of messages) await this.send(m);
+    await this.store.put(messages, this.now());
+    this.kick();
   }
 
   start(): void {
@@ -88,11 +81,11 @@ export class LocalSqsQueue implements MessageQueue {
     this.timer.unref();
   }
 
-  /** Stops delivering and waits for the batch in flight. */
+  /** Stops delivering and waits for the batch in flight (what it did not delete stays for the next start). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.draining;
+    await this.draining?.catch(() => {});
   }
 
   /** Delivers until nothing is visible (tests use this to run the queue to completion). */
@@ -107,61 +100,72 @@ export class LocalSqsQueue implements MessageQueue {
   }
 
   private kick(): void {
-    if (this.stopped || this.draining) return;
-    this.drain().catch((err: unknown) => this.opts.onHandlerError?.(err));
-  }
-
-  private visible(now: number): Stored[] {
-    const out: Stored[] = [];
-    for (const m of this.messages.values()) {
-      if (m.visibleAt <= now) out.push(m);
-      if (out.length >= (this.opts.batchSize ?? 10)) break;
+    if (this.stopped) return;
+    if (this.draining) {
+      this.kicked = true;
+      return;
     }
-    return out;
+    this.kicked = false;
+    this.drain().then(
+      () => {
+        if (this.kicked) this.kick();
+      },
+      (err: unknown) => this.opts.onHandlerError?.(err),
+    );
   }
 
   private async deliverAll(): Promise<void> {
-    for (;;) {
-      if (this.stopped) return;
-      const now = Date.now();
-      const batch = this.visible(now);
-      if (batch.length === 0) return;
-      for (const m of batch) {
-        m.receiveCount++;
-        m.visibleAt = now + (this.opts.visibilityTimeoutMs ?? 30_000);
-      }
-      let failed: Set<string>;
-      try {
-        const res = await this.opts.handler({ Records: batch.map((m) => this.record(m)) });
-        failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
-      } catch (err) {
-        this.opts.onHandlerError?.(err);
-        failed = new Set(batch.map((m) => m.id));
-      }
-      for (const m of batch) {
-        if (!failed.has(m.id)) {
-          this.messages.delete(m.id);
-        } else if (m.receiveCount >= (this.opts.maxReceiveCount ?? 3)) {
-          this.messages.delete(m.id);
-          const dead = { id: m.id, body: m.body, receiveCount: m.receiveCount };
-          this.deadLetters.push(dead);
-          this.opts.onDeadLetter?.(dead);
-          await this.opts.deadLetterQueue?.send({ body: m.body, attributes: m.attributes });
-        }
-      }
-    }
+    while (!this.stopped && (await this.deliverBatch()));
   }
 
-  private record(m: Stored): SQSRecord {
+  /** One receive and its delivery; false when nothing was visible. */
+  private async deliverBatch(): Promise<boolean> {
+    const maxReceives = this.opts.maxReceiveCount ?? 3;
+    const received = await this.store.receive(
+      this.opts.batchSize ?? 10,
+      this.opts.visibilityTimeoutMs ?? 30_000,
+      this.now(),
+    );
+    if (received.length === 0) return false;
+    const batch: StoredMessage[] = [];
+    for (const m of received) {
+      // Received more often than the redrive policy allows (its receivers died before they could answer).
+      if (m.receiveCount > maxReceives) await this.deadLetter(m);
+      else batch.push(m);
+    }
+    if (batch.length === 0) return true;
+    let failed: Set<string>;
+    try {
+      const res = await this.opts.handler({ Records: batch.map((m) => this.record(m)) });
+      failed = new Set((res?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    } catch (err) {
+      this.opts.onHandlerError?.(err);
+      failed = new Set(batch.map((m) => m._id));
+    }
+    for (const m of batch) {
+      // A failed message stays, visible again when the visibility timeout of its receive is over.
+      if (!failed.has(m._id)) await this.store.delete(m);
+      else if (m.receiveCount >= maxReceives) await this.deadLetter(m);
+    }
+    return true;
+  }
+
+  /** Copy first, then delete: cut short in between, the message comes again and is moved again (one copy). */
+  private async deadLetter(m: StoredMessage): Promise<void> {
+    await this.deadLetters.redrive(this.opts.name, m);
+    await this.store.delete(m);
+  }
+
+  private record(m: StoredMessage): SQSRecord {
     return {
-      messageId: m.id,
-      receiptHandle: `${m.id}:${m.receiveCount}`,
+      messageId: m._id,
+      receiptHandle: m.receipt ?? '',
       body: m.body,
       attributes: {
         ApproximateReceiveCount: String(m.receiveCount),
-        SentTimestamp: String(m.sentAt),
+        SentTimestamp: String(m.sentAt.getTime()),
         SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: String(m.sentAt),
+        ApproximateFirstReceiveTimestamp: String((m.firstReceivedAt ?? m.sentAt).getTime()),
       },
       messageAttributes: Object.fromEntries(
         Object.entries(m.attributes).map(([k, v]) => [

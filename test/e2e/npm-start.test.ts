@@ -2,58 +2,12 @@
  * `npm start` as a newcomer runs it: a child process, a data directory, the API on loopback, Ctrl-C.
  * Then a second start on the same directory finds the data of the first.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..');
-
-interface Started {
-  child: ChildProcess;
-  apiUrl: string;
-  mongoUri: string;
-}
-
-function startNimbo(dataDir: string): Promise<Started> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: '0',
-    NIMBO_DATA_DIR: dataDir,
-    NIMBO_LOG_LEVEL: 'warn',
-  };
-  delete env.MONGODB_URI;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: root, env });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no API URL printed in time:\n${out}`)), 30_000);
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const api = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      const db = /database\s+(mongodb:\/\/\S+)/.exec(out);
-      if (api && db) {
-        clearTimeout(timer);
-        resolve({ child, apiUrl: api[1]!, mongoUri: db[1]! });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}:\n${out}`));
-    });
-  });
-}
-
-function stopWith(child: ChildProcess, signal: NodeJS.Signals): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
-    child.kill(signal);
-  });
-}
+import { startNimbo, stopWith } from '../helpers/nimbo-process.js';
 
 describe.skipIf(!inject('mongoIsEmbedded'))('npm start', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbo-start-'));

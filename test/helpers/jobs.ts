@@ -1,7 +1,8 @@
 /**
- * The queues for in-process tests: the same in-process SQS-like queues as local mode, delivering to the
- * real worker handler against the test file's database. Tests call `drain()` to run what is queued.
+ * The queues for in-process tests: the same SQS-like queues as local mode, kept in the test file's
+ * database, delivering to the real worker handler. Tests call `drain()` to run what is queued.
  */
+import { randomBytes } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { createWorkerHandler } from '../../functions/worker.js';
 import type { CommandDeps } from '../../lib/commands/commands.js';
@@ -10,10 +11,14 @@ import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js'
 import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
 
+/** A queue name of its own, for each queue of a file (they share the file's database). */
+const queueName = (what: string) => `test-${what}-${randomBytes(4).toString('hex')}`;
+
 export function testJobs(getDb: () => Db, now: () => Date = () => new Date()) {
   const deps = (): JobDeps => ({ db: getDb(), now, queue });
   const queue: LocalSqsQueue = new LocalSqsQueue({
-    name: 'test-jobs',
+    name: queueName('jobs'),
+    db: getDb,
     handler: createWorkerHandler(async () => deps()),
     visibilityTimeoutMs: 0,
     maxReceiveCount: 3,
@@ -30,26 +35,27 @@ export function testCommands(
   opts: { now?: () => Date; wrapDeps?: (deps: CommandDeps) => CommandDeps; maxReceiveCount?: number } = {},
 ) {
   const now = opts.now ?? (() => new Date());
-  const deadLetters = new LocalDeadLetterQueue('test-commands-dlq');
+  const deadLetters = new LocalDeadLetterQueue(queueName('commands-dlq'), getDb);
   const deps = (): CommandDeps => {
     const base: CommandDeps = { db: getDb(), now, queue: jobs, deadLetters };
     return opts.wrapDeps ? opts.wrapDeps(base) : base;
   };
-  const commandsArn = 'arn:aws:sqs:local:000000000000:test-commands';
-  const worker = createWorkerHandler(async () => deps(), { commandsQueueArn: commandsArn });
   const jobs: LocalSqsQueue = new LocalSqsQueue({
-    name: 'test-jobs',
-    handler: worker,
+    name: queueName('jobs'),
+    db: getDb,
+    handler: (event) => worker(event),
     visibilityTimeoutMs: 0,
     maxReceiveCount: 3,
   });
-  const commands = new LocalSqsQueue({
-    name: 'test-commands',
-    handler: worker,
+  const commands: LocalSqsQueue = new LocalSqsQueue({
+    name: queueName('commands'),
+    db: getDb,
+    handler: (event) => worker(event),
     visibilityTimeoutMs: 0,
     maxReceiveCount: opts.maxReceiveCount ?? 3,
     deadLetterQueue: deadLetters,
   });
+  const worker = createWorkerHandler(async () => deps(), { commandsQueueArn: commands.arn });
   return {
     commands,
     jobs,
@@ -63,7 +69,7 @@ export function testCommands(
       }),
     /** Delivers commands, then the jobs they queued, until neither has a visible message (delayed follow-up polls wait). */
     async drain() {
-      while (commands.visibleDepth > 0 || jobs.visibleDepth > 0) {
+      while ((await commands.visibleDepth()) > 0 || (await jobs.visibleDepth()) > 0) {
         await commands.drain();
         await jobs.drain();
       }

@@ -1,6 +1,7 @@
 /**
  * Jobs whose worker stopped midway (a Lambda timeout): a job with attempts left is taken over after its
- * lease; one on its last attempt (scripts have one) is failed, never started again. And a worker near its
+ * lease (a delivery during the lease asks again once it is over); one on its last attempt (scripts have
+ * one) is failed, never started again. And a worker near its
  * time limit starts no job it might not finish.
  */
 import type { Context, SQSEvent } from 'aws-lambda';
@@ -52,10 +53,14 @@ describe('interrupted jobs', () => {
     t.db.collection('audit').countDocuments({ action: 'machine.reboot', 'resource.id': machineId });
   const jobDoc = (id: string) => t.db.collection<AnyDoc>('jobs').findOne({ _id: id });
 
-  it('leaves a job alone while its lease runs', async () => {
+  it('leaves a job alone while its lease runs, asking again by a message delayed until the lease is over', async () => {
     const { job, message } = await claimedAndAbandoned(machines[0]!, 3);
-    expect(await runJobMessage({ db: t.db, now, queue: jobsPipe.queue }, message)).toBe('retry');
+    const { queue, sent } = recordingQueue();
+    clock = new Date(clock.getTime() + 60_000);
+    // Acknowledged, not left for redelivery: that would spend the message's receives while the lease runs.
+    expect(await runJobMessage({ db: t.db, now, queue }, message)).toBe('done');
     expect(await jobDoc(job._id)).toMatchObject({ status: 'running', attempts: 1 });
+    expect(sent).toEqual([{ body: JSON.stringify(message), delaySeconds: (JOB_LEASE_MS - 60_000) / 1000 }]);
   });
 
   it('takes over a job whose worker died, after its lease, when it has attempts left', async () => {

@@ -153,11 +153,12 @@ describe('tick and worker', () => {
         { $set: { status: 'running', attempts: 1, leaseUntil: new Date(clock.getTime() + 60_000) } },
       );
     const worker = createWorkerHandler(async () => ({ db: t.db, now, queue }) as never);
-    expect(await worker(sqsEvent([sent[0]!.body]))).toEqual({
-      batchItemFailures: [{ itemIdentifier: 'm0' }],
-    });
-    clock = new Date(clock.getTime() + 61_000);
+    // Not before: the delivery is acknowledged and the job asked for again when the lease is over.
     expect(await worker(sqsEvent([sent[0]!.body]))).toEqual({ batchItemFailures: [] });
+    expect(sent[1]).toEqual({ body: sent[0]!.body, delaySeconds: 60 });
+    expect(await t.db.collection<AnyDoc>('jobs').findOne({ _id: job!._id })).toMatchObject({ attempts: 1 });
+    clock = new Date(clock.getTime() + 61_000);
+    expect(await worker(sqsEvent([sent[1]!.body]))).toEqual({ batchItemFailures: [] });
     expect(await t.db.collection<AnyDoc>('jobs').findOne({ _id: job!._id })).toMatchObject({
       status: 'succeeded',
       attempts: 2,

@@ -3,18 +3,23 @@ import { describe, expect, it } from 'vitest';
 import { LocalDeadLetterQueue } from '../../local/runtime/dead-letters.js';
 import { localQueueEndpoints } from '../../local/runtime/local-endpoints.js';
 import { LocalSqsQueue } from '../../local/runtime/sqs-queue.js';
+import { uniqueDbName, useTestDatabase } from '../helpers/mongo.js';
 
 describe("the local runtime's queue endpoints", () => {
+  const t = useTestDatabase('endpoints');
+
   function setup() {
     const received: SQSEvent[] = [];
+    const name = uniqueDbName('c');
     const commands = new LocalSqsQueue({
-      name: 'c',
+      name,
+      db: () => t.db,
       handler: async (event) => {
         received.push(event);
         return { batchItemFailures: [] };
       },
     });
-    const dlq = new LocalDeadLetterQueue('c-dlq');
+    const dlq = new LocalDeadLetterQueue(`${name}-dlq`, () => t.db);
     const call = (method: string, path: string, body: unknown) =>
       localQueueEndpoints(commands, dlq)(
         method,
@@ -57,7 +62,7 @@ describe("the local runtime's queue endpoints", () => {
     const res = await call('POST', '/_local/queues/commands', body);
     expect(res!.status).toBe(400);
     expect((res!.body as { message: string }).message).toMatch(message);
-    expect(commands.depth).toBe(0);
+    expect(await commands.depth()).toBe(0);
   });
 
   it('lists the dead letters, and knows no other endpoint', async () => {
