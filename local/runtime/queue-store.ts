@@ -27,7 +27,7 @@ export interface StoredMessage {
   body: string;
   attributes: Record<string, string>;
   sentAt: Date;
-  /** Orders messages sent in one millisecond (receives go oldest first, as the in-memory queue did). */
+  /** Orders messages sent in one millisecond: receives take the oldest visible first. */
   seq: number;
   visibleAt: Date;
   receiveCount: number;
