@@ -24,9 +24,14 @@ const FINISHED_JOB_TTL_MS = 30 * 86_400_000;
 /** SQS's longest DelaySeconds. */
 const MAX_DELAY_SECONDS = 900;
 
+/** The lease read from the environment, kept until the variable changes (every claim asks for it). */
+let lease: { raw: string | undefined; ms: number } | undefined;
+
 /** The lease in force: JOB_LEASE_MS unless NIMBO_JOB_LEASE_MS says otherwise. */
 export function jobLeaseMs(): number {
-  return readConfig().NIMBO_JOB_LEASE_MS;
+  const raw = process.env.NIMBO_JOB_LEASE_MS;
+  if (!lease || lease.raw !== raw) lease = { raw, ms: readConfig().NIMBO_JOB_LEASE_MS };
+  return lease.ms;
 }
 
 export interface NewJob {
