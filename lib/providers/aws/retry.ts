@@ -4,30 +4,10 @@
  * same account do not retry in lockstep). The SDK retries too, but its maxAttempts is kept small so
  * this is the behaviour that counts; only throttling is retried here, never a mutation that may have run.
  */
+import { type BackoffOptions, backoffDelay } from '../backoff.js';
 import { isThrottlingError, type MapAwsErrorOptions, mapAwsError } from './errors.js';
 
-export interface BackoffOptions {
-  /** Total tries, the first one included. */
-  maxAttempts: number;
-  baseMs: number;
-  capMs: number;
-  sleep: (ms: number) => Promise<void>;
-  random: () => number;
-}
-
-export const DEFAULT_BACKOFF: BackoffOptions = {
-  maxAttempts: 5,
-  baseMs: 250,
-  capMs: 8000,
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
-
-/** The wait before try number `attempt + 1` (attempt counts from 1). */
-export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'baseMs' | 'capMs' | 'random'>) {
-  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** (attempt - 1));
-  return Math.floor(options.random() * ceiling);
-}
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
 
 /** Run one AWS call, retrying throttling, and map whatever fails at the end to a provider error. */
 export async function callWithBackoff<T>(

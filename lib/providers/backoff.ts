@@ -1,0 +1,26 @@
+/**
+ * Backoff with full jitter, shared by every driver: every wait is random in [0, min(cap, base * 2^n)], so
+ * the many Lambda invocations polling one account do not retry in lockstep (AWS's recommended variant).
+ */
+export interface BackoffOptions {
+  /** Total tries, the first one included. */
+  maxAttempts: number;
+  baseMs: number;
+  capMs: number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+export const DEFAULT_BACKOFF: BackoffOptions = {
+  maxAttempts: 5,
+  baseMs: 250,
+  capMs: 8000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: Math.random,
+};
+
+/** The wait before try number `attempt + 1` (attempt counts from 1). */
+export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'baseMs' | 'capMs' | 'random'>) {
+  const ceiling = Math.min(options.capMs, options.baseMs * 2 ** (attempt - 1));
+  return Math.floor(options.random() * ceiling);
+}
