@@ -18,7 +18,9 @@ import { isoOrNull, newId } from '../model/common.js';
 import { searchRegex } from '../model/list.js';
 import { CAPABILITIES, type Provider } from '../providers/capabilities.js';
 import { ProviderAuthError } from '../providers/errors.js';
+import { cloudShape } from './cloud-shape.js';
 import { buildComputeDriver, sealCredentials } from './drivers.js';
+import { checkEndpoint } from './endpoint.js';
 
 export function toCloudView(doc: CloudDoc): CloudView {
   return {
@@ -58,12 +60,6 @@ function duplicateName(name: string, cause?: unknown): ConflictError {
   return new ConflictError(`A cloud named "${name}" already exists in this org`, { cause });
 }
 
-function summarize(body: CreateCloudBody): CloudDoc['credentialsSummary'] {
-  if (body.provider !== 'aws') return null;
-  const c = body.credentials;
-  return c.type === 'assumeRole' ? { type: c.type, roleArn: c.roleArn } : { type: c.type };
-}
-
 export async function createCloud(
   deps: JobDeps,
   actor: TokenActor,
@@ -75,15 +71,9 @@ export async function createCloud(
     throw duplicateName(body.name);
   }
   const cloudId = newId('cloud');
-  const regions = body.provider === 'aws' ? [...new Set(body.regions)] : [];
-  const settings =
-    body.provider === 'sim'
-      ? (body.settings as Record<string, unknown>)
-      : body.provider === 'ssh'
-        ? { hosts: [] }
-        : null;
-  const credentials = body.provider === 'aws' ? body.credentials : null;
-  const driver = buildComputeDriver(deps, {
+  const { regions, settings, credentials, credentialsSummary, endpoint } = cloudShape(body);
+  checkEndpoint(endpoint);
+  const driver = await buildComputeDriver(deps, {
     cloudId,
     provider: body.provider,
     regions,
@@ -116,7 +106,7 @@ export async function createCloud(
     regions,
     settings,
     credentials: credentials ? await sealCredentials(actor.orgId, cloudId, credentials) : null,
-    credentialsSummary: summarize(body),
+    credentialsSummary,
     pollIntervalMinutes: body.pollIntervalMinutes,
     nextPollAt: new Date(now.getTime() + body.pollIntervalMinutes * 60_000),
     lastPollAt: null,

@@ -56,7 +56,8 @@ export interface DriverSpec {
   orgId?: string;
 }
 
-type DriverFactory<D> = (deps: ServiceDeps, spec: DriverSpec) => D;
+/** A factory may load its provider's SDK first (dynamic import): SDKs load on first use only. */
+type DriverFactory<D> = (deps: ServiceDeps, spec: DriverSpec) => D | Promise<D>;
 
 /** The ssh driver gets a way to run commands, not the database: keys and pins stay on this side. */
 function sshRunner(deps: ServiceDeps, spec: DriverSpec): SshRunner {
@@ -75,6 +76,17 @@ function sshRunner(deps: ServiceDeps, spec: DriverSpec): SshRunner {
 const simSettings = (spec: DriverSpec) => spec.settings as unknown as SimSettings;
 const awsCredentials = (spec: DriverSpec) => spec.credentials as AwsCredentials;
 
+/** The cloud's API base URL override (`settings.endpoint`, lib/clouds/endpoint.ts), when it has one. */
+function endpointOf(spec: DriverSpec): { endpoint?: string } {
+  const endpoint = spec.settings?.endpoint;
+  return typeof endpoint === 'string' ? { endpoint } : {};
+}
+
+/** What every API-driven cloud's driver is configured with. */
+function cloudConfig(spec: DriverSpec) {
+  return { cloudId: spec.cloudId, regions: spec.regions, credentials: spec.credentials, ...endpointOf(spec) };
+}
+
 export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
   sim: (deps, spec) =>
     new SimComputeDriver(simSettings(spec), {
@@ -82,8 +94,7 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
       networks: new MongoSimNetStore(deps.db, spec.cloudId),
       now: deps.now,
     }),
-  aws: (_deps, spec) =>
-    new AwsComputeDriver({ cloudId: spec.cloudId, regions: spec.regions, credentials: awsCredentials(spec) }),
+  aws: (_deps, spec) => new AwsComputeDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
 };
@@ -94,7 +105,7 @@ export const DNS_DRIVERS: Partial<Record<Provider, DriverFactory<DnsDriver>>> = 
       store: new MongoSimNetStore(deps.db, spec.cloudId),
       now: deps.now,
     }),
-  aws: (_deps, spec) => new AwsDnsDriver({ cloudId: spec.cloudId, credentials: awsCredentials(spec) }),
+  aws: (_deps, spec) => new AwsDnsDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
 };
 
 export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriver>>> = {
@@ -104,8 +115,7 @@ export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriv
       machines: new MongoSimStore(deps.db, spec.cloudId),
       now: deps.now,
     }),
-  aws: (_deps, spec) =>
-    new AwsNetworkDriver({ cloudId: spec.cloudId, regions: spec.regions, credentials: awsCredentials(spec) }),
+  aws: (_deps, spec) => new AwsNetworkDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
 };
 
 const UNSUPPORTED = { dns: 'DNS zones and records are', network: 'Networks and subnets are' } as const;
@@ -130,16 +140,16 @@ function registered<D>(
   return factory;
 }
 
-export function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): ComputeDriver {
-  return COMPUTE_DRIVERS[spec.provider](deps, spec);
+export async function buildComputeDriver(deps: ServiceDeps, spec: DriverSpec): Promise<ComputeDriver> {
+  return await COMPUTE_DRIVERS[spec.provider](deps, spec);
 }
 
-export function buildDnsDriver(deps: ServiceDeps, spec: DriverSpec): DnsDriver {
-  return registered(DNS_DRIVERS, 'dns', spec.provider)(deps, spec);
+export async function buildDnsDriver(deps: ServiceDeps, spec: DriverSpec): Promise<DnsDriver> {
+  return await registered(DNS_DRIVERS, 'dns', spec.provider)(deps, spec);
 }
 
-export function buildNetworkDriver(deps: ServiceDeps, spec: DriverSpec): NetworkDriver {
-  return registered(NETWORK_DRIVERS, 'network', spec.provider)(deps, spec);
+export async function buildNetworkDriver(deps: ServiceDeps, spec: DriverSpec): Promise<NetworkDriver> {
+  return await registered(NETWORK_DRIVERS, 'network', spec.provider)(deps, spec);
 }
 
 async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
@@ -148,8 +158,8 @@ async function driverSpec(cloud: CloudDoc): Promise<DriverSpec> {
     provider: cloud.provider,
     regions: cloud.regions,
     settings: cloud.settings,
-    // Only aws clouds hold credentials (ssh hosts log in with the org's keys).
-    credentials: cloud.provider === 'aws' ? await openCredentials(cloud) : null,
+    // The simulator and ssh hosts hold none (hosts log in with the org's keys).
+    credentials: cloud.credentials ? await openCredentials(cloud) : null,
     orgId: cloud.orgId,
   };
 }

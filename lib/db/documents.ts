@@ -88,7 +88,7 @@ export interface CloudDoc {
   /** Sealed JSON of the provider credentials; opened only to build a driver. */
   credentials: SealedValue | null;
   /** What kind of credentials, safe to show. */
-  credentialsSummary: { type: string; roleArn?: string } | null;
+  credentialsSummary: { type: string; roleArn?: string; account?: string } | null;
   pollIntervalMinutes: number;
   nextPollAt: Date | null;
   lastPollAt: Date | null;

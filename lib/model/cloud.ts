@@ -34,12 +34,26 @@ export const SimSettingsSchema = z
   })
   .meta({ id: 'SimSettings' });
 
+/** A provider API base URL instead of the public one: a local fake, a private or sovereign endpoint. */
+export const EndpointUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2048)
+  .describe(
+    "The provider API's base URL instead of the public one (a local fake, a private endpoint): https only in a deployed stack",
+  );
+
+/** Non-secret settings of an API-driven cloud. */
+export const CloudApiSettings = z
+  .strictObject({ endpoint: EndpointUrl.optional() })
+  .meta({ id: 'CloudApiSettings' });
+
 const AwsCloudCreate = z
   .strictObject({
     provider: z.literal('aws'),
     name: Name,
     regions: z.array(AwsRegion).min(1).max(32).describe('Regions this cloud spans, listed in parallel'),
     credentials: AwsCredentialsSchema,
+    settings: CloudApiSettings.optional(),
     pollIntervalMinutes: PollInterval.default(10),
   })
   .meta({ id: 'CreateAwsCloudRequest' });
@@ -89,7 +103,14 @@ export const CloudView = z
     disabledReason: z.string().nullable(),
     regions: z.array(z.string()),
     credentials: z
-      .object({ type: z.string(), roleArn: z.string().optional() })
+      .object({
+        type: z.string(),
+        roleArn: z.string().optional(),
+        account: z
+          .string()
+          .optional()
+          .describe('The service account, or the application (client) id @ tenant'),
+      })
       .nullable()
       .describe('What kind of credentials, never the secrets'),
     settings: z.record(z.string(), z.unknown()).nullable(),

@@ -90,6 +90,47 @@ describe('an AWS cloud', () => {
     );
   });
 
+  it('sends every EC2 call to settings.endpoint when the cloud has one', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instances);
+    const res = await api.request('POST', '/v1/clouds', {
+      token: owner,
+      body: { ...body('fake-ec2'), settings: { endpoint: 'http://127.0.0.1:4566' } },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.cloud.settings).toEqual({ endpoint: 'http://127.0.0.1:4566' });
+    const client = ec2.commandCalls(DescribeInstancesCommand)[0]!.thisValue as EC2Client;
+    const endpoint = await client.config.endpoint!();
+    expect([endpoint.protocol, endpoint.hostname, endpoint.port]).toEqual(['http:', '127.0.0.1', 4566]);
+  });
+
+  it('refuses an http endpoint in a deployed stack with 422 naming settings.endpoint, and saves nothing', async () => {
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'nimbo-api';
+    try {
+      const res = await api.request('POST', '/v1/clouds', {
+        token: owner,
+        body: { ...body('plain-http'), settings: { endpoint: 'http://ec2.example.com' } },
+      });
+      expect(res.status).toBe(422);
+      expect(res.body.errors).toEqual([
+        { in: 'body', path: 'settings.endpoint', message: 'must be https in a deployed stack' },
+      ]);
+    } finally {
+      delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+    }
+    expect(ec2.calls()).toHaveLength(0);
+    expect(await t.db.collection('clouds').countDocuments({ name: 'plain-http' })).toBe(0);
+  });
+
+  it('answers 400 for an endpoint that is not an http(s) URL', async () => {
+    const res = await api.request('POST', '/v1/clouds', {
+      token: owner,
+      body: { ...body('ftp'), settings: { endpoint: 'ftp://127.0.0.1/' } },
+    });
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(res.body)).toContain('settings.endpoint');
+    expect(ec2.calls()).toHaveLength(0);
+  });
+
   it('stops an instance with StopInstances in its region', async () => {
     ec2.on(DescribeInstancesCommand).resolves(instances);
     const added = await api.request('POST', '/v1/clouds', { token: owner, body: body('ops') });

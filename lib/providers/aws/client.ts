@@ -29,6 +29,8 @@ export interface Ec2RegionsOptions {
   backoff: BackoffOptions;
   secrets: readonly string[];
   clientFor?: (region: string) => EC2Client;
+  /** The cloud's `settings.endpoint`: one base URL for every region (a local fake, a private endpoint). */
+  endpoint?: string;
 }
 
 export class Ec2Regions {
@@ -45,6 +47,7 @@ export class Ec2Regions {
           region,
           maxAttempts: SDK_MAX_ATTEMPTS,
           requestHandler: REQUEST_HANDLER,
+          ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
           ...(this.options.credentials ? { credentials: this.options.credentials } : {}),
         });
       this.clients.set(region, client);

@@ -39,6 +39,8 @@ export interface AwsCloudConfig {
   cloudId: string;
   regions: string[];
   credentials: AwsCredentials;
+  /** `settings.endpoint`: EC2's base URL instead of AWS's regional one. */
+  endpoint?: string;
 }
 
 export interface AwsDriverDeps extends AwsContextDeps {
@@ -64,6 +66,7 @@ export class AwsComputeDriver implements ComputeDriver {
     );
     this.ec2 = new Ec2Regions({
       ...context,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
     });
   }

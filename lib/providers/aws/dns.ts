@@ -52,7 +52,10 @@ export class AwsDnsDriver implements DnsDriver {
   private readonly client: Route53Client;
   private readonly context: ReturnType<typeof awsContext>;
 
-  constructor(config: { cloudId: string; credentials: AwsCredentials }, deps: Route53DriverDeps = {}) {
+  constructor(
+    config: { cloudId: string; credentials: AwsCredentials; endpoint?: string },
+    deps: Route53DriverDeps = {},
+  ) {
     // Route 53's endpoint lives in us-east-1 (and STS answers there too).
     this.context = awsContext({ ...config, region: 'us-east-1' }, deps);
     this.client =
@@ -62,6 +65,7 @@ export class AwsDnsDriver implements DnsDriver {
         maxAttempts: SDK_MAX_ATTEMPTS,
         requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000, throwOnRequestTimeout: true },
         ...(this.context.credentials ? { credentials: this.context.credentials } : {}),
+        ...(config.endpoint ? { endpoint: config.endpoint } : {}),
       });
   }
 

@@ -67,7 +67,7 @@ export class AwsNetworkDriver implements NetworkDriver {
   private readonly regions: string[];
 
   constructor(
-    config: { cloudId: string; regions: string[]; credentials: AwsCredentials },
+    config: { cloudId: string; regions: string[]; credentials: AwsCredentials; endpoint?: string },
     deps: AwsNetworkDriverDeps = {},
   ) {
     this.regions = [...new Set(config.regions)];
@@ -75,7 +75,11 @@ export class AwsNetworkDriver implements NetworkDriver {
       throw new ConfigurationError(`AWS cloud ${config.cloudId} has no regions configured`);
     }
     const context = awsContext({ ...config, region: this.regions[0]! }, deps);
-    this.ec2 = new Ec2Regions({ ...context, ...(deps.clientFor ? { clientFor: deps.clientFor } : {}) });
+    this.ec2 = new Ec2Regions({
+      ...context,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(deps.clientFor ? { clientFor: deps.clientFor } : {}),
+    });
   }
 
   private async everyRegion<T>(list: (region: string) => Promise<T[]>): Promise<T[]> {
