@@ -17,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_TARGET, ESM_BANNER, EXTERNAL_MODULES, LOADERS, MAIN_FIELDS } from '../infra/bundling.js';
+import { BUNDLE_TARGET, functionBuildOptions } from '../infra/bundling.js';
 import { fmt, intArg, machineLine, median, min, printTable } from './support/report.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,10 +41,11 @@ dns.lookup = function (host, ...rest) { hits.push('dns ' + host); return lookup.
 process.on('exit', () => { process.stdout.write('NET:' + JSON.stringify(hits) + '\\n'); });
 `;
 
-/** The packages (or "own code") that weigh most in the minified output. */
+/** The packages (or "own code") that weigh most in the minified index.mjs (chunks load on first use). */
 function heaviest(meta: Metafile, top = 4): string {
   const byPkg = new Map<string, number>();
-  for (const out of Object.values(meta.outputs)) {
+  for (const [file, out] of Object.entries(meta.outputs)) {
+    if (!file.endsWith('/index.mjs')) continue;
     for (const [path, { bytesInOutput }] of Object.entries(out.inputs)) {
       const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
       const pkg = m ? m[1]! : 'own code';
@@ -62,25 +63,15 @@ async function bundle(
   name: string,
   outDir: string,
   sourcemap: boolean,
-): Promise<{ file: string; meta: Metafile }> {
-  const outfile = join(outDir, sourcemap ? `${name}-sm` : name, 'index.mjs');
-  const { metafile } = await build({
-    entryPoints: [join(root, 'functions', `${name}.ts`)],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: BUNDLE_TARGET,
-    minify: true,
-    mainFields: MAIN_FIELDS,
-    banner: { js: ESM_BANNER },
-    external: EXTERNAL_MODULES,
-    loader: LOADERS,
-    logLevel: 'error',
-    metafile: true,
-    ...(sourcemap ? { sourcemap: true } : {}),
-  });
-  return { file: outfile, meta: metafile };
+): Promise<{ file: string; meta: Metafile; chunkBytes: number }> {
+  const dir = join(outDir, sourcemap ? `${name}-sm` : name);
+  const { metafile } = await build(
+    functionBuildOptions(join(root, 'functions', `${name}.ts`), dir, sourcemap),
+  );
+  const chunkBytes = Object.entries(metafile!.outputs)
+    .filter(([path]) => path.includes('/chunks/') && path.endsWith('.mjs'))
+    .reduce((sum, [, o]) => sum + o.bytes, 0);
+  return { file: join(dir, 'index.mjs'), meta: metafile!, chunkBytes };
 }
 
 interface Run {
@@ -138,7 +129,7 @@ export default async function bundlesBench(args: string[]): Promise<boolean> {
     const sizes: string[][] = [];
     for (const name of FUNCTIONS) {
       const start = performance.now();
-      const { file, meta } = await bundle(name, outDir, false);
+      const { file, meta, chunkBytes } = await bundle(name, outDir, false);
       const buildMs = performance.now() - start;
       const bytes = readFileSync(file);
       const { file: mapped } = await bundle(name, outDir, true);
@@ -147,6 +138,7 @@ export default async function bundlesBench(args: string[]): Promise<boolean> {
         fmt(bytes.length / 1024, 1),
         fmt(gzipSync(bytes).length / 1024, 1),
         fmt(statSync(`${mapped}.map`).size / 1024, 1),
+        fmt(chunkBytes / 1024, 1),
         fmt(buildMs),
         heaviest(meta),
       ]);
@@ -163,6 +155,7 @@ export default async function bundlesBench(args: string[]): Promise<boolean> {
         'size KB',
         'gzip KB',
         'source map KB',
+        'chunks KB (first use)',
         'esbuild ms',
         'heaviest inputs (minified)',
       ],

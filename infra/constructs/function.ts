@@ -1,5 +1,6 @@
 /**
- * A Nimbo Lambda function: Node 22 on arm64, bundled by esbuild as one ESM file, logs kept 30 days.
+ * A Nimbo Lambda function: Node 22 on arm64, bundled by esbuild as ESM (index.mjs, and chunks/ for what
+ * loads on first use), logs kept 30 days.
  * No source maps: logs carry error names and messages, never stacks, and --enable-source-maps costs
  * 110-190 ms at every cold start (bench/bundles.ts).
  */
@@ -43,6 +44,15 @@ export class NimboFunction extends NodejsFunction {
         // Empty list: bundle the AWS SDK too (CDK would externalize it by default).
         externalModules: EXTERNAL_MODULES,
         loader: LOADERS,
+        // CDK's esbuild call cannot split code: the asset is rebuilt with splitting, so the SDKs that
+        // drivers load on first use stay out of index.mjs (infra/split-bundle.ts).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `npx tsx "${projectRoot}/infra/split-bundle.ts" "${projectRoot}/${props.entry}" "${output}"`,
+          ],
+        },
       },
     });
     Validations.of(this).acknowledge(

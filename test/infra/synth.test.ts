@@ -4,9 +4,9 @@
  * This catches what synth alone hides: a bundle that crashes at import (notes/toolchain.md P3, P4).
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -59,11 +59,13 @@ describe('cdk synth', () => {
     return JSON.parse(stdout);
   }
 
-  it('bundles each function into one ESM file with the require shim', () => {
+  it('bundles each function into an ESM index.mjs with the require shim, and what loads on first use into chunks/', () => {
     for (const fn of [/Nimbo API/, /Nimbo worker/, /Nimbo tick/]) {
       const bundle = readFileSync(bundleOf(fn), 'utf8');
       expect(bundle.length).toBeGreaterThan(100_000);
       expect(bundle.startsWith('import { createRequire as __cr }')).toBe(true);
+      const chunks = readdirSync(join(dirname(bundleOf(fn)), 'chunks'));
+      expect(chunks.filter((c) => c.endsWith('.mjs')).length).toBeGreaterThan(0);
     }
   });
 
