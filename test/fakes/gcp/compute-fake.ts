@@ -55,7 +55,7 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
-  private faults: { status: number; reason: string; left: number }[] = [];
+  private faults: { status: number; reason: string; left: number; skip: number }[] = [];
   private server: Server | undefined;
   private seq = 0;
 
@@ -73,10 +73,14 @@ export class GcpComputeFake {
     await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
   }
 
-  /** The next `count` API calls (not the token endpoint) answer this error. */
-  failNext(count: number, status: number, reason = status === 429 ? 'rateLimitExceeded' : 'backendError') {
-    this.faults.push({ status, reason, left: count });
+  /** The next `count` API calls (not the token endpoint), after `skip` good ones, answer this error. */
+  failNext(count: number, status: number, options: { reason?: string; skip?: number; message?: string } = {}) {
+    const reason = options.reason ?? (status === 429 ? 'rateLimitExceeded' : 'backendError');
+    this.faults.push({ status, reason, left: count, skip: options.skip ?? 0 });
+    if (options.message) this.faultMessage = options.message;
   }
+
+  private faultMessage: string | undefined;
 
   seed(zone: string, name: string, overrides: Partial<FakeInstance> = {}): FakeInstance {
     const n = ++this.seq;
@@ -215,9 +219,11 @@ export class GcpComputeFake {
       return this.error(res, 401, 'authError', 'Request had invalid authentication credentials.');
     }
     const fault = this.faults.find((f) => f.left > 0);
-    if (fault) {
+    if (fault && fault.skip > 0) fault.skip--;
+    else if (fault) {
       fault.left--;
-      const words = fault.status === 429 ? 'Rate Limit Exceeded' : `Injected ${fault.status}`;
+      const words =
+        this.faultMessage ?? (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
       return this.error(res, fault.status, fault.reason, words);
     }
     const prefix = `${BASE}${this.project}/`;
