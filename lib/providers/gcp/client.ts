@@ -51,7 +51,8 @@ async function loopbackToken(c: GcpCredentials, tokenUri: string, now: () => Dat
   const body = (await res.json().catch(() => ({}))) as { access_token?: string; expires_in?: number };
   if (!res.ok || !body.access_token) {
     // Shaped like a Google error so mapGcpError makes it a ProviderAuthError.
-    throw Object.assign(new Error(`token endpoint answered ${res.status}`), { httpStatus: 401 });
+    // `status` makes gax decode it as UNAUTHENTICATED (not retried) rather than as a transport failure.
+    throw Object.assign(new Error(`the token endpoint refused the key (${res.status})`), { status: 401 });
   }
   return { access_token: body.access_token, expiry_date: now().getTime() + (body.expires_in ?? 3600) * 1000 };
 }

@@ -62,7 +62,14 @@ export interface GcpDriverDeps {
 export const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
 /** The ids createSnapshot hands out: GCE snapshot names, recognisable as Nimbo's. */
 /** The async iterators follow nextPageToken themselves; saying so silences gax's AutopaginateTrueWarning. */
-const PAGED = { autoPaginate: false };
+/**
+ * gax's own retries are off (`retry: null`): it would retry an UNAVAILABLE for up to ten minutes, past
+ * any Lambda's life; throttling is retried by callWithBackoff, with the injected sleep.
+ */
+const CALL = { retry: null, timeout: 30_000 };
+/** zoneOperations.wait blocks up to two minutes at Google before answering RUNNING. */
+const WAIT = { retry: null, timeout: 130_000 };
+const PAGED = { ...CALL, autoPaginate: false };
 export const SNAPSHOT_ID = /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/;
 
 export class GcpComputeDriver implements ComputeDriver {
@@ -114,8 +121,8 @@ export class GcpComputeDriver implements ComputeDriver {
       const zone = op.zone ? lastSegment(op.zone) : undefined;
       const [next] = await this.call(`${context} (waiting on ${operation})`, (gce) =>
         zone
-          ? gce.zoneOperations.wait({ project: this.project, zone, operation })
-          : gce.globalOperations.wait({ project: this.project, operation }),
+          ? gce.zoneOperations.wait({ project: this.project, zone, operation }, WAIT)
+          : gce.globalOperations.wait({ project: this.project, operation }, WAIT),
       );
       op = next as GceOperation;
     }
@@ -146,7 +153,7 @@ export class GcpComputeDriver implements ComputeDriver {
   /** regions.get of every configured region: proves the key, the project and that each region exists. */
   async checkConnection(): Promise<void> {
     for (const region of this.config.regions) {
-      await this.call(`regions.get ${region}`, (gce) => gce.regions.get({ project: this.project, region }));
+      await this.call(`regions.get ${region}`, (gce) => gce.regions.get({ project: this.project, region }, CALL));
     }
   }
 
@@ -205,20 +212,20 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   startMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.start'), (gce) => gce.instances.start(this.instanceArgs(ref)));
+    return this.mutate(this.where(ref, 'instances.start'), (gce) => gce.instances.start(this.instanceArgs(ref), CALL));
   }
 
   stopMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.stop'), (gce) => gce.instances.stop(this.instanceArgs(ref)));
+    return this.mutate(this.where(ref, 'instances.stop'), (gce) => gce.instances.stop(this.instanceArgs(ref), CALL));
   }
 
   /** instances.reset is a hard reset (like pressing the button): GCE has no soft reboot call. */
   rebootMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.reset'), (gce) => gce.instances.reset(this.instanceArgs(ref)));
+    return this.mutate(this.where(ref, 'instances.reset'), (gce) => gce.instances.reset(this.instanceArgs(ref), CALL));
   }
 
   destroyMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.delete'), (gce) => gce.instances.delete(this.instanceArgs(ref)));
+    return this.mutate(this.where(ref, 'instances.delete'), (gce) => gce.instances.delete(this.instanceArgs(ref), CALL));
   }
 
   /** GCE changes the machine type of a TERMINATED instance only; otherwise 400 → MachineStateError. */
@@ -228,7 +235,7 @@ export class GcpComputeDriver implements ComputeDriver {
       gce.instances.setMachineType({
         ...this.instanceArgs(ref),
         instancesSetMachineTypeRequestResource: { machineType },
-      }),
+      }, CALL),
     );
   }
 
@@ -241,7 +248,7 @@ export class GcpComputeDriver implements ComputeDriver {
       gce.instances.setName({
         ...this.instanceArgs(ref),
         instancesSetNameRequestResource: { currentName: ref.externalId, name },
-      }),
+      }, CALL),
     );
   }
 
@@ -272,17 +279,17 @@ export class GcpComputeDriver implements ComputeDriver {
           labels: toLabels(req.tags),
           metadata: { items },
         },
-      }),
+      }, CALL),
     );
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref)),
+      gce.instances.get(this.instanceArgs(ref), CALL),
     );
     return toProviderMachine(instance as GceInstance);
   }
 
   private async diskOf(ref: MachineRef): Promise<string> {
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref)),
+      gce.instances.get(this.instanceArgs(ref), CALL),
     );
     const disk = bootDisk(instance as GceInstance);
     if (!disk) throw new ProviderNotFoundError(`${this.where(ref, 'instances.get')}: the machine has no boot disk`);
@@ -313,9 +320,9 @@ export class GcpComputeDriver implements ComputeDriver {
         zone: ref.region,
         disk,
         snapshotResource: { name: id, description: name, labels: toLabels({ 'nimbo-machine': ref.externalId }) },
-      }),
+      }, CALL),
     );
-    const [snap] = await this.call(`snapshots.get ${id}`, (gce) => gce.snapshots.get({ project: this.project, snapshot: id }));
+    const [snap] = await this.call(`snapshots.get ${id}`, (gce) => gce.snapshots.get({ project: this.project, snapshot: id }, CALL));
     return toProviderSnapshot(snap);
   }
 
@@ -324,7 +331,7 @@ export class GcpComputeDriver implements ComputeDriver {
       throw new ProviderNotFoundError(`snapshot ${snapshotId} of ${ref.externalId} is not a Nimbo snapshot id`);
     }
     await this.mutate(`snapshots.delete ${snapshotId}`, (gce) =>
-      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }),
+      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, CALL),
     );
   }
 
