@@ -55,6 +55,8 @@ export interface Fault {
   retryAfter?: string;
   /** Only requests whose method + path match; every ARM request (never the token endpoint) otherwise. */
   match?: RegExp;
+  /** Matching requests let through before the fault starts (a failing second page). */
+  skip?: number;
   remaining: number;
 }
 
@@ -148,7 +150,7 @@ export class ArmFake {
   }
 
   /** The next `count` ARM requests (matching `match`) fail with this status and ARM error code. */
-  inject(count: number, status: number, code: string, options: { message?: string; retryAfter?: string; match?: RegExp } = {}) {
+  inject(count: number, status: number, code: string, options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number } = {}) {
     this.faults.push({ status, code, message: options.message ?? `injected ${code}`, remaining: count, ...options });
   }
 
@@ -216,7 +218,8 @@ export class ArmFake {
     }
     if (req.method === 'POST' && path === `/${TENANT}/oauth2/v2.0/token`) return this.token(req, res, raw);
     const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)));
-    if (fault) {
+    if (fault && fault.skip) fault.skip -= 1;
+    else if (fault) {
       fault.remaining -= 1;
       return this.error(res, req, fault.status, fault.code, fault.message, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
     }
