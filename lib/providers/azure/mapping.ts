@@ -1,0 +1,101 @@
+/** ARM's shapes → the provider-neutral shapes of compute.ts. Pure functions: no Azure call here. */
+import type { Snapshot, VirtualMachine, VirtualMachineInstanceView } from '@azure/arm-compute';
+import type { MachineState, ProviderMachine, ProviderSnapshot } from '../compute.js';
+
+/** The code after "PowerState/" in a VM's instance view. */
+const POWER_STATES: Record<string, MachineState> = {
+  running: 'running',
+  starting: 'pending',
+  stopping: 'stopping',
+  deallocating: 'stopping',
+  stopped: 'stopped',
+  deallocated: 'stopped',
+};
+
+/**
+ * A VM's state from its statuses: a failed provisioning wins (the VM is unusable whatever its power
+ * says), then a deletion in progress, then the power state. No power state at all (ARM is still
+ * creating the VM) is pending.
+ */
+export function machineState(vm: VirtualMachine, view?: VirtualMachineInstanceView): MachineState {
+  const statuses = (view ?? vm.instanceView)?.statuses ?? [];
+  const codes = statuses.map((s) => (s.code ?? '').toLowerCase());
+  const provisioning = (vm.provisioningState ?? '').toLowerCase();
+  if (provisioning === 'failed' || codes.includes('provisioningstate/failed')) return 'error';
+  if (provisioning === 'deleting' || codes.includes('provisioningstate/deleting')) return 'terminated';
+  const power = codes.find((c) => c.startsWith('powerstate/'));
+  if (power) return POWER_STATES[power.slice('powerstate/'.length)] ?? 'unknown';
+  if (provisioning === 'creating' || codes.some((c) => c.startsWith('provisioningstate/creating'))) {
+    return 'pending';
+  }
+  return 'unknown';
+}
+
+const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
+const SNAPSHOT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots\/([^/]+)$/i;
+
+export interface ArmName {
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+}
+
+function parse(re: RegExp, id: string): ArmName | undefined {
+  const m = re.exec(id);
+  return m ? { subscriptionId: m[1]!, resourceGroup: m[2]!, name: m[3]! } : undefined;
+}
+
+/** A machine's externalId is its full ARM id, so every call knows the resource group without a lookup. */
+export const parseVmId = (id: string) => parse(VM_ID, id);
+export const parseSnapshotId = (id: string) => parse(SNAPSHOT_ID, id);
+
+/** Image reference → "publisher:offer:sku:version" (the az CLI's URN), or the gallery/managed image id. */
+function imageName(vm: VirtualMachine): string | undefined {
+  const ref = vm.storageProfile?.imageReference;
+  if (!ref) return undefined;
+  if (ref.publisher && ref.offer && ref.sku) return `${ref.publisher}:${ref.offer}:${ref.sku}:${ref.version ?? 'latest'}`;
+  return ref.id ?? ref.sharedGalleryImageId ?? ref.communityGalleryImageId;
+}
+
+/**
+ * `privateIps`/`publicIps` come from the NIC and public-IP listings (one subscription-wide call each);
+ * the VM itself only links to its NICs.
+ */
+export function toProviderMachine(
+  vm: VirtualMachine,
+  ips: { publicIps: string[]; privateIps: string[] } = { publicIps: [], privateIps: [] },
+  view?: VirtualMachineInstanceView,
+): ProviderMachine {
+  const extra: Record<string, string> = {};
+  const parsed = vm.id ? parseVmId(vm.id) : undefined;
+  if (parsed) extra.resourceGroup = parsed.resourceGroup;
+  if (vm.vmId) extra.vmId = vm.vmId;
+  if (vm.storageProfile?.osDisk?.osType) extra.osType = String(vm.storageProfile.osDisk.osType);
+  if (vm.provisioningState) extra.provisioningState = vm.provisioningState;
+  const image = imageName(vm);
+  const zone = vm.zones?.[0];
+  return {
+    externalId: vm.id ?? '',
+    name: vm.name ?? vm.id ?? '',
+    state: machineState(vm, view),
+    region: vm.location ?? '',
+    ...(zone ? { location: `${vm.location}-${zone}` } : {}),
+    ...(vm.hardwareProfile?.vmSize ? { size: vm.hardwareProfile.vmSize } : {}),
+    ...(image ? { image } : {}),
+    publicIps: ips.publicIps,
+    privateIps: ips.privateIps,
+    tags: { ...(vm.tags ?? {}) },
+    ...(vm.timeCreated ? { launchedAt: new Date(vm.timeCreated) } : {}),
+    extra,
+  };
+}
+
+export function toProviderSnapshot(s: Snapshot): ProviderSnapshot {
+  const p = (s.provisioningState ?? '').toLowerCase();
+  return {
+    id: s.id ?? '',
+    name: s.name ?? s.id ?? '',
+    createdAt: s.timeCreated ? new Date(s.timeCreated) : new Date(0),
+    state: p === 'succeeded' ? 'completed' : p === 'failed' ? 'error' : 'pending',
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * The ARM routes of the fake (arm-fake.ts): Microsoft.Compute virtual machines, sizes, snapshots and
+ * operations, and Microsoft.Resources resource groups, with the wire shapes of Azure's REST specs
+ * (a resource's `properties` envelope, `{ value, nextLink }` pages, `{ error: { code, message } }`).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type ArmFake, type FakeSnapshot, type FakeVm, type Power, SUBSCRIPTION } from './arm-fake.js';
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** Read at call time: arm-fake.ts and this module import each other. */
+const sub = () => `/subscriptions/${SUBSCRIPTION}`;
+const VM_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
+const SNAP_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
+const OP_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
+const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
+const RG_PATH = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/i;
+
+export const DEFAULT_SIZES = [
+  { name: 'Standard_B1s', numberOfCores: 1, memoryInMB: 1024 },
+  { name: 'Standard_B2s', numberOfCores: 2, memoryInMB: 4096 },
+  { name: 'Standard_D4s_v5', numberOfCores: 4, memoryInMB: 16384 },
+];
+
+export function vmJson(vm: FakeVm, instanceView: boolean) {
+  return {
+    id: vm.id,
+    name: vm.name,
+    type: 'Microsoft.Compute/virtualMachines',
+    location: vm.location,
+    tags: vm.tags,
+    properties: {
+      vmId: `vm-${vm.name}`,
+      hardwareProfile: { vmSize: vm.size },
+      storageProfile: {
+        imageReference: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' },
+        osDisk: { osType: 'Linux', name: `${vm.name}_OsDisk_1`, createOption: 'FromImage', managedDisk: { id: vm.osDiskId } },
+      },
+      networkProfile: { networkInterfaces: [{ id: `${vm.id}-nic` }] },
+      provisioningState: vm.provisioning,
+      timeCreated: vm.created,
+      ...(instanceView
+        ? {
+            instanceView: {
+              statuses: [
+                { code: `ProvisioningState/${vm.provisioning.toLowerCase()}`, level: 'Info' },
+                ...(vm.provisioning === 'Creating' ? [] : [{ code: `PowerState/${vm.power}`, level: 'Info' }]),
+              ],
+            },
+          }
+        : {}),
+    },
+  };
+}
+
+function snapshotJson(s: FakeSnapshot) {
+  return {
+    id: s.id,
+    name: s.name,
+    type: 'Microsoft.Compute/snapshots',
+    location: s.location,
+    tags: s.tags,
+    properties: {
+      creationData: { createOption: 'Copy', sourceResourceId: s.sourceResourceId },
+      provisioningState: s.provisioning,
+      timeCreated: s.created,
+      incremental: true,
+    },
+  };
+}
+
+/** What each action does to the power state: [while the operation runs, once it succeeded]. */
+const ACTIONS: Record<string, { during: Power; after: Power; refuseFrom?: Power[] }> = {
+  start: { during: 'starting', after: 'running' },
+  powerOff: { during: 'stopping', after: 'stopped', refuseFrom: ['deallocated', 'deallocating'] },
+  deallocate: { during: 'deallocating', after: 'deallocated' },
+  restart: { during: 'starting', after: 'running', refuseFrom: ['deallocated', 'deallocating', 'stopped'] },
+};
+
+export function armRoute(
+  fake: ArmFake,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+): Route | undefined {
+  const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
+    fake.resourceGroups.has(group.toLowerCase())
+      ? fake.error(res, req, 404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${group}' was not found.`)
+      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+
+  if (method === 'GET' && path === `${sub()}/providers/Microsoft.Compute/virtualMachines`) {
+    return (req, res) => {
+      const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
+      const skip = Number(query.get('$skiptoken') ?? 0);
+      const page = all.slice(skip, skip + fake.pageSize);
+      const next = skip + fake.pageSize < all.length ? new URLSearchParams(query) : undefined;
+      next?.set('$skiptoken', String(skip + fake.pageSize));
+      fake.send(res, req, 200, {
+        value: page.map((vm) => vmJson(vm, query.get('statusOnly') === 'true')),
+        ...(next ? { nextLink: `${fake.url}${path}?${next}` } : {}),
+      });
+    };
+  }
+  let m = OP_PATH.exec(path);
+  if (m && method === 'GET') return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
+  m = SIZES_PATH.exec(path);
+  if (m && method === 'GET') {
+    return (req, res) => fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
+  }
+  m = RG_PATH.exec(path);
+  if (m && method === 'PUT') {
+    const group = m[1]!;
+    return (req, res) => {
+      const existed = fake.resourceGroups.has(group.toLowerCase());
+      fake.resourceGroups.set(group.toLowerCase(), String(body.location));
+      fake.send(res, req, existed ? 200 : 201, {
+        id: `${sub()}/resourceGroups/${group}`,
+        name: group,
+        location: body.location,
+        properties: { provisioningState: 'Succeeded' },
+      });
+    };
+  }
+  m = VM_PATH.exec(path);
+  if (m) {
+    const [, group, name, action] = m as unknown as [string, string, string, string | undefined];
+    const key = fake.vmId(group, name).toLowerCase();
+    const vm = fake.vms.get(key);
+    if (method === 'PUT' && !action) return (req, res) => createVm(fake, req, res, group, name, body);
+    if (!vm) return (req, res) => notFound(req, res, 'Microsoft.Compute/virtualMachines', group, name);
+    if (method === 'GET' && !action) {
+      return (req, res) => fake.send(res, req, 200, vmJson(vm, /instanceView/i.test(query.get('$expand') ?? '')));
+    }
+    if (method === 'GET' && action === 'instanceView') {
+      return (req, res) => fake.send(res, req, 200, vmJson(vm, true).properties.instanceView);
+    }
+    if (method === 'DELETE' && !action) {
+      return (req, res) => {
+        vm.provisioning = 'Deleting';
+        fake.startOperation(res, req, vm.location, { apply: () => fake.vms.delete(key) });
+      };
+    }
+    if (method === 'PATCH' && !action) {
+      return (req, res) => {
+        const size = (body.properties as { hardwareProfile?: { vmSize?: string } } | undefined)?.hardwareProfile?.vmSize;
+        if (size && !(fake.sizes.get(vm.location) ?? DEFAULT_SIZES).some((s) => s.name === size)) {
+          return fake.error(res, req, 400, 'InvalidParameter', `The value ${size} provided for the VM size is not valid.`);
+        }
+        vm.provisioning = 'Updating';
+        fake.startOperation(res, req, vm.location, {
+          apply: () => {
+            if (size) vm.size = size;
+            vm.provisioning = 'Succeeded';
+          },
+          result: () => vmJson(vm, false),
+        }, 200, vmJson(vm, false));
+      };
+    }
+    const rule = action ? ACTIONS[action] : undefined;
+    if (method === 'POST' && rule) {
+      return (req, res) => {
+        if (rule.refuseFrom?.includes(vm.power)) {
+          return fake.error(res, req, 409, 'OperationNotAllowed', `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`);
+        }
+        vm.power = rule.during;
+        fake.startOperation(res, req, vm.location, {
+          apply: () => {
+            vm.power = rule.after;
+            if (action === 'restart') vm.restarts += 1;
+          },
+        });
+      };
+    }
+  }
+  m = SNAP_PATH.exec(path);
+  if (m) return snapshotRoute(fake, method, m[1]!, m[2], body, notFound);
+  return undefined;
+}
+
+function createVm(fake: ArmFake, req: IncomingMessage, res: ServerResponse, group: string, name: string, body: Record<string, unknown>) {
+  if (!fake.resourceGroups.has(group.toLowerCase())) {
+    return fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+  }
+  const props = (body.properties ?? {}) as { hardwareProfile?: { vmSize?: string } };
+  const vm = fake.seedVm({
+    resourceGroup: group,
+    name,
+    location: String(body.location),
+    size: props.hardwareProfile?.vmSize ?? 'Standard_B2s',
+    tags: (body.tags as Record<string, string>) ?? {},
+    provisioning: 'Creating',
+    power: 'starting',
+  });
+  fake.lastCreate = body;
+  fake.startOperation(res, req, vm.location, {
+    apply: () => {
+      vm.provisioning = 'Succeeded';
+      vm.power = 'running';
+    },
+  }, 201, vmJson(vm, false));
+}
+
+function snapshotRoute(
+  fake: ArmFake,
+  method: string,
+  group: string,
+  name: string | undefined,
+  body: Record<string, unknown>,
+  notFound: (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) => void,
+): Route | undefined {
+  if (!fake.resourceGroups.has(group.toLowerCase())) {
+    return (req, res) => fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+  }
+  if (!name) {
+    if (method !== 'GET') return undefined;
+    return (req, res) => {
+      const inGroup = [...fake.snapshots.values()].filter((s) => s.resourceGroup.toLowerCase() === group.toLowerCase());
+      fake.send(res, req, 200, { value: inGroup.map(snapshotJson) });
+    };
+  }
+  const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Compute/snapshots/${name}`;
+  const snap = fake.snapshots.get(id.toLowerCase());
+  if (method === 'PUT') {
+    return (req, res) => {
+      const props = (body.properties ?? {}) as { creationData?: { sourceResourceId?: string } };
+      const source = props.creationData?.sourceResourceId ?? '';
+      if (![...fake.vms.values()].some((vm) => vm.osDiskId.toLowerCase() === source.toLowerCase())) {
+        return fake.error(res, req, 404, 'ResourceNotFound', `The source disk '${source}' was not found.`);
+      }
+      const s: FakeSnapshot = {
+        id,
+        name,
+        resourceGroup: group,
+        location: String(body.location),
+        tags: (body.tags as Record<string, string>) ?? {},
+        sourceResourceId: source,
+        provisioning: 'Creating',
+        created: new Date().toISOString(),
+      };
+      fake.snapshots.set(id.toLowerCase(), s);
+      fake.startOperation(res, req, s.location, { apply: () => { s.provisioning = 'Succeeded'; } }, 202, undefined);
+    };
+  }
+  if (!snap) return (req, res) => notFound(req, res, 'Microsoft.Compute/snapshots', group, name);
+  if (method === 'GET') return (req, res) => fake.send(res, req, 200, snapshotJson(snap));
+  if (method === 'DELETE') {
+    return (req, res) => fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
+  }
+  return undefined;
+}

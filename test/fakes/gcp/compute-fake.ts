@@ -1,0 +1,377 @@
+/**
+ * An in-memory Compute Engine on 127.0.0.1, following the REST paths and shapes of Google's discovery
+ * document (compute/v1): the driver is tested through the official client's real HTTP transport, not
+ * through mocks of it. Operations answer RUNNING first and DONE on the next get/wait, and their effect
+ * lands only then, so a driver that does not wait sees the old state.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeInstance {
+  id: string;
+  name: string;
+  zone: string;
+  status: string;
+  machineType: string;
+  labels: Record<string, string>;
+  natIP?: string;
+  networkIP: string;
+  creationTimestamp: string;
+  metadata: { key: string; value: string }[];
+  disk: string;
+}
+
+interface FakeOperation {
+  name: string;
+  scope: string; // 'zones/<zone>' or 'global'
+  status: 'RUNNING' | 'DONE';
+  operationType: string;
+  targetLink: string;
+  apply: () => void;
+  error?: { code: string; message: string };
+}
+
+interface FakeSnapshot {
+  id: string;
+  name: string;
+  description: string;
+  sourceDisk: string;
+  status: string;
+  creationTimestamp: string;
+  labels: Record<string, string>;
+}
+
+export const BASE = '/compute/v1/projects/';
+const TOKEN = 'fake-access-token';
+
+export class GcpComputeFake {
+  readonly instances = new Map<string, FakeInstance>(); // key zone/name
+  readonly snapshots = new Map<string, FakeSnapshot>();
+  readonly operations = new Map<string, FakeOperation>();
+  readonly zones = ['europe-west1-b', 'europe-west1-c', 'europe-west1-d', 'us-central1-a', 'us-central1-f'];
+  readonly zonesOf = (region: string) => this.zones.filter((z) => z.startsWith(`${region}-`));
+  /** Log of "METHOD path" of every request, the token endpoint included. */
+  readonly requests: string[] = [];
+  /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
+  pageSize = 2;
+  tokenRequests = 0;
+  private faults: { status: number; reason: string; left: number; skip: number }[] = [];
+  private server: Server | undefined;
+  private seq = 0;
+
+  constructor(readonly project = 'nimbo-test') {}
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      void this.handle(req, res).catch((err) => this.error(res, 500, 'backendError', String(err)));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+  }
+
+  /** The next `count` API calls (not the token endpoint), after `skip` good ones, answer this error. */
+  failNext(count: number, status: number, options: { reason?: string; skip?: number; message?: string } = {}) {
+    const reason = options.reason ?? (status === 429 ? 'rateLimitExceeded' : 'backendError');
+    this.faults.push({ status, reason, left: count, skip: options.skip ?? 0 });
+    if (options.message) this.faultMessage = options.message;
+  }
+
+  private faultMessage: string | undefined;
+
+  seed(zone: string, name: string, overrides: Partial<FakeInstance> = {}): FakeInstance {
+    const n = ++this.seq;
+    const inst: FakeInstance = {
+      id: String(1000 + n),
+      name,
+      zone,
+      status: 'RUNNING',
+      machineType: 'e2-small',
+      labels: {},
+      natIP: `127.0.0.${n % 250}`,
+      networkIP: `10.0.0.${n % 250}`,
+      creationTimestamp: '2026-01-02T03:04:05.000-08:00',
+      metadata: [],
+      disk: name,
+      ...overrides,
+    };
+    this.instances.set(`${zone}/${name}`, inst);
+    return inst;
+  }
+
+  instance(zone: string, name: string): FakeInstance | undefined {
+    return this.instances.get(`${zone}/${name}`);
+  }
+
+  private url(path: string) {
+    return `https://www.googleapis.com/compute/v1/projects/${this.project}/${path}`;
+  }
+
+  private toJson(i: FakeInstance) {
+    return {
+      kind: 'compute#instance',
+      id: i.id,
+      name: i.name,
+      zone: this.url(`zones/${i.zone}`),
+      status: i.status,
+      machineType: this.url(`zones/${i.zone}/machineTypes/${i.machineType}`),
+      labels: i.labels,
+      creationTimestamp: i.creationTimestamp,
+      metadata: { items: i.metadata },
+      selfLink: this.url(`zones/${i.zone}/instances/${i.name}`),
+      networkInterfaces: [
+        {
+          network: this.url('global/networks/default'),
+          networkIP: i.networkIP,
+          accessConfigs: i.natIP ? [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT', natIP: i.natIP }] : [],
+        },
+      ],
+      disks: [{ boot: true, source: this.url(`zones/${i.zone}/disks/${i.disk}`) }],
+    };
+  }
+
+  private send(res: ServerResponse, status: number, body: unknown) {
+    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+    res.end(JSON.stringify(body));
+  }
+
+  /** Google's JSON error format, as every Google API answers. */
+  private error(res: ServerResponse, code: number, reason: string, message: string) {
+    const status: Record<number, string> = {
+      400: 'INVALID_ARGUMENT',
+      401: 'UNAUTHENTICATED',
+      403: 'PERMISSION_DENIED',
+      404: 'NOT_FOUND',
+      409: 'ALREADY_EXISTS',
+      429: 'RESOURCE_EXHAUSTED',
+      500: 'INTERNAL',
+    };
+    this.send(res, code, {
+      error: { code, message, status: status[code], errors: [{ message, domain: 'global', reason }] },
+    });
+  }
+
+  private operation(scope: string, type: string, target: string, apply: () => void, error?: FakeOperation['error']) {
+    const op: FakeOperation = {
+      name: `operation-${++this.seq}-${type}`,
+      scope,
+      status: 'RUNNING',
+      operationType: type,
+      targetLink: target,
+      apply,
+      ...(error ? { error } : {}),
+    };
+    this.operations.set(op.name, op);
+    return this.opJson(op);
+  }
+
+  private opJson(op: FakeOperation) {
+    const zone = op.scope.startsWith('zones/') ? { zone: this.url(op.scope) } : {};
+    return {
+      kind: 'compute#operation',
+      id: String(this.seq),
+      name: op.name,
+      ...zone,
+      operationType: op.operationType,
+      targetLink: op.targetLink,
+      status: op.status,
+      progress: op.status === 'DONE' ? 100 : 0,
+      selfLink: this.url(`${op.scope}/operations/${op.name}`),
+      ...(op.status === 'DONE' && op.error
+        ? { httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST', error: { errors: [op.error] } }
+        : {}),
+    };
+  }
+
+  private async body(req: IncomingMessage): Promise<Record<string, unknown>> {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    if (!text) return {};
+    if ((req.headers['content-type'] ?? '').includes('x-www-form-urlencoded')) {
+      return Object.fromEntries(new URLSearchParams(text));
+    }
+    return JSON.parse(text) as Record<string, unknown>;
+  }
+
+  private page<T>(res: ServerResponse, url: URL, all: T[], wrap: (items: T[]) => Record<string, unknown>) {
+    const size = Math.min(this.pageSize, Number(url.searchParams.get('maxResults') || 500));
+    const offset = Number(url.searchParams.get('pageToken') || 0);
+    const next = offset + size < all.length ? { nextPageToken: String(offset + size) } : {};
+    this.send(res, 200, { ...wrap(all.slice(offset, offset + size)), ...next });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    this.requests.push(`${method} ${url.pathname}`);
+    if (url.pathname === '/token' && method === 'POST') {
+      this.tokenRequests++;
+      const form = await this.body(req);
+      const grant = form.grant_type === 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+      const jwt = typeof form.assertion === 'string' && form.assertion.split('.').length === 3;
+      if (!grant || !jwt) return this.send(res, 400, { error: 'invalid_grant', error_description: 'bad grant' });
+      return this.send(res, 200, { access_token: TOKEN, expires_in: 3600, token_type: 'Bearer' });
+    }
+    if (req.headers.authorization !== `Bearer ${TOKEN}`) {
+      return this.error(res, 401, 'authError', 'Request had invalid authentication credentials.');
+    }
+    const fault = this.faults.find((f) => f.left > 0);
+    if (fault && fault.skip > 0) fault.skip--;
+    else if (fault) {
+      fault.left--;
+      const words =
+        this.faultMessage ?? (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
+      return this.error(res, fault.status, fault.reason, words);
+    }
+    const prefix = `${BASE}${this.project}/`;
+    if (!url.pathname.startsWith(prefix)) {
+      return this.error(res, 404, 'notFound', `The resource '${url.pathname}' was not found`);
+    }
+    const parts = url.pathname.slice(prefix.length).split('/');
+    const body = method === 'POST' ? await this.body(req) : {};
+    return this.route(res, url, method, parts, body);
+  }
+
+  private route(res: ServerResponse, url: URL, method: string, p: string[], body: Record<string, unknown>) {
+    const [a, b, c, d, e] = p;
+    if (a === 'aggregated' && b === 'instances' && method === 'GET') {
+      // Every zone with a warning when it has none on the page, as GCE does.
+      const all = [...this.instances.values()];
+      return this.page(res, url, all, (items) => {
+        const out: Record<string, unknown> = {};
+        for (const z of this.zones) {
+          const here = items.filter((i) => i.zone === z).map((i) => this.toJson(i));
+          out[`zones/${z}`] = here.length
+            ? { instances: here }
+            : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
+        }
+        return { kind: 'compute#instanceAggregatedList', items: out };
+      });
+    }
+    if (a === 'regions' && b && !c) {
+      if (!this.zonesOf(b).length) return this.error(res, 404, 'notFound', `The resource 'regions/${b}' was not found`);
+      return this.send(res, 200, { kind: 'compute#region', name: b, status: 'UP' });
+    }
+    if (a === 'zones' && !b) {
+      const all = this.zones.map((z) => ({ kind: 'compute#zone', name: z, region: this.url(`regions/${z.slice(0, -2)}`), status: 'UP' }));
+      return this.page(res, url, all, (items) => ({ items }));
+    }
+    if (a === 'global' && b === 'images') {
+      const all = [
+        { name: `${this.project}-12-v1`, family: 'x', selfLink: this.url(`global/images/${this.project}-12-v1`) },
+        { name: `${this.project}-11-old`, deprecated: { state: 'DEPRECATED' }, selfLink: this.url('global/images/old') },
+        { name: `${this.project}-13-v2`, selfLink: this.url(`global/images/${this.project}-13-v2`) },
+      ];
+      return this.page(res, url, all, (items) => ({ items }));
+    }
+    if (a === 'global' && b === 'snapshots') {
+      if (c && method === 'DELETE') {
+        const snap = this.snapshots.get(c);
+        if (!snap) return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
+        return this.send(res, 200, this.operation('global', 'delete', this.url(`global/snapshots/${c}`), () => this.snapshots.delete(c)));
+      }
+      if (c) {
+        const snap = this.snapshots.get(c);
+        if (!snap) return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
+        return this.send(res, 200, { kind: 'compute#snapshot', ...snap });
+      }
+      const filter = /sourceDisk\s*=\s*"?([^"]+)"?/.exec(url.searchParams.get('filter') ?? '')?.[1];
+      const all = [...this.snapshots.values()].filter((s) => !filter || s.sourceDisk === filter);
+      return this.page(res, url, all, (items) => ({ items }));
+    }
+    if ((a === 'global' && b === 'operations') || (a === 'zones' && c === 'operations')) {
+      const name = a === 'global' ? c : d;
+      const op = this.operations.get(name ?? '');
+      if (!op) return this.error(res, 404, 'notFound', `The resource 'operations/${name}' was not found`);
+      if (op.status === 'RUNNING' && this.requests.filter((r) => r.includes(op.name)).length > 1) {
+        op.status = 'DONE';
+        if (!op.error) op.apply();
+      }
+      return this.send(res, 200, this.opJson(op));
+    }
+    if (a === 'zones' && b && c === 'machineTypes') {
+      const all = [
+        { name: 'e2-small', guestCpus: 2, memoryMb: 2048 },
+        { name: 'e2-medium', guestCpus: 2, memoryMb: 4096 },
+        { name: 'n2-standard-4', guestCpus: 4, memoryMb: 16384 },
+      ].map((m) => ({ kind: 'compute#machineType', zone: b, ...m }));
+      return this.page(res, url, all, (items) => ({ items }));
+    }
+    if (a === 'zones' && b && c === 'disks' && d && e === 'createSnapshot' && method === 'POST') {
+      const owner = [...this.instances.values()].find((i) => i.zone === b && i.disk === d);
+      if (!owner) return this.error(res, 404, 'notFound', `The resource 'zones/${b}/disks/${d}' was not found`);
+      const name = String(body.name ?? '');
+      if (this.snapshots.has(name)) return this.error(res, 409, 'alreadyExists', `The resource '${name}' already exists`);
+      const snap: FakeSnapshot = {
+        id: String(5000 + ++this.seq),
+        name,
+        description: String(body.description ?? ''),
+        sourceDisk: this.url(`zones/${b}/disks/${d}`),
+        status: 'READY',
+        creationTimestamp: new Date().toISOString(),
+        labels: (body.labels as Record<string, string>) ?? {},
+      };
+      return this.send(res, 200, this.operation(`zones/${b}`, 'createSnapshot', this.url(`global/snapshots/${name}`), () => this.snapshots.set(name, snap)));
+    }
+    if (a === 'zones' && b && c === 'instances') return this.instanceRoute(res, method, b, d, e, body);
+    return this.error(res, 404, 'notFound', `The resource '${p.join('/')}' was not found`);
+  }
+
+  private instanceRoute(res: ServerResponse, method: string, zone: string, name: string | undefined, verb: string | undefined, body: Record<string, unknown>) {
+    const scope = `zones/${zone}`;
+    if (!this.zones.includes(zone)) return this.error(res, 404, 'notFound', `The resource 'zones/${zone}' was not found`);
+    if (!name && method === 'POST') {
+      const n = String(body.name ?? '');
+      if (this.instance(zone, n)) return this.error(res, 409, 'alreadyExists', `The resource '${n}' already exists`);
+      const machineType = String(body.machineType ?? '').split('/').pop() ?? '';
+      const meta = ((body.metadata as { items?: { key: string; value: string }[] })?.items ?? []);
+      const target = this.url(`${scope}/instances/${n}`);
+      return this.send(res, 200, this.operation(scope, 'insert', target, () => {
+        this.seed(zone, n, { machineType, labels: (body.labels as Record<string, string>) ?? {}, metadata: meta });
+      }));
+    }
+    const inst = name ? this.instance(zone, name) : undefined;
+    if (!inst || !name) return this.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
+    const target = this.url(`${scope}/instances/${name}`);
+    if (method === 'GET' && !verb) return this.send(res, 200, this.toJson(inst));
+    if (method === 'DELETE' && !verb) {
+      inst.status = 'STOPPING';
+      return this.send(res, 200, this.operation(scope, 'delete', target, () => this.instances.delete(`${zone}/${name}`)));
+    }
+    const op = (type: string, apply: () => void) => this.send(res, 200, this.operation(scope, type, target, apply));
+    switch (verb) {
+      case 'start':
+        if (inst.status === 'TERMINATED') inst.status = 'STAGING';
+        return op('start', () => { inst.status = 'RUNNING'; });
+      case 'stop':
+        if (inst.status === 'RUNNING') inst.status = 'STOPPING';
+        return op('stop', () => { inst.status = 'TERMINATED'; });
+      case 'reset':
+        if (inst.status !== 'RUNNING') {
+          return this.error(res, 400, 'resourceNotReady', `The resource '${target}' is not ready`);
+        }
+        return op('reset', () => { inst.creationTimestamp = inst.creationTimestamp; });
+      case 'setMachineType':
+        if (inst.status !== 'TERMINATED') {
+          return this.error(res, 400, 'resourceNotReady', `Instance '${name}' must be stopped before changing its machine type.`);
+        }
+        return op('setMachineType', () => { inst.machineType = String(body.machineType ?? '').split('/').pop() ?? ''; });
+      case 'setName': {
+        if (inst.status !== 'TERMINATED') {
+          return this.error(res, 400, 'resourceNotReady', `Instance '${name}' must be stopped before it is renamed.`);
+        }
+        if (body.currentName !== name) return this.error(res, 412, 'conditionNotMet', 'currentName does not match');
+        const next = String(body.name ?? '');
+        return op('setName', () => {
+          this.instances.delete(`${zone}/${name}`);
+          this.instances.set(`${zone}/${next}`, { ...inst, name: next });
+        });
+      }
+      default:
+        return this.error(res, 404, 'notFound', `No method ${verb}`);
+    }
+  }
+}
