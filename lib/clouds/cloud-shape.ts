@@ -10,7 +10,7 @@ import type { Provider } from '../providers/capabilities.js';
 type Summary = NonNullable<CloudDoc['credentialsSummary']>;
 
 // biome-ignore lint/suspicious/noExplicitAny: each entry reads its own provider's validated credentials.
-const SUMMARIES: Partial<Record<Provider | 'gcp' | 'azure', (credentials: any) => Summary>> = {
+const SUMMARIES: Partial<Record<Provider, (credentials: any) => Summary>> = {
   aws: (c: { type: string; roleArn?: string }) =>
     c.type === 'assumeRole' ? { type: c.type, roleArn: c.roleArn! } : { type: c.type },
   gcp: (c: { client_email: string }) => ({ type: 'serviceAccount', account: c.client_email }),

@@ -17,9 +17,11 @@ import { AwsComputeDriver } from '../providers/aws/compute.js';
 import type { AwsCredentials } from '../providers/aws/credentials.js';
 import { AwsDnsDriver } from '../providers/aws/dns.js';
 import { AwsNetworkDriver } from '../providers/aws/network.js';
+import type { AzureCredentials } from '../providers/azure/credentials.js';
 import { CAPABILITIES, type Provider } from '../providers/capabilities.js';
 import type { ComputeDriver } from '../providers/compute.js';
 import type { DnsDriver } from '../providers/dns.js';
+import type { GcpCredentials } from '../providers/gcp/credentials.js';
 import type { NetworkDriver } from '../providers/network.js';
 import { SimComputeDriver, type SimSettings } from '../providers/sim/compute.js';
 import { SimDnsDriver } from '../providers/sim/dns.js';
@@ -95,6 +97,18 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
       now: deps.now,
     }),
   aws: (_deps, spec) => new AwsComputeDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
+  // The driver modules are small; each loads its SDK on its first call (chunks/ in the bundle).
+  gcp: async (_deps, spec) => {
+    const { GcpComputeDriver } = await import('../providers/gcp/compute.js');
+    return new GcpComputeDriver({ ...cloudConfig(spec), credentials: spec.credentials as GcpCredentials });
+  },
+  azure: async (_deps, spec) => {
+    const { AzureComputeDriver } = await import('../providers/azure/compute.js');
+    return new AzureComputeDriver({
+      ...cloudConfig(spec),
+      credentials: spec.credentials as AzureCredentials,
+    });
+  },
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
 };

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { AwsCredentialsSchema } from '../providers/aws/credentials.js';
+import { AzureCredentialsSchema } from '../providers/azure/credentials.js';
 import { PROVIDERS } from '../providers/capabilities.js';
+import { GcpCredentialsSchema } from '../providers/gcp/credentials.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 
@@ -34,6 +36,14 @@ export const SimSettingsSchema = z
   })
   .meta({ id: 'SimSettings' });
 
+export const GcpRegion = z
+  .string()
+  .regex(/^[a-z]+-[a-z]+\d{1,2}$/, 'must be a Google Cloud region such as europe-west1 (not a zone)');
+
+export const AzureLocation = z
+  .string()
+  .regex(/^[a-z][a-z0-9]{2,39}$/, 'must be an Azure location name such as westeurope');
+
 /** A provider API base URL instead of the public one: a local fake, a private or sovereign endpoint. */
 export const EndpointUrl = z
   .url({ protocol: /^https?$/ })
@@ -58,6 +68,34 @@ const AwsCloudCreate = z
   })
   .meta({ id: 'CreateAwsCloudRequest' });
 
+const GcpCloudCreate = z
+  .strictObject({
+    provider: z.literal('gcp'),
+    name: Name,
+    regions: z.array(GcpRegion).min(1).max(48).describe('Regions this cloud spans: every zone of each'),
+    credentials: GcpCredentialsSchema.describe(
+      'A service-account key file (JSON), as the console downloads it',
+    ),
+    settings: CloudApiSettings.optional(),
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateGcpCloudRequest' });
+
+const AzureCloudCreate = z
+  .strictObject({
+    provider: z.literal('azure'),
+    name: Name,
+    regions: z
+      .array(AzureLocation)
+      .min(1)
+      .max(64)
+      .describe('Locations this cloud spans, in every resource group'),
+    credentials: AzureCredentialsSchema.describe('A service principal (client secret) and its subscription'),
+    settings: CloudApiSettings.optional(),
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateAzureCloudRequest' });
+
 const SimCloudCreate = z
   .strictObject({
     provider: z.literal('sim'),
@@ -78,6 +116,8 @@ const SshCloudCreate = z
 
 export const CreateCloudBody = z.discriminatedUnion('provider', [
   AwsCloudCreate,
+  GcpCloudCreate,
+  AzureCloudCreate,
   SimCloudCreate,
   SshCloudCreate,
 ]);

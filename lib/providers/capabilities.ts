@@ -5,7 +5,7 @@
  */
 import type { MachineState } from './compute.js';
 
-export const PROVIDERS = ['aws', 'sim', 'ssh'] as const;
+export const PROVIDERS = ['aws', 'gcp', 'azure', 'sim', 'ssh'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /**
@@ -28,6 +28,8 @@ export interface ProviderCapabilities {
   create: boolean;
   /** States in which a resize is possible (EC2 changes the instance type only when stopped). */
   resizeStates: readonly MachineState[];
+  /** States in which a rename is possible, when the provider restricts it (GCE renames stopped instances only). */
+  renameStates?: readonly MachineState[];
   /** Shown in the API, so nobody mistakes a simulator for a cloud. */
   label: string;
   /**
@@ -61,6 +63,26 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
       pattern: /^snapset-[0-9a-f]{16}$/,
       shape: '"snapset-" and 16 lowercase hex digits (a snapshot set, not an EBS snapshot id snap-...)',
     },
+  },
+  gcp: {
+    compute: true,
+    actions: CLOUD_ACTIONS,
+    snapshots: true,
+    create: true,
+    // setMachineType and setName need a TERMINATED (stopped) instance.
+    resizeStates: ['stopped'],
+    renameStates: ['stopped'],
+    label: 'Google Cloud (Compute Engine)',
+  },
+  azure: {
+    compute: true,
+    // An Azure VM's name is part of its resource id: it cannot be renamed.
+    actions: ['start', 'stop', 'reboot', 'destroy', 'resize'],
+    snapshots: true,
+    create: true,
+    // A running VM is resized in place when its cluster offers the size; a deallocated one always.
+    resizeStates: ['stopped', 'running'],
+    label: 'Microsoft Azure (Virtual Machines)',
   },
   sim: {
     compute: true,
@@ -103,6 +125,7 @@ export function actionFlags(provider: Provider, state: MachineState): ActionFlag
   const byState = caps.stateless && state !== 'terminated' ? caps.actions : BY_STATE[state];
   const allowed = new Set(byState.filter((a) => caps.actions.includes(a)));
   if (!caps.resizeStates.includes(state)) allowed.delete('resize');
+  if (caps.renameStates && !caps.renameStates.includes(state)) allowed.delete('rename');
   const flags = Object.fromEntries(MACHINE_ACTIONS.map((a) => [a, allowed.has(a)])) as ActionFlags;
   flags.snapshot = caps.snapshots && state !== 'terminated';
   return flags;

@@ -10,9 +10,12 @@ export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Read at call time: arm-fake.ts and this module import each other. */
 const sub = () => `/subscriptions/${SUBSCRIPTION}`;
-const VM_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
-const SNAP_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
-const OP_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
+const VM_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
+const SNAP_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
+const OP_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
 const RG_PATH = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/i;
 
@@ -33,8 +36,18 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
       vmId: `vm-${vm.name}`,
       hardwareProfile: { vmSize: vm.size },
       storageProfile: {
-        imageReference: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' },
-        osDisk: { osType: 'Linux', name: `${vm.name}_OsDisk_1`, createOption: 'FromImage', managedDisk: { id: vm.osDiskId } },
+        imageReference: {
+          publisher: 'Canonical',
+          offer: '0001-com-ubuntu-server-jammy',
+          sku: '22_04-lts-gen2',
+          version: 'latest',
+        },
+        osDisk: {
+          osType: 'Linux',
+          name: `${vm.name}_OsDisk_1`,
+          createOption: 'FromImage',
+          managedDisk: { id: vm.osDiskId },
+        },
       },
       networkProfile: { networkInterfaces: [{ id: `${vm.id}-nic` }] },
       provisioningState: vm.provisioning,
@@ -44,7 +57,9 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
             instanceView: {
               statuses: [
                 { code: `ProvisioningState/${vm.provisioning.toLowerCase()}`, level: 'Info' },
-                ...(vm.provisioning === 'Creating' ? [] : [{ code: `PowerState/${vm.power}`, level: 'Info' }]),
+                ...(vm.provisioning === 'Creating'
+                  ? []
+                  : [{ code: `PowerState/${vm.power}`, level: 'Info' }]),
               ],
             },
           }
@@ -86,7 +101,13 @@ export function armRoute(
 ): Route | undefined {
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
     fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(res, req, 404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${group}' was not found.`)
+      ? fake.error(
+          res,
+          req,
+          404,
+          'ResourceNotFound',
+          `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
+        )
       : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
 
   if (method === 'GET' && path === `${sub()}/providers/Microsoft.Compute/virtualMachines`) {
@@ -103,10 +124,12 @@ export function armRoute(
     };
   }
   let m = OP_PATH.exec(path);
-  if (m && method === 'GET') return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
+  if (m && method === 'GET')
+    return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
   m = SIZES_PATH.exec(path);
   if (m && method === 'GET') {
-    return (req, res) => fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
+    return (req, res) =>
+      fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
   }
   m = RG_PATH.exec(path);
   if (m && method === 'PUT') {
@@ -130,7 +153,8 @@ export function armRoute(
     if (method === 'PUT' && !action) return (req, res) => createVm(fake, req, res, group, name, body);
     if (!vm) return (req, res) => notFound(req, res, 'Microsoft.Compute/virtualMachines', group, name);
     if (method === 'GET' && !action) {
-      return (req, res) => fake.send(res, req, 200, vmJson(vm, /instanceView/i.test(query.get('$expand') ?? '')));
+      return (req, res) =>
+        fake.send(res, req, 200, vmJson(vm, /instanceView/i.test(query.get('$expand') ?? '')));
     }
     if (method === 'GET' && action === 'instanceView') {
       return (req, res) => fake.send(res, req, 200, vmJson(vm, true).properties.instanceView);
@@ -143,25 +167,45 @@ export function armRoute(
     }
     if (method === 'PATCH' && !action) {
       return (req, res) => {
-        const size = (body.properties as { hardwareProfile?: { vmSize?: string } } | undefined)?.hardwareProfile?.vmSize;
+        const size = (body.properties as { hardwareProfile?: { vmSize?: string } } | undefined)
+          ?.hardwareProfile?.vmSize;
         if (size && !(fake.sizes.get(vm.location) ?? DEFAULT_SIZES).some((s) => s.name === size)) {
-          return fake.error(res, req, 400, 'InvalidParameter', `The value ${size} provided for the VM size is not valid.`);
+          return fake.error(
+            res,
+            req,
+            400,
+            'InvalidParameter',
+            `The value ${size} provided for the VM size is not valid.`,
+          );
         }
         vm.provisioning = 'Updating';
-        fake.startOperation(res, req, vm.location, {
-          apply: () => {
-            if (size) vm.size = size;
-            vm.provisioning = 'Succeeded';
+        fake.startOperation(
+          res,
+          req,
+          vm.location,
+          {
+            apply: () => {
+              if (size) vm.size = size;
+              vm.provisioning = 'Succeeded';
+            },
+            result: () => vmJson(vm, false),
           },
-          result: () => vmJson(vm, false),
-        }, 200, vmJson(vm, false));
+          200,
+          vmJson(vm, false),
+        );
       };
     }
     const rule = action ? ACTIONS[action] : undefined;
     if (method === 'POST' && rule) {
       return (req, res) => {
         if (rule.refuseFrom?.includes(vm.power)) {
-          return fake.error(res, req, 409, 'OperationNotAllowed', `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`);
+          return fake.error(
+            res,
+            req,
+            409,
+            'OperationNotAllowed',
+            `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`,
+          );
         }
         vm.power = rule.during;
         fake.startOperation(res, req, vm.location, {
@@ -178,9 +222,22 @@ export function armRoute(
   return undefined;
 }
 
-function createVm(fake: ArmFake, req: IncomingMessage, res: ServerResponse, group: string, name: string, body: Record<string, unknown>) {
+function createVm(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  group: string,
+  name: string,
+  body: Record<string, unknown>,
+) {
   if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return fake.error(
+      res,
+      req,
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${group}' could not be found.`,
+    );
   }
   const props = (body.properties ?? {}) as { hardwareProfile?: { vmSize?: string } };
   const vm = fake.seedVm({
@@ -193,12 +250,19 @@ function createVm(fake: ArmFake, req: IncomingMessage, res: ServerResponse, grou
     power: 'starting',
   });
   fake.lastCreate = body;
-  fake.startOperation(res, req, vm.location, {
-    apply: () => {
-      vm.provisioning = 'Succeeded';
-      vm.power = 'running';
+  fake.startOperation(
+    res,
+    req,
+    vm.location,
+    {
+      apply: () => {
+        vm.provisioning = 'Succeeded';
+        vm.power = 'running';
+      },
     },
-  }, 201, vmJson(vm, false));
+    201,
+    vmJson(vm, false),
+  );
 }
 
 function snapshotRoute(
@@ -210,12 +274,15 @@ function snapshotRoute(
   notFound: (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) => void,
 ): Route | undefined {
   if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return (req, res) => fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return (req, res) =>
+      fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
   }
   if (!name) {
     if (method !== 'GET') return undefined;
     return (req, res) => {
-      const inGroup = [...fake.snapshots.values()].filter((s) => s.resourceGroup.toLowerCase() === group.toLowerCase());
+      const inGroup = [...fake.snapshots.values()].filter(
+        (s) => s.resourceGroup.toLowerCase() === group.toLowerCase(),
+      );
       fake.send(res, req, 200, { value: inGroup.map(snapshotJson) });
     };
   }
@@ -239,13 +306,25 @@ function snapshotRoute(
         created: new Date().toISOString(),
       };
       fake.snapshots.set(id.toLowerCase(), s);
-      fake.startOperation(res, req, s.location, { apply: () => { s.provisioning = 'Succeeded'; } }, 202, undefined);
+      fake.startOperation(
+        res,
+        req,
+        s.location,
+        {
+          apply: () => {
+            s.provisioning = 'Succeeded';
+          },
+        },
+        202,
+        undefined,
+      );
     };
   }
   if (!snap) return (req, res) => notFound(req, res, 'Microsoft.Compute/snapshots', group, name);
   if (method === 'GET') return (req, res) => fake.send(res, req, 200, snapshotJson(snap));
   if (method === 'DELETE') {
-    return (req, res) => fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
+    return (req, res) =>
+      fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
   }
   return undefined;
 }
