@@ -104,10 +104,11 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
   },
   azure: async (_deps, spec) => {
     const { AzureComputeDriver } = await import('../providers/azure/compute.js');
-    return new AzureComputeDriver({
-      ...cloudConfig(spec),
-      credentials: spec.credentials as AzureCredentials,
-    });
+    const ca = spec.settings?.endpointCa;
+    return new AzureComputeDriver(
+      { ...cloudConfig(spec), credentials: spec.credentials as AzureCredentials },
+      typeof ca === 'string' ? { tlsCa: ca } : {},
+    );
   },
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),

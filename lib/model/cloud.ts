@@ -54,7 +54,24 @@ export const EndpointUrl = z
 
 /** Non-secret settings of an API-driven cloud. */
 export const CloudApiSettings = z
-  .strictObject({ endpoint: EndpointUrl.optional() })
+  .strictObject({
+    endpoint: EndpointUrl.optional(),
+    endpointCa: z
+      .string()
+      .max(16_384)
+      .regex(
+        /^-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$/,
+        'must be a PEM certificate (-----BEGIN CERTIFICATE-----)',
+      )
+      .optional()
+      .describe(
+        "A CA certificate (PEM) to trust for the endpoint's TLS, besides the public ones (a private CA)",
+      ),
+  })
+  .refine((s) => s.endpointCa === undefined || s.endpoint !== undefined, {
+    message: 'endpointCa needs an endpoint',
+    path: ['endpointCa'],
+  })
   .meta({ id: 'CloudApiSettings' });
 
 const AwsCloudCreate = z
