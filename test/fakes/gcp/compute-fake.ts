@@ -43,6 +43,7 @@ interface FakeSnapshot {
 
 export const BASE = '/compute/v1/projects/';
 const TOKEN = 'fake-access-token';
+const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
 
 export class GcpComputeFake {
   readonly instances = new Map<string, FakeInstance>(); // key zone/name
@@ -226,13 +227,25 @@ export class GcpComputeFake {
         this.faultMessage ?? (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
       return this.error(res, fault.status, fault.reason, words);
     }
-    const prefix = `${BASE}${this.project}/`;
-    if (!url.pathname.startsWith(prefix)) {
+    // The project's own resources, and the public image projects' images.
+    const [project, ...parts] = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length).split('/') : [];
+    const images = parts[0] === 'global' && parts[1] === 'images' && IMAGE_PROJECTS.includes(project ?? '');
+    if (!project || (project !== this.project && !images)) {
       return this.error(res, 404, 'notFound', `The resource '${url.pathname}' was not found`);
     }
-    const parts = url.pathname.slice(prefix.length).split('/');
+    if (images) return this.images(res, url, project);
     const body = method === 'POST' ? await this.body(req) : {};
     return this.route(res, url, method, parts, body);
+  }
+
+  private images(res: ServerResponse, url: URL, project: string) {
+    const link = (name: string) => `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`;
+    const all = [
+      { name: `${project}-12-v1`, selfLink: link(`${project}-12-v1`) },
+      { name: `${project}-11-old`, deprecated: { state: 'DEPRECATED' }, selfLink: link(`${project}-11-old`) },
+      { name: `${project}-13-v2`, selfLink: link(`${project}-13-v2`) },
+    ];
+    return this.page(res, url, all, (items) => ({ kind: 'compute#imageList', items }));
   }
 
   private route(res: ServerResponse, url: URL, method: string, p: string[], body: Record<string, unknown>) {
@@ -257,14 +270,6 @@ export class GcpComputeFake {
     }
     if (a === 'zones' && !b) {
       const all = this.zones.map((z) => ({ kind: 'compute#zone', name: z, region: this.url(`regions/${z.slice(0, -2)}`), status: 'UP' }));
-      return this.page(res, url, all, (items) => ({ items }));
-    }
-    if (a === 'global' && b === 'images') {
-      const all = [
-        { name: `${this.project}-12-v1`, family: 'x', selfLink: this.url(`global/images/${this.project}-12-v1`) },
-        { name: `${this.project}-11-old`, deprecated: { state: 'DEPRECATED' }, selfLink: this.url('global/images/old') },
-        { name: `${this.project}-13-v2`, selfLink: this.url(`global/images/${this.project}-13-v2`) },
-      ];
       return this.page(res, url, all, (items) => ({ items }));
     }
     if (a === 'global' && b === 'snapshots') {
