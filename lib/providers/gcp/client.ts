@@ -35,7 +35,13 @@ const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 export function signAssertion(c: GcpCredentials, tokenUri: string, nowSeconds: number): string {
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: c.private_key_id }));
   const claims = b64url(
-    JSON.stringify({ iss: c.client_email, scope: SCOPE, aud: tokenUri, iat: nowSeconds, exp: nowSeconds + 3600 }),
+    JSON.stringify({
+      iss: c.client_email,
+      scope: SCOPE,
+      aud: tokenUri,
+      iat: nowSeconds,
+      exp: nowSeconds + 3600,
+    }),
   );
   const signature = createSign('RSA-SHA256').update(`${header}.${claims}`).sign(c.private_key);
   return `${header}.${claims}.${b64url(signature)}`;

@@ -153,7 +153,9 @@ export class GcpComputeDriver implements ComputeDriver {
   /** regions.get of every configured region: proves the key, the project and that each region exists. */
   async checkConnection(): Promise<void> {
     for (const region of this.config.regions) {
-      await this.call(`regions.get ${region}`, (gce) => gce.regions.get({ project: this.project, region }, CALL));
+      await this.call(`regions.get ${region}`, (gce) =>
+        gce.regions.get({ project: this.project, region }, CALL),
+      );
     }
   }
 
@@ -192,7 +194,10 @@ export class GcpComputeDriver implements ComputeDriver {
     if (!zone) throw new ProviderNotFoundError(`no zone found in region ${this.config.regions[0]}`);
     return this.call(`machineTypes.list in ${zone}`, async (gce) => {
       const out: ProviderSize[] = [];
-      for await (const m of gce.machineTypes.listAsync({ project: this.project, zone, maxResults: 500 }, PAGED)) {
+      for await (const m of gce.machineTypes.listAsync(
+        { project: this.project, zone, maxResults: 500 },
+        PAGED,
+      )) {
         const name = m.name ?? '';
         out.push({ id: name, name, cpus: m.guestCpus ?? 0, memoryMiB: m.memoryMb ?? 0 });
       }
@@ -212,30 +217,41 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   startMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.start'), (gce) => gce.instances.start(this.instanceArgs(ref), CALL));
+    return this.mutate(this.where(ref, 'instances.start'), (gce) =>
+      gce.instances.start(this.instanceArgs(ref), CALL),
+    );
   }
 
   stopMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.stop'), (gce) => gce.instances.stop(this.instanceArgs(ref), CALL));
+    return this.mutate(this.where(ref, 'instances.stop'), (gce) =>
+      gce.instances.stop(this.instanceArgs(ref), CALL),
+    );
   }
 
   /** instances.reset is a hard reset (like pressing the button): GCE has no soft reboot call. */
   rebootMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.reset'), (gce) => gce.instances.reset(this.instanceArgs(ref), CALL));
+    return this.mutate(this.where(ref, 'instances.reset'), (gce) =>
+      gce.instances.reset(this.instanceArgs(ref), CALL),
+    );
   }
 
   destroyMachine(ref: MachineRef): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.delete'), (gce) => gce.instances.delete(this.instanceArgs(ref), CALL));
+    return this.mutate(this.where(ref, 'instances.delete'), (gce) =>
+      gce.instances.delete(this.instanceArgs(ref), CALL),
+    );
   }
 
   /** GCE changes the machine type of a TERMINATED instance only; otherwise 400 → MachineStateError. */
   resizeMachine(ref: MachineRef, size: string): Promise<void> {
     const machineType = `zones/${ref.region}/machineTypes/${size}`;
     return this.mutate(this.where(ref, 'instances.setMachineType'), (gce) =>
-      gce.instances.setMachineType({
-        ...this.instanceArgs(ref),
-        instancesSetMachineTypeRequestResource: { machineType },
-      }, CALL),
+      gce.instances.setMachineType(
+        {
+          ...this.instanceArgs(ref),
+          instancesSetMachineTypeRequestResource: { machineType },
+        },
+        CALL,
+      ),
     );
   }
 
@@ -245,10 +261,13 @@ export class GcpComputeDriver implements ComputeDriver {
    */
   renameMachine(ref: MachineRef, name: string): Promise<void> {
     return this.mutate(this.where(ref, 'instances.setName'), (gce) =>
-      gce.instances.setName({
-        ...this.instanceArgs(ref),
-        instancesSetNameRequestResource: { currentName: ref.externalId, name },
-      }, CALL),
+      gce.instances.setName(
+        {
+          ...this.instanceArgs(ref),
+          instancesSetNameRequestResource: { currentName: ref.externalId, name },
+        },
+        CALL,
+      ),
     );
   }
 
@@ -268,18 +287,23 @@ export class GcpComputeDriver implements ComputeDriver {
       ? { subnetwork: req.subnetId }
       : { network: `projects/${this.project}/global/networks/default` };
     await this.mutate(`instances.insert ${req.name} in ${zone}`, (gce) =>
-      gce.instances.insert({
-        project: this.project,
-        zone,
-        instanceResource: {
-          name: req.name,
-          machineType: `zones/${zone}/machineTypes/${req.size}`,
-          disks: [{ boot: true, autoDelete: true, initializeParams: { sourceImage } }],
-          networkInterfaces: [{ ...network, accessConfigs: [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] }],
-          labels: toLabels(req.tags),
-          metadata: { items },
+      gce.instances.insert(
+        {
+          project: this.project,
+          zone,
+          instanceResource: {
+            name: req.name,
+            machineType: `zones/${zone}/machineTypes/${req.size}`,
+            disks: [{ boot: true, autoDelete: true, initializeParams: { sourceImage } }],
+            networkInterfaces: [
+              { ...network, accessConfigs: [{ name: 'External NAT', type: 'ONE_TO_ONE_NAT' }] },
+            ],
+            labels: toLabels(req.tags),
+            metadata: { items },
+          },
         },
-      }, CALL),
+        CALL,
+      ),
     );
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
       gce.instances.get(this.instanceArgs(ref), CALL),
@@ -292,7 +316,8 @@ export class GcpComputeDriver implements ComputeDriver {
       gce.instances.get(this.instanceArgs(ref), CALL),
     );
     const disk = bootDisk(instance as GceInstance);
-    if (!disk) throw new ProviderNotFoundError(`${this.where(ref, 'instances.get')}: the machine has no boot disk`);
+    if (!disk)
+      throw new ProviderNotFoundError(`${this.where(ref, 'instances.get')}: the machine has no boot disk`);
     return disk;
   }
 
@@ -303,7 +328,10 @@ export class GcpComputeDriver implements ComputeDriver {
     return this.call(`snapshots.list of ${this.where(ref, 'disk of')}`, async (gce) => {
       const out: ProviderSnapshot[] = [];
       const filter = `sourceDisk = "https://www.googleapis.com/compute/v1/projects/${this.project}${suffix}"`;
-      for await (const s of gce.snapshots.listAsync({ project: this.project, filter, maxResults: 500 }, PAGED)) {
+      for await (const s of gce.snapshots.listAsync(
+        { project: this.project, filter, maxResults: 500 },
+        PAGED,
+      )) {
         // Checked here too: the filter syntax is lenient and a wrong match would list another disk's.
         if (s.sourceDisk?.endsWith(suffix)) out.push(toProviderSnapshot(s));
       }
@@ -315,20 +343,31 @@ export class GcpComputeDriver implements ComputeDriver {
     const disk = await this.diskOf(ref);
     const id = `nimbo-snap-${this.now().getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
     await this.mutate(this.where(ref, 'disks.createSnapshot of'), (gce) =>
-      gce.disks.createSnapshot({
-        project: this.project,
-        zone: ref.region,
-        disk,
-        snapshotResource: { name: id, description: name, labels: toLabels({ 'nimbo-machine': ref.externalId }) },
-      }, CALL),
+      gce.disks.createSnapshot(
+        {
+          project: this.project,
+          zone: ref.region,
+          disk,
+          snapshotResource: {
+            name: id,
+            description: name,
+            labels: toLabels({ 'nimbo-machine': ref.externalId }),
+          },
+        },
+        CALL,
+      ),
     );
-    const [snap] = await this.call(`snapshots.get ${id}`, (gce) => gce.snapshots.get({ project: this.project, snapshot: id }, CALL));
+    const [snap] = await this.call(`snapshots.get ${id}`, (gce) =>
+      gce.snapshots.get({ project: this.project, snapshot: id }, CALL),
+    );
     return toProviderSnapshot(snap);
   }
 
   async deleteSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
     if (!SNAPSHOT_ID.test(snapshotId)) {
-      throw new ProviderNotFoundError(`snapshot ${snapshotId} of ${ref.externalId} is not a Nimbo snapshot id`);
+      throw new ProviderNotFoundError(
+        `snapshot ${snapshotId} of ${ref.externalId} is not a Nimbo snapshot id`,
+      );
     }
     await this.mutate(`snapshots.delete ${snapshotId}`, (gce) =>
       gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, CALL),

@@ -56,6 +56,8 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
+  /** zone/name of every instance reset, when its operation completed. */
+  readonly resets: string[] = [];
   private faults: { status: number; reason: string; left: number; skip: number }[] = [];
   private server: Server | undefined;
   private seq = 0;
@@ -75,7 +77,11 @@ export class GcpComputeFake {
   }
 
   /** The next `count` API calls (not the token endpoint), after `skip` good ones, answer this error. */
-  failNext(count: number, status: number, options: { reason?: string; skip?: number; message?: string } = {}) {
+  failNext(
+    count: number,
+    status: number,
+    options: { reason?: string; skip?: number; message?: string } = {},
+  ) {
     const reason = options.reason ?? (status === 429 ? 'rateLimitExceeded' : 'backendError');
     this.faults.push({ status, reason, left: count, skip: options.skip ?? 0 });
     if (options.message) this.faultMessage = options.message;
@@ -155,7 +161,13 @@ export class GcpComputeFake {
     });
   }
 
-  private operation(scope: string, type: string, target: string, apply: () => void, error?: FakeOperation['error']) {
+  private operation(
+    scope: string,
+    type: string,
+    target: string,
+    apply: () => void,
+    error?: FakeOperation['error'],
+  ) {
     const op: FakeOperation = {
       name: `operation-${++this.seq}-${type}`,
       scope,
@@ -213,7 +225,8 @@ export class GcpComputeFake {
       const form = await this.body(req);
       const grant = form.grant_type === 'urn:ietf:params:oauth:grant-type:jwt-bearer';
       const jwt = typeof form.assertion === 'string' && form.assertion.split('.').length === 3;
-      if (!grant || !jwt) return this.send(res, 400, { error: 'invalid_grant', error_description: 'bad grant' });
+      if (!grant || !jwt)
+        return this.send(res, 400, { error: 'invalid_grant', error_description: 'bad grant' });
       return this.send(res, 200, { access_token: TOKEN, expires_in: 3600, token_type: 'Bearer' });
     }
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
@@ -224,11 +237,14 @@ export class GcpComputeFake {
     else if (fault) {
       fault.left--;
       const words =
-        this.faultMessage ?? (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
+        this.faultMessage ??
+        (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
       return this.error(res, fault.status, fault.reason, words);
     }
     // The project's own resources, and the public image projects' images.
-    const [project, ...parts] = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length).split('/') : [];
+    const [project, ...parts] = url.pathname.startsWith(BASE)
+      ? url.pathname.slice(BASE.length).split('/')
+      : [];
     const images = parts[0] === 'global' && parts[1] === 'images' && IMAGE_PROJECTS.includes(project ?? '');
     if (!project || (project !== this.project && !images)) {
       return this.error(res, 404, 'notFound', `The resource '${url.pathname}' was not found`);
@@ -239,7 +255,8 @@ export class GcpComputeFake {
   }
 
   private images(res: ServerResponse, url: URL, project: string) {
-    const link = (name: string) => `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`;
+    const link = (name: string) =>
+      `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`;
     const all = [
       { name: `${project}-12-v1`, selfLink: link(`${project}-12-v1`) },
       { name: `${project}-11-old`, deprecated: { state: 'DEPRECATED' }, selfLink: link(`${project}-11-old`) },
@@ -265,22 +282,36 @@ export class GcpComputeFake {
       });
     }
     if (a === 'regions' && b && !c) {
-      if (!this.zonesOf(b).length) return this.error(res, 404, 'notFound', `The resource 'regions/${b}' was not found`);
+      if (!this.zonesOf(b).length)
+        return this.error(res, 404, 'notFound', `The resource 'regions/${b}' was not found`);
       return this.send(res, 200, { kind: 'compute#region', name: b, status: 'UP' });
     }
     if (a === 'zones' && !b) {
-      const all = this.zones.map((z) => ({ kind: 'compute#zone', name: z, region: this.url(`regions/${z.slice(0, -2)}`), status: 'UP' }));
+      const all = this.zones.map((z) => ({
+        kind: 'compute#zone',
+        name: z,
+        region: this.url(`regions/${z.slice(0, -2)}`),
+        status: 'UP',
+      }));
       return this.page(res, url, all, (items) => ({ items }));
     }
     if (a === 'global' && b === 'snapshots') {
       if (c && method === 'DELETE') {
         const snap = this.snapshots.get(c);
-        if (!snap) return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
-        return this.send(res, 200, this.operation('global', 'delete', this.url(`global/snapshots/${c}`), () => this.snapshots.delete(c)));
+        if (!snap)
+          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
+        return this.send(
+          res,
+          200,
+          this.operation('global', 'delete', this.url(`global/snapshots/${c}`), () =>
+            this.snapshots.delete(c),
+          ),
+        );
       }
       if (c) {
         const snap = this.snapshots.get(c);
-        if (!snap) return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
+        if (!snap)
+          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
         return this.send(res, 200, { kind: 'compute#snapshot', ...snap });
       }
       const filter = /sourceDisk\s*=\s*"?([^"]+)"?/.exec(url.searchParams.get('filter') ?? '')?.[1];
@@ -307,9 +338,11 @@ export class GcpComputeFake {
     }
     if (a === 'zones' && b && c === 'disks' && d && e === 'createSnapshot' && method === 'POST') {
       const owner = [...this.instances.values()].find((i) => i.zone === b && i.disk === d);
-      if (!owner) return this.error(res, 404, 'notFound', `The resource 'zones/${b}/disks/${d}' was not found`);
+      if (!owner)
+        return this.error(res, 404, 'notFound', `The resource 'zones/${b}/disks/${d}' was not found`);
       const name = String(body.name ?? '');
-      if (this.snapshots.has(name)) return this.error(res, 409, 'alreadyExists', `The resource '${name}' already exists`);
+      if (this.snapshots.has(name))
+        return this.error(res, 409, 'alreadyExists', `The resource '${name}' already exists`);
       const snap: FakeSnapshot = {
         id: String(5000 + ++this.seq),
         name,
@@ -319,56 +352,110 @@ export class GcpComputeFake {
         creationTimestamp: new Date().toISOString(),
         labels: (body.labels as Record<string, string>) ?? {},
       };
-      return this.send(res, 200, this.operation(`zones/${b}`, 'createSnapshot', this.url(`global/snapshots/${name}`), () => this.snapshots.set(name, snap)));
+      return this.send(
+        res,
+        200,
+        this.operation(`zones/${b}`, 'createSnapshot', this.url(`global/snapshots/${name}`), () =>
+          this.snapshots.set(name, snap),
+        ),
+      );
     }
     if (a === 'zones' && b && c === 'instances') return this.instanceRoute(res, method, b, d, e, body);
     return this.error(res, 404, 'notFound', `The resource '${p.join('/')}' was not found`);
   }
 
-  private instanceRoute(res: ServerResponse, method: string, zone: string, name: string | undefined, verb: string | undefined, body: Record<string, unknown>) {
+  private instanceRoute(
+    res: ServerResponse,
+    method: string,
+    zone: string,
+    name: string | undefined,
+    verb: string | undefined,
+    body: Record<string, unknown>,
+  ) {
     const scope = `zones/${zone}`;
-    if (!this.zones.includes(zone)) return this.error(res, 404, 'notFound', `The resource 'zones/${zone}' was not found`);
+    if (!this.zones.includes(zone))
+      return this.error(res, 404, 'notFound', `The resource 'zones/${zone}' was not found`);
     if (!name && method === 'POST') {
       const n = String(body.name ?? '');
-      if (this.instance(zone, n)) return this.error(res, 409, 'alreadyExists', `The resource '${n}' already exists`);
-      const machineType = String(body.machineType ?? '').split('/').pop() ?? '';
-      const meta = ((body.metadata as { items?: { key: string; value: string }[] })?.items ?? []);
+      if (this.instance(zone, n))
+        return this.error(res, 409, 'alreadyExists', `The resource '${n}' already exists`);
+      const machineType =
+        String(body.machineType ?? '')
+          .split('/')
+          .pop() ?? '';
+      const meta = (body.metadata as { items?: { key: string; value: string }[] })?.items ?? [];
       const target = this.url(`${scope}/instances/${n}`);
-      return this.send(res, 200, this.operation(scope, 'insert', target, () => {
-        this.seed(zone, n, { machineType, labels: (body.labels as Record<string, string>) ?? {}, metadata: meta });
-      }));
+      return this.send(
+        res,
+        200,
+        this.operation(scope, 'insert', target, () => {
+          this.seed(zone, n, {
+            machineType,
+            labels: (body.labels as Record<string, string>) ?? {},
+            metadata: meta,
+          });
+        }),
+      );
     }
     const inst = name ? this.instance(zone, name) : undefined;
-    if (!inst || !name) return this.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
+    if (!inst || !name)
+      return this.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
     const target = this.url(`${scope}/instances/${name}`);
     if (method === 'GET' && !verb) return this.send(res, 200, this.toJson(inst));
     if (method === 'DELETE' && !verb) {
       inst.status = 'STOPPING';
-      return this.send(res, 200, this.operation(scope, 'delete', target, () => this.instances.delete(`${zone}/${name}`)));
+      return this.send(
+        res,
+        200,
+        this.operation(scope, 'delete', target, () => this.instances.delete(`${zone}/${name}`)),
+      );
     }
-    const op = (type: string, apply: () => void) => this.send(res, 200, this.operation(scope, type, target, apply));
+    const op = (type: string, apply: () => void) =>
+      this.send(res, 200, this.operation(scope, type, target, apply));
     switch (verb) {
       case 'start':
         if (inst.status === 'TERMINATED') inst.status = 'STAGING';
-        return op('start', () => { inst.status = 'RUNNING'; });
+        return op('start', () => {
+          inst.status = 'RUNNING';
+        });
       case 'stop':
         if (inst.status === 'RUNNING') inst.status = 'STOPPING';
-        return op('stop', () => { inst.status = 'TERMINATED'; });
+        return op('stop', () => {
+          inst.status = 'TERMINATED';
+        });
       case 'reset':
         if (inst.status !== 'RUNNING') {
           return this.error(res, 400, 'resourceNotReady', `The resource '${target}' is not ready`);
         }
-        return op('reset', () => { inst.creationTimestamp = inst.creationTimestamp; });
+        return op('reset', () => {
+          this.resets.push(`${zone}/${name}`);
+        });
       case 'setMachineType':
         if (inst.status !== 'TERMINATED') {
-          return this.error(res, 400, 'resourceNotReady', `Instance '${name}' must be stopped before changing its machine type.`);
+          return this.error(
+            res,
+            400,
+            'resourceNotReady',
+            `Instance '${name}' must be stopped before changing its machine type.`,
+          );
         }
-        return op('setMachineType', () => { inst.machineType = String(body.machineType ?? '').split('/').pop() ?? ''; });
+        return op('setMachineType', () => {
+          inst.machineType =
+            String(body.machineType ?? '')
+              .split('/')
+              .pop() ?? '';
+        });
       case 'setName': {
         if (inst.status !== 'TERMINATED') {
-          return this.error(res, 400, 'resourceNotReady', `Instance '${name}' must be stopped before it is renamed.`);
+          return this.error(
+            res,
+            400,
+            'resourceNotReady',
+            `Instance '${name}' must be stopped before it is renamed.`,
+          );
         }
-        if (body.currentName !== name) return this.error(res, 412, 'conditionNotMet', 'currentName does not match');
+        if (body.currentName !== name)
+          return this.error(res, 412, 'conditionNotMet', 'currentName does not match');
         const next = String(body.name ?? '');
         return op('setName', () => {
           this.instances.delete(`${zone}/${name}`);

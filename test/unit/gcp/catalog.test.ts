@@ -58,7 +58,9 @@ it('a cloud with no region is a configuration error', () => {
 });
 
 it('loads the SDK on first use only', async () => {
-  const source = await import('node:fs/promises').then((fs) => fs.readFile('lib/providers/gcp/client.ts', 'utf8'));
+  const source = await import('node:fs/promises').then((fs) =>
+    fs.readFile('lib/providers/gcp/client.ts', 'utf8'),
+  );
   expect(source).not.toMatch(/^import [^t].*'@google-cloud\/compute'/m);
   expect(source).not.toMatch(/^import [^t].*'google-(gax|auth-library)'/m);
 });

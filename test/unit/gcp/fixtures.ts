@@ -32,7 +32,11 @@ export function useFake() {
   return ctx;
 }
 
-export function makeDriver(endpoint: string, regions = ['europe-west1', 'us-central1'], deps: GcpDriverDeps = {}) {
+export function makeDriver(
+  endpoint: string,
+  regions = ['europe-west1', 'us-central1'],
+  deps: GcpDriverDeps = {},
+) {
   const sleep = vi.fn(async (_ms: number) => {});
   const driver = new GcpComputeDriver(
     { cloudId: 'cloud-gcp', regions, credentials, endpoint },

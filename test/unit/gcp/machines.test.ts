@@ -1,7 +1,11 @@
 /** The GCE driver's machines, through the official client's REST transport against the fake. */
 import { describe, expect, it } from 'vitest';
 import { UnprocessableError } from '../../../lib/core/errors.js';
-import { MachineStateError, ProviderConflictError, ProviderNotFoundError } from '../../../lib/providers/errors.js';
+import {
+  MachineStateError,
+  ProviderConflictError,
+  ProviderNotFoundError,
+} from '../../../lib/providers/errors.js';
 import { makeDriver, useFake } from './fixtures.js';
 
 const ctx = useFake();
@@ -54,7 +58,9 @@ describe('listMachines', () => {
     for (const z of fake.zones) fake.seed(z, `vm-${z}`);
     const { driver } = makeDriver(endpoint);
     fake.failNext(1, 500, { skip: 1 }); // the first page answers, the second fails
-    await expect(driver.listMachines()).rejects.toThrow(/instances\.aggregatedList in project nimbo-test: GCE 500/);
+    await expect(driver.listMachines()).rejects.toThrow(
+      /instances\.aggregatedList in project nimbo-test: GCE 500/,
+    );
     expect(fake.requests.filter((r) => r.endsWith('/aggregated/instances'))).toHaveLength(2);
     await expect(driver.listMachines()).resolves.toHaveLength(5);
   });
@@ -90,7 +96,10 @@ describe('actions', () => {
     fake.seed('us-central1-a', 'off', { status: 'TERMINATED' });
     const { driver } = makeDriver(endpoint);
     await driver.rebootMachine(ref('db', 'us-central1-a'));
-    expect(fake.requests).toContain('POST /compute/v1/projects/nimbo-test/zones/us-central1-a/instances/db/reset');
+    expect(fake.requests).toContain(
+      'POST /compute/v1/projects/nimbo-test/zones/us-central1-a/instances/db/reset',
+    );
+    expect(fake.resets).toEqual(['us-central1-a/db']);
     await expect(driver.rebootMachine(ref('off', 'us-central1-a'))).rejects.toBeInstanceOf(MachineStateError);
     await driver.destroyMachine(ref('db', 'us-central1-a'));
     expect(fake.instance('us-central1-a', 'db')).toBeUndefined();
@@ -100,7 +109,9 @@ describe('actions', () => {
     const { fake, endpoint } = ctx;
     fake.seed('europe-west1-b', 'live');
     const { driver } = makeDriver(endpoint);
-    await expect(driver.renameMachine(ref('live', 'europe-west1-b'), 'x')).rejects.toBeInstanceOf(MachineStateError);
+    await expect(driver.renameMachine(ref('live', 'europe-west1-b'), 'x')).rejects.toBeInstanceOf(
+      MachineStateError,
+    );
     const missing = driver.stopMachine(ref('ghost', 'europe-west1-b'));
     await expect(missing).rejects.toBeInstanceOf(ProviderNotFoundError);
     await expect(missing).rejects.toThrow(/instances\.stop ghost in europe-west1-b/);
@@ -108,9 +119,9 @@ describe('actions', () => {
 
   it('revertToSnapshot says GCE cannot revert in place', async () => {
     const { driver } = makeDriver(ctx.endpoint);
-    await expect(driver.revertToSnapshot(ref('a', 'europe-west1-b'), 'nimbo-snap-x-00000000')).rejects.toThrow(
-      UnprocessableError,
-    );
+    await expect(
+      driver.revertToSnapshot(ref('a', 'europe-west1-b'), 'nimbo-snap-x-00000000'),
+    ).rejects.toThrow(UnprocessableError);
   });
 });
 
@@ -146,7 +157,13 @@ describe('createMachine', () => {
     const { fake, endpoint } = ctx;
     fake.seed('us-central1-f', 'taken');
     const { driver } = makeDriver(endpoint);
-    const req = { name: 'taken', region: 'us-central1', location: 'us-central1-f', image: 'debian-12', size: 'e2-small' };
+    const req = {
+      name: 'taken',
+      region: 'us-central1',
+      location: 'us-central1-f',
+      image: 'debian-12',
+      size: 'e2-small',
+    };
     await expect(driver.createMachine(req)).rejects.toBeInstanceOf(ProviderConflictError);
   });
 });

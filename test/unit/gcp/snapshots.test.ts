@@ -17,7 +17,9 @@ it('creates a snapshot of the boot disk, lists it for that machine only, and del
   const snap = await driver.createSnapshot(web, 'Before upgrade');
   expect(snap.id).toMatch(SNAPSHOT_ID);
   expect(snap).toMatchObject({ name: 'Before upgrade', state: 'completed' });
-  expect(fake.requests).toContain('POST /compute/v1/projects/nimbo-test/zones/europe-west1-b/disks/web-boot/createSnapshot');
+  expect(fake.requests).toContain(
+    'POST /compute/v1/projects/nimbo-test/zones/europe-west1-b/disks/web-boot/createSnapshot',
+  );
   expect(fake.snapshots.get(snap.id)?.labels).toEqual({ 'nimbo-machine': 'web' });
   await driver.createSnapshot(web, 'second');
   await driver.createSnapshot(db, 'other machine');
@@ -36,16 +38,15 @@ it('creates a snapshot of the boot disk, lists it for that machine only, and del
 it('refuses an id that is not one of ours without calling GCE', async () => {
   const { fake, endpoint } = ctx;
   const { driver } = makeDriver(endpoint);
-  await expect(driver.deleteSnapshot({ externalId: 'web', region: 'europe-west1-b' }, 'prod-db-golden')).rejects.toBeInstanceOf(
-    ProviderNotFoundError,
-  );
+  await expect(
+    driver.deleteSnapshot({ externalId: 'web', region: 'europe-west1-b' }, 'prod-db-golden'),
+  ).rejects.toBeInstanceOf(ProviderNotFoundError);
   expect(fake.requests).toEqual([]);
 });
 
 it('a snapshot of a machine GCE does not know is not found', async () => {
   const { driver } = makeDriver(ctx.endpoint);
-  await expect(driver.createSnapshot({ externalId: 'ghost', region: 'us-central1-a' }, 'x')).rejects.toBeInstanceOf(
-    ProviderNotFoundError,
-  );
+  await expect(
+    driver.createSnapshot({ externalId: 'ghost', region: 'us-central1-a' }, 'x'),
+  ).rejects.toBeInstanceOf(ProviderNotFoundError);
 });
-
