@@ -28,7 +28,7 @@ interface FakeOperation {
   operationType: string;
   targetLink: string;
   apply: () => void;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; httpStatus: number };
 }
 
 interface FakeSnapshot {
@@ -88,6 +88,12 @@ export class GcpComputeFake {
   }
 
   private faultMessage: string | undefined;
+  private nextOperationError: FakeOperation['error'];
+
+  /** The next operation started ends DONE with this error (e.g. QUOTA_EXCEEDED, 403), its effect not applied. */
+  failNextOperation(code: string, message: string, httpStatus = 400) {
+    this.nextOperationError = { code, message, httpStatus };
+  }
 
   seed(zone: string, name: string, overrides: Partial<FakeInstance> = {}): FakeInstance {
     const n = ++this.seq;
@@ -175,8 +181,9 @@ export class GcpComputeFake {
       operationType: type,
       targetLink: target,
       apply,
-      ...(error ? { error } : {}),
+      ...((error ?? this.nextOperationError) ? { error: error ?? this.nextOperationError } : {}),
     };
+    this.nextOperationError = undefined;
     this.operations.set(op.name, op);
     return this.opJson(op);
   }
@@ -194,7 +201,11 @@ export class GcpComputeFake {
       progress: op.status === 'DONE' ? 100 : 0,
       selfLink: this.url(`${op.scope}/operations/${op.name}`),
       ...(op.status === 'DONE' && op.error
-        ? { httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST', error: { errors: [op.error] } }
+        ? {
+            httpErrorStatusCode: op.error.httpStatus,
+            httpErrorMessage: 'FAILED',
+            error: { errors: [op.error] },
+          }
         : {}),
     };
   }

@@ -5,6 +5,7 @@ import {
   MachineStateError,
   ProviderConflictError,
   ProviderNotFoundError,
+  ProviderRejectedError,
 } from '../../../lib/providers/errors.js';
 import { makeDriver, useFake } from './fixtures.js';
 
@@ -151,6 +152,31 @@ describe('createMachine', () => {
       { key: 'startup-script', value: '#!/bin/sh\necho hi' },
     ]);
     expect(fake.requests.filter((r) => r.endsWith('/wait')).length).toBe(2);
+  });
+
+  it('an operation that ends with an error fails the create with the mapped error', async () => {
+    const { fake, endpoint } = ctx;
+    const { driver } = makeDriver(endpoint);
+    fake.failNextOperation(
+      'QUOTA_EXCEEDED',
+      "Quota 'CPUS' exceeded. Limit: 8.0 in region europe-west1.",
+      403,
+    );
+    const req = { name: 'big', region: 'europe-west1', image: 'debian-12', size: 'n2-standard-4' };
+    const out = driver.createMachine(req);
+    await expect(out).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(out).rejects.toThrow(
+      /instances\.insert big in europe-west1-b: GCE 403 QUOTA_EXCEEDED: Quota 'CPUS'/,
+    );
+    expect(fake.instance('europe-west1-b', 'big')).toBeUndefined();
+  });
+
+  it('an operation error on a stop is a state error when GCE says the resource is not ready', async () => {
+    const { fake, endpoint } = ctx;
+    fake.seed('europe-west1-d', 'busy');
+    const { driver } = makeDriver(endpoint);
+    fake.failNextOperation('RESOURCE_NOT_READY', "The resource 'busy' is not ready");
+    await expect(driver.stopMachine(ref('busy', 'europe-west1-d'))).rejects.toBeInstanceOf(MachineStateError);
   });
 
   it('a name taken in the zone is a conflict', async () => {
