@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { instanceRoute } from './instances-route.js';
 
 export interface FakeInstance {
   id: string;
@@ -119,11 +120,11 @@ export class GcpComputeFake {
     return this.instances.get(`${zone}/${name}`);
   }
 
-  private url(path: string) {
+  url(path: string) {
     return `https://www.googleapis.com/compute/v1/projects/${this.project}/${path}`;
   }
 
-  private toJson(i: FakeInstance) {
+  toJson(i: FakeInstance) {
     return {
       kind: 'compute#instance',
       id: i.id,
@@ -146,13 +147,13 @@ export class GcpComputeFake {
     };
   }
 
-  private send(res: ServerResponse, status: number, body: unknown) {
+  send(res: ServerResponse, status: number, body: unknown) {
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
     res.end(JSON.stringify(body));
   }
 
   /** Google's JSON error format, as every Google API answers. */
-  private error(res: ServerResponse, code: number, reason: string, message: string) {
+  error(res: ServerResponse, code: number, reason: string, message: string) {
     const status: Record<number, string> = {
       400: 'INVALID_ARGUMENT',
       401: 'UNAUTHENTICATED',
@@ -167,13 +168,7 @@ export class GcpComputeFake {
     });
   }
 
-  private operation(
-    scope: string,
-    type: string,
-    target: string,
-    apply: () => void,
-    error?: FakeOperation['error'],
-  ) {
+  operation(scope: string, type: string, target: string, apply: () => void, error?: FakeOperation['error']) {
     const op: FakeOperation = {
       name: `operation-${++this.seq}-${type}`,
       scope,
@@ -371,110 +366,8 @@ export class GcpComputeFake {
         ),
       );
     }
-    if (a === 'zones' && b && c === 'instances') return this.instanceRoute(res, method, b, d, e, body);
+    if (a === 'zones' && b && c === 'instances')
+      return instanceRoute(this, res, { method, zone: b, name: d, verb: e, body });
     return this.error(res, 404, 'notFound', `The resource '${p.join('/')}' was not found`);
-  }
-
-  private instanceRoute(
-    res: ServerResponse,
-    method: string,
-    zone: string,
-    name: string | undefined,
-    verb: string | undefined,
-    body: Record<string, unknown>,
-  ) {
-    const scope = `zones/${zone}`;
-    if (!this.zones.includes(zone))
-      return this.error(res, 404, 'notFound', `The resource 'zones/${zone}' was not found`);
-    if (!name && method === 'POST') {
-      const n = String(body.name ?? '');
-      if (this.instance(zone, n))
-        return this.error(res, 409, 'alreadyExists', `The resource '${n}' already exists`);
-      const machineType =
-        String(body.machineType ?? '')
-          .split('/')
-          .pop() ?? '';
-      const meta = (body.metadata as { items?: { key: string; value: string }[] })?.items ?? [];
-      const target = this.url(`${scope}/instances/${n}`);
-      return this.send(
-        res,
-        200,
-        this.operation(scope, 'insert', target, () => {
-          this.seed(zone, n, {
-            machineType,
-            labels: (body.labels as Record<string, string>) ?? {},
-            metadata: meta,
-          });
-        }),
-      );
-    }
-    const inst = name ? this.instance(zone, name) : undefined;
-    if (!inst || !name)
-      return this.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
-    const target = this.url(`${scope}/instances/${name}`);
-    if (method === 'GET' && !verb) return this.send(res, 200, this.toJson(inst));
-    if (method === 'DELETE' && !verb) {
-      inst.status = 'STOPPING';
-      return this.send(
-        res,
-        200,
-        this.operation(scope, 'delete', target, () => this.instances.delete(`${zone}/${name}`)),
-      );
-    }
-    const op = (type: string, apply: () => void) =>
-      this.send(res, 200, this.operation(scope, type, target, apply));
-    switch (verb) {
-      case 'start':
-        if (inst.status === 'TERMINATED') inst.status = 'STAGING';
-        return op('start', () => {
-          inst.status = 'RUNNING';
-        });
-      case 'stop':
-        if (inst.status === 'RUNNING') inst.status = 'STOPPING';
-        return op('stop', () => {
-          inst.status = 'TERMINATED';
-        });
-      case 'reset':
-        if (inst.status !== 'RUNNING') {
-          return this.error(res, 400, 'resourceNotReady', `The resource '${target}' is not ready`);
-        }
-        return op('reset', () => {
-          this.resets.push(`${zone}/${name}`);
-        });
-      case 'setMachineType':
-        if (inst.status !== 'TERMINATED') {
-          return this.error(
-            res,
-            400,
-            'resourceNotReady',
-            `Instance '${name}' must be stopped before changing its machine type.`,
-          );
-        }
-        return op('setMachineType', () => {
-          inst.machineType =
-            String(body.machineType ?? '')
-              .split('/')
-              .pop() ?? '';
-        });
-      case 'setName': {
-        if (inst.status !== 'TERMINATED') {
-          return this.error(
-            res,
-            400,
-            'resourceNotReady',
-            `Instance '${name}' must be stopped before it is renamed.`,
-          );
-        }
-        if (body.currentName !== name)
-          return this.error(res, 412, 'conditionNotMet', 'currentName does not match');
-        const next = String(body.name ?? '');
-        return op('setName', () => {
-          this.instances.delete(`${zone}/${name}`);
-          this.instances.set(`${zone}/${next}`, { ...inst, name: next });
-        });
-      }
-      default:
-        return this.error(res, 404, 'notFound', `No method ${verb}`);
-    }
   }
 }
