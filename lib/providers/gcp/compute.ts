@@ -166,6 +166,12 @@ export class GcpComputeDriver implements ComputeDriver {
       for await (const [scope, list] of pages) {
         const zone = lastSegment(scope);
         if (!this.inRegions(zone)) continue;
+        // GCE answers 200 with the zones it could not reach flagged: that is a partial answer too.
+        if (list.warning?.code === 'UNREACHABLE') {
+          throw new ProviderError(
+            `instances.aggregatedList: zone ${zone} is unreachable: ${list.warning.message}`,
+          );
+        }
         for (const i of list.instances ?? []) out.push(toProviderMachine(i as GceInstance));
       }
       return out;

@@ -57,6 +57,8 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
+  /** Zones the aggregated list flags UNREACHABLE (answering 200), as GCE does during a zone outage. */
+  readonly unreachable = new Set<string>();
   /** zone/name of every instance reset, when its operation completed. */
   readonly resets: string[] = [];
   private faults: { status: number; reason: string; left: number; skip: number }[] = [];
@@ -280,9 +282,12 @@ export class GcpComputeFake {
         const out: Record<string, unknown> = {};
         for (const z of this.zones) {
           const here = items.filter((i) => i.zone === z).map((i) => this.toJson(i));
-          out[`zones/${z}`] = here.length
-            ? { instances: here }
-            : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
+          const unreachable = { code: 'UNREACHABLE', message: `Scope zones/${z} is unreachable` };
+          out[`zones/${z}`] = this.unreachable.has(z)
+            ? { warning: unreachable }
+            : here.length
+              ? { instances: here }
+              : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
         }
         return { kind: 'compute#instanceAggregatedList', items: out };
       });

@@ -65,6 +65,15 @@ describe('listMachines', () => {
     expect(fake.requests.filter((r) => r.endsWith('/aggregated/instances'))).toHaveLength(2);
     await expect(driver.listMachines()).resolves.toHaveLength(5);
   });
+  it('fails when a zone of the configured regions is unreachable, not when another one is', async () => {
+    const { fake, endpoint } = ctx;
+    for (const z of fake.zones) fake.seed(z, `vm-${z}`);
+    const { driver } = makeDriver(endpoint, ['europe-west1']);
+    fake.unreachable.add('us-central1-f');
+    await expect(driver.listMachines()).resolves.toHaveLength(3);
+    fake.unreachable.add('europe-west1-c');
+    await expect(driver.listMachines()).rejects.toThrow(/zone europe-west1-c is unreachable/);
+  });
 });
 
 describe('actions', () => {
