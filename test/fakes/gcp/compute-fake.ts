@@ -57,6 +57,8 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
+  /** Every API call answers this late (the token endpoint does not): tests of timeouts. */
+  delayMs = 0;
   /** Zones the aggregated list flags UNREACHABLE (answering 200), as GCE does during a zone outage. */
   readonly unreachable = new Set<string>();
   /** zone/name of every instance reset, when its operation completed. */
@@ -240,6 +242,7 @@ export class GcpComputeFake {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       return this.error(res, 401, 'authError', 'Request had invalid authentication credentials.');
     }
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const fault = this.faults.find((f) => f.left > 0);
     if (fault && fault.skip > 0) fault.skip--;
     else if (fault) {
