@@ -106,11 +106,14 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   private gce(): Promise<GceClients> {
-    this.clients ??= createClients(this.config.credentials, this.config.endpoint, this.now);
-    // A failed load is not cached: the next call tries again.
-    this.clients.catch(() => {
-      this.clients = undefined;
-    });
+    if (!this.clients) {
+      const loading = createClients(this.config.credentials, this.config.endpoint, this.now);
+      // A failed load is not cached: the next call tries again.
+      loading.catch(() => {
+        if (this.clients === loading) this.clients = undefined;
+      });
+      this.clients = loading;
+    }
     return this.clients;
   }
 
@@ -167,7 +170,7 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   async listMachines(): Promise<ProviderMachine[]> {
-    const pairs = await this.call(`instances.aggregatedList in project ${this.project}`, async (gce) => {
+    return this.call(`instances.aggregatedList in project ${this.project}`, async (gce) => {
       const out: ProviderMachine[] = [];
       const pages = gce.instances.aggregatedListAsync(
         { project: this.project, maxResults: 500 },
@@ -186,7 +189,6 @@ export class GcpComputeDriver implements ComputeDriver {
       }
       return out;
     });
-    return pairs;
   }
 
   async listImages(): Promise<ProviderImage[]> {
