@@ -56,20 +56,20 @@ export interface GcpDriverDeps {
   now?: () => Date;
   /** How many times an operation is waited on (each wait blocks up to ~2 minutes at Google). */
   maxOperationWaits?: number;
+  /** How long one HTTP call may take before it is a ProviderTimeoutError (30 s; an operation wait 130 s). */
+  callTimeoutMs?: number;
 }
 
 /** Public image projects offered in the catalogue. */
 export const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
-/** The ids createSnapshot hands out: GCE snapshot names, recognisable as Nimbo's. */
-/** The async iterators follow nextPageToken themselves; saying so silences gax's AutopaginateTrueWarning. */
 /**
  * gax's own retries are off (`retry: null`): it would retry an UNAVAILABLE for up to ten minutes, past
  * any Lambda's life; throttling is retried by callWithBackoff, with the injected sleep.
  */
-const CALL = { retry: null, timeout: 30_000 };
+const CALL_TIMEOUT_MS = 30_000;
 /** zoneOperations.wait blocks up to two minutes at Google before answering RUNNING. */
-const WAIT = { retry: null, timeout: 130_000 };
-const PAGED = { ...CALL, autoPaginate: false };
+const WAIT_TIMEOUT_MS = 130_000;
+/** The ids createSnapshot hands out: GCE snapshot names, recognisable as Nimbo's. */
 export const SNAPSHOT_ID = /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/;
 
 export class GcpComputeDriver implements ComputeDriver {
@@ -80,6 +80,9 @@ export class GcpComputeDriver implements ComputeDriver {
   private readonly secrets: string[];
   private readonly maxWaits: number;
   private clients: Promise<GceClients> | undefined;
+  private readonly callOptions: { retry: null; timeout: number };
+  private readonly waitOptions: { retry: null; timeout: number };
+  private readonly pagedOptions: { retry: null; timeout: number; autoPaginate: false };
 
   constructor(config: GcpCloudConfig, deps: GcpDriverDeps = {}) {
     this.config = { ...config, regions: [...new Set(config.regions)] };
@@ -90,6 +93,10 @@ export class GcpComputeDriver implements ComputeDriver {
     this.now = deps.now ?? (() => new Date());
     this.secrets = credentialSecrets(config.credentials);
     this.maxWaits = deps.maxOperationWaits ?? 30;
+    this.callOptions = { retry: null, timeout: deps.callTimeoutMs ?? CALL_TIMEOUT_MS };
+    this.waitOptions = { retry: null, timeout: deps.callTimeoutMs ?? WAIT_TIMEOUT_MS };
+    // The async iterators follow nextPageToken themselves; saying so silences gax's AutopaginateTrueWarning.
+    this.pagedOptions = { ...this.callOptions, autoPaginate: false };
     this.backoff = {
       ...DEFAULT_BACKOFF,
       ...(deps.sleep ? { sleep: deps.sleep } : {}),
@@ -99,11 +106,14 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   private gce(): Promise<GceClients> {
-    this.clients ??= createClients(this.config.credentials, this.config.endpoint, this.now);
-    // A failed load is not cached: the next call tries again.
-    this.clients.catch(() => {
-      this.clients = undefined;
-    });
+    if (!this.clients) {
+      const loading = createClients(this.config.credentials, this.config.endpoint, this.now);
+      // A failed load is not cached: the next call tries again.
+      loading.catch(() => {
+        if (this.clients === loading) this.clients = undefined;
+      });
+      this.clients = loading;
+    }
     return this.clients;
   }
 
@@ -121,8 +131,8 @@ export class GcpComputeDriver implements ComputeDriver {
       const zone = op.zone ? lastSegment(op.zone) : undefined;
       const [next] = await this.call(`${context} (waiting on ${operation})`, (gce) =>
         zone
-          ? gce.zoneOperations.wait({ project: this.project, zone, operation }, WAIT)
-          : gce.globalOperations.wait({ project: this.project, operation }, WAIT),
+          ? gce.zoneOperations.wait({ project: this.project, zone, operation }, this.waitOptions)
+          : gce.globalOperations.wait({ project: this.project, operation }, this.waitOptions),
       );
       op = next as GceOperation;
     }
@@ -154,23 +164,31 @@ export class GcpComputeDriver implements ComputeDriver {
   async checkConnection(): Promise<void> {
     for (const region of this.config.regions) {
       await this.call(`regions.get ${region}`, (gce) =>
-        gce.regions.get({ project: this.project, region }, CALL),
+        gce.regions.get({ project: this.project, region }, this.callOptions),
       );
     }
   }
 
   async listMachines(): Promise<ProviderMachine[]> {
-    const pairs = await this.call(`instances.aggregatedList in project ${this.project}`, async (gce) => {
+    return this.call(`instances.aggregatedList in project ${this.project}`, async (gce) => {
       const out: ProviderMachine[] = [];
-      const pages = gce.instances.aggregatedListAsync({ project: this.project, maxResults: 500 }, PAGED);
+      const pages = gce.instances.aggregatedListAsync(
+        { project: this.project, maxResults: 500 },
+        this.pagedOptions,
+      );
       for await (const [scope, list] of pages) {
         const zone = lastSegment(scope);
         if (!this.inRegions(zone)) continue;
+        // GCE answers 200 with the zones it could not reach flagged: that is a partial answer too.
+        if (list.warning?.code === 'UNREACHABLE') {
+          throw new ProviderError(
+            `instances.aggregatedList: zone ${zone} is unreachable: ${list.warning.message}`,
+          );
+        }
         for (const i of list.instances ?? []) out.push(toProviderMachine(i as GceInstance));
       }
       return out;
     });
-    return pairs;
   }
 
   async listImages(): Promise<ProviderImage[]> {
@@ -178,7 +196,7 @@ export class GcpComputeDriver implements ComputeDriver {
     for (const project of IMAGE_PROJECTS) {
       const images = await this.call(`images.list of ${project}`, async (gce) => {
         const found: ProviderImage[] = [];
-        for await (const img of gce.images.listAsync({ project, maxResults: 500 }, PAGED)) {
+        for await (const img of gce.images.listAsync({ project, maxResults: 500 }, this.pagedOptions)) {
           if (!img.deprecated?.state) found.push(toProviderImage(img, project));
         }
         return found;
@@ -196,7 +214,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const out: ProviderSize[] = [];
       for await (const m of gce.machineTypes.listAsync(
         { project: this.project, zone, maxResults: 500 },
-        PAGED,
+        this.pagedOptions,
       )) {
         const name = m.name ?? '';
         out.push({ id: name, name, cpus: m.guestCpus ?? 0, memoryMiB: m.memoryMb ?? 0 });
@@ -208,7 +226,10 @@ export class GcpComputeDriver implements ComputeDriver {
   async listLocations(): Promise<ProviderLocation[]> {
     return this.call(`zones.list in project ${this.project}`, async (gce) => {
       const out: ProviderLocation[] = [];
-      for await (const z of gce.zones.listAsync({ project: this.project, maxResults: 500 }, PAGED)) {
+      for await (const z of gce.zones.listAsync(
+        { project: this.project, maxResults: 500 },
+        this.pagedOptions,
+      )) {
         const name = z.name ?? '';
         if (this.inRegions(name)) out.push({ id: name, name, region: regionOfZone(name) });
       }
@@ -218,26 +239,26 @@ export class GcpComputeDriver implements ComputeDriver {
 
   startMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.start'), (gce) =>
-      gce.instances.start(this.instanceArgs(ref), CALL),
+      gce.instances.start(this.instanceArgs(ref), this.callOptions),
     );
   }
 
   stopMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.stop'), (gce) =>
-      gce.instances.stop(this.instanceArgs(ref), CALL),
+      gce.instances.stop(this.instanceArgs(ref), this.callOptions),
     );
   }
 
   /** instances.reset is a hard reset (like pressing the button): GCE has no soft reboot call. */
   rebootMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.reset'), (gce) =>
-      gce.instances.reset(this.instanceArgs(ref), CALL),
+      gce.instances.reset(this.instanceArgs(ref), this.callOptions),
     );
   }
 
   destroyMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.delete'), (gce) =>
-      gce.instances.delete(this.instanceArgs(ref), CALL),
+      gce.instances.delete(this.instanceArgs(ref), this.callOptions),
     );
   }
 
@@ -250,7 +271,7 @@ export class GcpComputeDriver implements ComputeDriver {
           ...this.instanceArgs(ref),
           instancesSetMachineTypeRequestResource: { machineType },
         },
-        CALL,
+        this.callOptions,
       ),
     );
   }
@@ -266,7 +287,7 @@ export class GcpComputeDriver implements ComputeDriver {
           ...this.instanceArgs(ref),
           instancesSetNameRequestResource: { currentName: ref.externalId, name },
         },
-        CALL,
+        this.callOptions,
       ),
     );
   }
@@ -302,18 +323,18 @@ export class GcpComputeDriver implements ComputeDriver {
             metadata: { items },
           },
         },
-        CALL,
+        this.callOptions,
       ),
     );
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref), CALL),
+      gce.instances.get(this.instanceArgs(ref), this.callOptions),
     );
     return toProviderMachine(instance as GceInstance);
   }
 
   private async diskOf(ref: MachineRef): Promise<string> {
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref), CALL),
+      gce.instances.get(this.instanceArgs(ref), this.callOptions),
     );
     const disk = bootDisk(instance as GceInstance);
     if (!disk)
@@ -330,7 +351,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const filter = `sourceDisk = "https://www.googleapis.com/compute/v1/projects/${this.project}${suffix}"`;
       for await (const s of gce.snapshots.listAsync(
         { project: this.project, filter, maxResults: 500 },
-        PAGED,
+        this.pagedOptions,
       )) {
         // Checked here too: the filter syntax is lenient and a wrong match would list another disk's.
         if (s.sourceDisk?.endsWith(suffix)) out.push(toProviderSnapshot(s));
@@ -354,11 +375,11 @@ export class GcpComputeDriver implements ComputeDriver {
             labels: toLabels({ 'nimbo-machine': ref.externalId }),
           },
         },
-        CALL,
+        this.callOptions,
       ),
     );
     const [snap] = await this.call(`snapshots.get ${id}`, (gce) =>
-      gce.snapshots.get({ project: this.project, snapshot: id }, CALL),
+      gce.snapshots.get({ project: this.project, snapshot: id }, this.callOptions),
     );
     return toProviderSnapshot(snap);
   }
@@ -370,7 +391,7 @@ export class GcpComputeDriver implements ComputeDriver {
       );
     }
     await this.mutate(`snapshots.delete ${snapshotId}`, (gce) =>
-      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, CALL),
+      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, this.callOptions),
     );
   }
 

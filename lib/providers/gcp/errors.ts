@@ -40,6 +40,13 @@ const THROTTLE_WORDS = /rate limit exceeded|quota exceeded for quota metric/i;
 /** GCE says the resource is in the wrong state with these (HTTP 400, or an operation's error code). */
 const STATE_REASONS = new Set(['resourceNotReady', 'RESOURCE_NOT_READY', 'UNSUPPORTED_OPERATION']);
 const STATE_WORDS = /not ready|must be stopped|invalid state|is starting or running|is not running/i;
+/** GCE refused for want of capacity or quota: nothing wrong with the key, so not an auth error at 403. */
+const REJECTED_REASONS = new Set([
+  'QUOTA_EXCEEDED',
+  'quotaExceeded',
+  'ZONE_RESOURCE_POOL_EXHAUSTED',
+  'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS',
+]);
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET', 'TimeoutError', 'AbortError']);
 
 /** An operation that ended with `error`: its first entry, with the HTTP status GCE recorded on it. */
@@ -150,6 +157,7 @@ export function mapGcpError(err: unknown, context: string, options: MapGcpErrorO
     const tries = options.attempts ? ` (gave up after ${options.attempts} attempts)` : '';
     return new ProviderThrottledError(text + tries, opts);
   }
+  if (REJECTED_REASONS.has(reason)) return new ProviderRejectedError(text, opts);
   if (f.httpStatus === 401 || f.httpStatus === 403) return new ProviderAuthError(text, opts);
   if (f.httpStatus === 404) return new ProviderNotFoundError(text, opts);
   if (f.httpStatus === 409 || f.httpStatus === 412) return new ProviderConflictError(text, opts);

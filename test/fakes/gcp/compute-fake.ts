@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { instanceRoute } from './instances-route.js';
 
 export interface FakeInstance {
   id: string;
@@ -28,7 +29,7 @@ interface FakeOperation {
   operationType: string;
   targetLink: string;
   apply: () => void;
-  error?: { code: string; message: string };
+  error?: { code: string; message: string; httpStatus: number };
 }
 
 interface FakeSnapshot {
@@ -43,6 +44,7 @@ interface FakeSnapshot {
 
 export const BASE = '/compute/v1/projects/';
 const TOKEN = 'fake-access-token';
+const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
 
 export class GcpComputeFake {
   readonly instances = new Map<string, FakeInstance>(); // key zone/name
@@ -55,6 +57,12 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
+  /** Every API call answers this late (the token endpoint does not): tests of timeouts. */
+  delayMs = 0;
+  /** Zones the aggregated list flags UNREACHABLE (answering 200), as GCE does during a zone outage. */
+  readonly unreachable = new Set<string>();
+  /** zone/name of every instance reset, when its operation completed. */
+  readonly resets: string[] = [];
   private faults: { status: number; reason: string; left: number; skip: number }[] = [];
   private server: Server | undefined;
   private seq = 0;
@@ -85,6 +93,12 @@ export class GcpComputeFake {
   }
 
   private faultMessage: string | undefined;
+  private nextOperationError: FakeOperation['error'];
+
+  /** The next operation started ends DONE with this error (e.g. QUOTA_EXCEEDED, 403), its effect not applied. */
+  failNextOperation(code: string, message: string, httpStatus = 400) {
+    this.nextOperationError = { code, message, httpStatus };
+  }
 
   seed(zone: string, name: string, overrides: Partial<FakeInstance> = {}): FakeInstance {
     const n = ++this.seq;
@@ -110,11 +124,11 @@ export class GcpComputeFake {
     return this.instances.get(`${zone}/${name}`);
   }
 
-  private url(path: string) {
+  url(path: string) {
     return `https://www.googleapis.com/compute/v1/projects/${this.project}/${path}`;
   }
 
-  private toJson(i: FakeInstance) {
+  toJson(i: FakeInstance) {
     return {
       kind: 'compute#instance',
       id: i.id,
@@ -137,13 +151,13 @@ export class GcpComputeFake {
     };
   }
 
-  private send(res: ServerResponse, status: number, body: unknown) {
+  send(res: ServerResponse, status: number, body: unknown) {
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
     res.end(JSON.stringify(body));
   }
 
   /** Google's JSON error format, as every Google API answers. */
-  private error(res: ServerResponse, code: number, reason: string, message: string) {
+  error(res: ServerResponse, code: number, reason: string, message: string) {
     const status: Record<number, string> = {
       400: 'INVALID_ARGUMENT',
       401: 'UNAUTHENTICATED',
@@ -158,13 +172,7 @@ export class GcpComputeFake {
     });
   }
 
-  private operation(
-    scope: string,
-    type: string,
-    target: string,
-    apply: () => void,
-    error?: FakeOperation['error'],
-  ) {
+  operation(scope: string, type: string, target: string, apply: () => void, error?: FakeOperation['error']) {
     const op: FakeOperation = {
       name: `operation-${++this.seq}-${type}`,
       scope,
@@ -172,8 +180,9 @@ export class GcpComputeFake {
       operationType: type,
       targetLink: target,
       apply,
-      ...(error ? { error } : {}),
+      ...((error ?? this.nextOperationError) ? { error: error ?? this.nextOperationError } : {}),
     };
+    this.nextOperationError = undefined;
     this.operations.set(op.name, op);
     return this.opJson(op);
   }
@@ -191,7 +200,11 @@ export class GcpComputeFake {
       progress: op.status === 'DONE' ? 100 : 0,
       selfLink: this.url(`${op.scope}/operations/${op.name}`),
       ...(op.status === 'DONE' && op.error
-        ? { httpErrorStatusCode: 400, httpErrorMessage: 'BAD REQUEST', error: { errors: [op.error] } }
+        ? {
+            httpErrorStatusCode: op.error.httpStatus,
+            httpErrorMessage: 'FAILED',
+            error: { errors: [op.error] },
+          }
         : {}),
     };
   }
@@ -229,6 +242,7 @@ export class GcpComputeFake {
     if (req.headers.authorization !== `Bearer ${TOKEN}`) {
       return this.error(res, 401, 'authError', 'Request had invalid authentication credentials.');
     }
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
     const fault = this.faults.find((f) => f.left > 0);
     if (fault && fault.skip > 0) fault.skip--;
     else if (fault) {
@@ -238,13 +252,28 @@ export class GcpComputeFake {
         (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
       return this.error(res, fault.status, fault.reason, words);
     }
-    const prefix = `${BASE}${this.project}/`;
-    if (!url.pathname.startsWith(prefix)) {
+    // The project's own resources, and the public image projects' images.
+    const [project, ...parts] = url.pathname.startsWith(BASE)
+      ? url.pathname.slice(BASE.length).split('/')
+      : [];
+    const images = parts[0] === 'global' && parts[1] === 'images' && IMAGE_PROJECTS.includes(project ?? '');
+    if (!project || (project !== this.project && !images)) {
       return this.error(res, 404, 'notFound', `The resource '${url.pathname}' was not found`);
     }
-    const parts = url.pathname.slice(prefix.length).split('/');
+    if (images) return this.images(res, url, project);
     const body = method === 'POST' ? await this.body(req) : {};
     return this.route(res, url, method, parts, body);
+  }
+
+  private images(res: ServerResponse, url: URL, project: string) {
+    const link = (name: string) =>
+      `https://www.googleapis.com/compute/v1/projects/${project}/global/images/${name}`;
+    const all = [
+      { name: `${project}-12-v1`, selfLink: link(`${project}-12-v1`) },
+      { name: `${project}-11-old`, deprecated: { state: 'DEPRECATED' }, selfLink: link(`${project}-11-old`) },
+      { name: `${project}-13-v2`, selfLink: link(`${project}-13-v2`) },
+    ];
+    return this.page(res, url, all, (items) => ({ kind: 'compute#imageList', items }));
   }
 
   private route(res: ServerResponse, url: URL, method: string, p: string[], body: Record<string, unknown>) {
@@ -256,9 +285,12 @@ export class GcpComputeFake {
         const out: Record<string, unknown> = {};
         for (const z of this.zones) {
           const here = items.filter((i) => i.zone === z).map((i) => this.toJson(i));
-          out[`zones/${z}`] = here.length
-            ? { instances: here }
-            : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
+          const unreachable = { code: 'UNREACHABLE', message: `Scope zones/${z} is unreachable` };
+          out[`zones/${z}`] = this.unreachable.has(z)
+            ? { warning: unreachable }
+            : here.length
+              ? { instances: here }
+              : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
         }
         return { kind: 'compute#instanceAggregatedList', items: out };
       });
@@ -275,22 +307,6 @@ export class GcpComputeFake {
         region: this.url(`regions/${z.slice(0, -2)}`),
         status: 'UP',
       }));
-      return this.page(res, url, all, (items) => ({ items }));
-    }
-    if (a === 'global' && b === 'images') {
-      const all = [
-        {
-          name: `${this.project}-12-v1`,
-          family: 'x',
-          selfLink: this.url(`global/images/${this.project}-12-v1`),
-        },
-        {
-          name: `${this.project}-11-old`,
-          deprecated: { state: 'DEPRECATED' },
-          selfLink: this.url('global/images/old'),
-        },
-        { name: `${this.project}-13-v2`, selfLink: this.url(`global/images/${this.project}-13-v2`) },
-      ];
       return this.page(res, url, all, (items) => ({ items }));
     }
     if (a === 'global' && b === 'snapshots') {
@@ -358,110 +374,8 @@ export class GcpComputeFake {
         ),
       );
     }
-    if (a === 'zones' && b && c === 'instances') return this.instanceRoute(res, method, b, d, e, body);
+    if (a === 'zones' && b && c === 'instances')
+      return instanceRoute(this, res, { method, zone: b, name: d, verb: e, body });
     return this.error(res, 404, 'notFound', `The resource '${p.join('/')}' was not found`);
-  }
-
-  private instanceRoute(
-    res: ServerResponse,
-    method: string,
-    zone: string,
-    name: string | undefined,
-    verb: string | undefined,
-    body: Record<string, unknown>,
-  ) {
-    const scope = `zones/${zone}`;
-    if (!this.zones.includes(zone))
-      return this.error(res, 404, 'notFound', `The resource 'zones/${zone}' was not found`);
-    if (!name && method === 'POST') {
-      const n = String(body.name ?? '');
-      if (this.instance(zone, n))
-        return this.error(res, 409, 'alreadyExists', `The resource '${n}' already exists`);
-      const machineType =
-        String(body.machineType ?? '')
-          .split('/')
-          .pop() ?? '';
-      const meta = (body.metadata as { items?: { key: string; value: string }[] })?.items ?? [];
-      const target = this.url(`${scope}/instances/${n}`);
-      return this.send(
-        res,
-        200,
-        this.operation(scope, 'insert', target, () => {
-          this.seed(zone, n, {
-            machineType,
-            labels: (body.labels as Record<string, string>) ?? {},
-            metadata: meta,
-          });
-        }),
-      );
-    }
-    const inst = name ? this.instance(zone, name) : undefined;
-    if (!inst || !name)
-      return this.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
-    const target = this.url(`${scope}/instances/${name}`);
-    if (method === 'GET' && !verb) return this.send(res, 200, this.toJson(inst));
-    if (method === 'DELETE' && !verb) {
-      inst.status = 'STOPPING';
-      return this.send(
-        res,
-        200,
-        this.operation(scope, 'delete', target, () => this.instances.delete(`${zone}/${name}`)),
-      );
-    }
-    const op = (type: string, apply: () => void) =>
-      this.send(res, 200, this.operation(scope, type, target, apply));
-    switch (verb) {
-      case 'start':
-        if (inst.status === 'TERMINATED') inst.status = 'STAGING';
-        return op('start', () => {
-          inst.status = 'RUNNING';
-        });
-      case 'stop':
-        if (inst.status === 'RUNNING') inst.status = 'STOPPING';
-        return op('stop', () => {
-          inst.status = 'TERMINATED';
-        });
-      case 'reset':
-        if (inst.status !== 'RUNNING') {
-          return this.error(res, 400, 'resourceNotReady', `The resource '${target}' is not ready`);
-        }
-        return op('reset', () => {
-          inst.creationTimestamp = inst.creationTimestamp;
-        });
-      case 'setMachineType':
-        if (inst.status !== 'TERMINATED') {
-          return this.error(
-            res,
-            400,
-            'resourceNotReady',
-            `Instance '${name}' must be stopped before changing its machine type.`,
-          );
-        }
-        return op('setMachineType', () => {
-          inst.machineType =
-            String(body.machineType ?? '')
-              .split('/')
-              .pop() ?? '';
-        });
-      case 'setName': {
-        if (inst.status !== 'TERMINATED') {
-          return this.error(
-            res,
-            400,
-            'resourceNotReady',
-            `Instance '${name}' must be stopped before it is renamed.`,
-          );
-        }
-        if (body.currentName !== name)
-          return this.error(res, 412, 'conditionNotMet', 'currentName does not match');
-        const next = String(body.name ?? '');
-        return op('setName', () => {
-          this.instances.delete(`${zone}/${name}`);
-          this.instances.set(`${zone}/${next}`, { ...inst, name: next });
-        });
-      }
-      default:
-        return this.error(res, 404, 'notFound', `No method ${verb}`);
-    }
   }
 }

@@ -57,6 +57,19 @@ describe('throttling', () => {
   });
 });
 
+describe('timeouts', () => {
+  it('a call that does not answer in time is ProviderTimeoutError, not retried', async () => {
+    const { fake, endpoint } = ctx;
+    const { driver, sleep } = makeDriver(endpoint, ['europe-west1'], { callTimeoutMs: 100 });
+    fake.delayMs = 400;
+    const out = driver.listMachines();
+    await expect(out).rejects.toBeInstanceOf(ProviderTimeoutError);
+    await expect(out).rejects.toThrow(/instances\.aggregatedList in project nimbo-test/);
+    expect(sleep).not.toHaveBeenCalled();
+    fake.delayMs = 0;
+  });
+});
+
 describe('auth', () => {
   it('401 from the API is ProviderAuthError, and the key never shows', async () => {
     const { fake, endpoint } = ctx;

@@ -5,6 +5,7 @@ import {
   MachineStateError,
   ProviderConflictError,
   ProviderNotFoundError,
+  ProviderRejectedError,
 } from '../../../lib/providers/errors.js';
 import { makeDriver, useFake } from './fixtures.js';
 
@@ -64,6 +65,15 @@ describe('listMachines', () => {
     expect(fake.requests.filter((r) => r.endsWith('/aggregated/instances'))).toHaveLength(2);
     await expect(driver.listMachines()).resolves.toHaveLength(5);
   });
+  it('fails when a zone of the configured regions is unreachable, not when another one is', async () => {
+    const { fake, endpoint } = ctx;
+    for (const z of fake.zones) fake.seed(z, `vm-${z}`);
+    const { driver } = makeDriver(endpoint, ['europe-west1']);
+    fake.unreachable.add('us-central1-f');
+    await expect(driver.listMachines()).resolves.toHaveLength(3);
+    fake.unreachable.add('europe-west1-c');
+    await expect(driver.listMachines()).rejects.toThrow(/zone europe-west1-c is unreachable/);
+  });
 });
 
 describe('actions', () => {
@@ -99,6 +109,7 @@ describe('actions', () => {
     expect(fake.requests).toContain(
       'POST /compute/v1/projects/nimbo-test/zones/us-central1-a/instances/db/reset',
     );
+    expect(fake.resets).toEqual(['us-central1-a/db']);
     await expect(driver.rebootMachine(ref('off', 'us-central1-a'))).rejects.toBeInstanceOf(MachineStateError);
     await driver.destroyMachine(ref('db', 'us-central1-a'));
     expect(fake.instance('us-central1-a', 'db')).toBeUndefined();
@@ -150,6 +161,31 @@ describe('createMachine', () => {
       { key: 'startup-script', value: '#!/bin/sh\necho hi' },
     ]);
     expect(fake.requests.filter((r) => r.endsWith('/wait')).length).toBe(2);
+  });
+
+  it('an operation that ends with an error fails the create with the mapped error', async () => {
+    const { fake, endpoint } = ctx;
+    const { driver } = makeDriver(endpoint);
+    fake.failNextOperation(
+      'QUOTA_EXCEEDED',
+      "Quota 'CPUS' exceeded. Limit: 8.0 in region europe-west1.",
+      403,
+    );
+    const req = { name: 'big', region: 'europe-west1', image: 'debian-12', size: 'n2-standard-4' };
+    const out = driver.createMachine(req);
+    await expect(out).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(out).rejects.toThrow(
+      /instances\.insert big in europe-west1-b: GCE 403 QUOTA_EXCEEDED: Quota 'CPUS'/,
+    );
+    expect(fake.instance('europe-west1-b', 'big')).toBeUndefined();
+  });
+
+  it('an operation error on a stop is a state error when GCE says the resource is not ready', async () => {
+    const { fake, endpoint } = ctx;
+    fake.seed('europe-west1-d', 'busy');
+    const { driver } = makeDriver(endpoint);
+    fake.failNextOperation('RESOURCE_NOT_READY', "The resource 'busy' is not ready");
+    await expect(driver.stopMachine(ref('busy', 'europe-west1-d'))).rejects.toBeInstanceOf(MachineStateError);
   });
 
   it('a name taken in the zone is a conflict', async () => {
