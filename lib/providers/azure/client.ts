@@ -60,7 +60,9 @@ export class AzureClients {
         ...this.pipelineOptions(),
         // With an overridden endpoint there is no Microsoft instance-discovery service to ask: MSAL
         // reads the tenant's OpenID configuration from the authority itself.
-        ...(this.options.endpoint ? { authorityHost: this.options.endpoint, disableInstanceDiscovery: true } : {}),
+        ...(this.options.endpoint
+          ? { authorityHost: this.options.endpoint, disableInstanceDiscovery: true }
+          : {}),
       });
     }
     return this.credential;

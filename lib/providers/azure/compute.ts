@@ -20,7 +20,13 @@ import type {
 import { ProviderNotFoundError } from '../errors.js';
 import { AzureClients, collect } from './client.js';
 import { type AzureCredentials, credentialSecrets } from './credentials.js';
-import { type ArmName, parseSnapshotId, parseVmId, toProviderMachine, toProviderSnapshot } from './mapping.js';
+import {
+  type ArmName,
+  parseSnapshotId,
+  parseVmId,
+  toProviderMachine,
+  toProviderSnapshot,
+} from './mapping.js';
 
 export interface AzureCloudConfig {
   cloudId: string;
@@ -44,10 +50,18 @@ export interface AzureDriverDeps {
 /** Curated marketplace images (publisher:offer:sku:version, the az CLI's URN): listing them all costs hundreds of calls. */
 export const CURATED_IMAGES: { urn: string; name: string; os: string }[] = [
   { urn: 'Canonical:ubuntu-24_04-lts:server:latest', name: 'Ubuntu Server 24.04 LTS', os: 'linux' },
-  { urn: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest', name: 'Ubuntu Server 22.04 LTS', os: 'linux' },
+  {
+    urn: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest',
+    name: 'Ubuntu Server 22.04 LTS',
+    os: 'linux',
+  },
   { urn: 'Debian:debian-12:12-gen2:latest', name: 'Debian 12', os: 'linux' },
   { urn: 'RedHat:RHEL:9-lvm-gen2:latest', name: 'Red Hat Enterprise Linux 9', os: 'linux' },
-  { urn: 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest', name: 'Windows Server 2022', os: 'windows' },
+  {
+    urn: 'MicrosoftWindowsServer:WindowsServer:2022-datacenter-azure-edition:latest',
+    name: 'Windows Server 2022',
+    os: 'windows',
+  },
 ];
 
 /** Snapshots are tagged with the VM's id so listSnapshots finds the ones of one machine. */
@@ -88,7 +102,8 @@ export class AzureComputeDriver implements ComputeDriver {
 
   private vm(ref: MachineRef): ArmName {
     const parsed = parseVmId(ref.externalId);
-    if (!parsed) throw new ProviderNotFoundError(`Azure: ${ref.externalId} is not the ARM id of a virtual machine`);
+    if (!parsed)
+      throw new ProviderNotFoundError(`Azure: ${ref.externalId} is not the ARM id of a virtual machine`);
     return parsed;
   }
 
@@ -118,7 +133,8 @@ export class AzureComputeDriver implements ComputeDriver {
   /** Sizes of the first location: Azure offers nearly the same sizes everywhere, and prices are another API. */
   async listSizes(): Promise<ProviderSize[]> {
     const location = this.regions[0];
-    if (!location) throw new ConfigurationError(`Azure cloud ${this.config.cloudId} has no location configured`);
+    if (!location)
+      throw new ConfigurationError(`Azure cloud ${this.config.cloudId} has no location configured`);
     const compute = await this.azure.compute();
     const sizes = await this.azure.call(`list VM sizes in ${location}`, () =>
       collect(compute.virtualMachineSizes.list(location)),
@@ -145,7 +161,9 @@ export class AzureComputeDriver implements ComputeDriver {
   ): Promise<void> {
     const vm = this.vm(ref);
     const compute = await this.azure.compute();
-    await this.azure.call(`${verb} VM ${vm.resourceGroup}/${vm.name}`, () => run(compute.virtualMachines, vm));
+    await this.azure.call(`${verb} VM ${vm.resourceGroup}/${vm.name}`, () =>
+      run(compute.virtualMachines, vm),
+    );
   }
 
   startMachine(ref: MachineRef): Promise<void> {
@@ -154,11 +172,15 @@ export class AzureComputeDriver implements ComputeDriver {
 
   /** Deallocate, not powerOff: a powered-off VM keeps its host and is still billed for compute. */
   stopMachine(ref: MachineRef): Promise<void> {
-    return this.action(ref, 'deallocate', (v, vm) => v.beginDeallocateAndWait(vm.resourceGroup, vm.name, this.poll));
+    return this.action(ref, 'deallocate', (v, vm) =>
+      v.beginDeallocateAndWait(vm.resourceGroup, vm.name, this.poll),
+    );
   }
 
   rebootMachine(ref: MachineRef): Promise<void> {
-    return this.action(ref, 'restart', (v, vm) => v.beginRestartAndWait(vm.resourceGroup, vm.name, this.poll));
+    return this.action(ref, 'restart', (v, vm) =>
+      v.beginRestartAndWait(vm.resourceGroup, vm.name, this.poll),
+    );
   }
 
   destroyMachine(ref: MachineRef): Promise<void> {
@@ -185,7 +207,9 @@ export class AzureComputeDriver implements ComputeDriver {
    */
   async createMachine(req: CreateMachineRequest): Promise<ProviderMachine> {
     if (!req.subnetId) {
-      throw new UnprocessableError('Azure needs a subnetId (the ARM id of an existing subnet) to create a machine');
+      throw new UnprocessableError(
+        'Azure needs a subnetId (the ARM id of an existing subnet) to create a machine',
+      );
     }
     const [publisher, offer, sku, version] = req.image.split(':');
     const imageReference = req.image.startsWith('/subscriptions/')
@@ -194,7 +218,9 @@ export class AzureComputeDriver implements ComputeDriver {
         ? { publisher, offer, sku, version: version || 'latest' }
         : undefined;
     if (!imageReference) {
-      throw new UnprocessableError(`Azure image ${req.image} is neither publisher:offer:sku:version nor an image id`);
+      throw new UnprocessableError(
+        `Azure image ${req.image} is neither publisher:offer:sku:version nor an image id`,
+      );
     }
     const region = req.region.toLowerCase();
     const group = `nimbo-${region}`;
@@ -260,7 +286,9 @@ export class AzureComputeDriver implements ComputeDriver {
     const vm = this.vm(ref);
     const compute = await this.azure.compute();
     const context = `snapshot VM ${vm.resourceGroup}/${vm.name}`;
-    const machine = await this.azure.call(context, () => compute.virtualMachines.get(vm.resourceGroup, vm.name));
+    const machine = await this.azure.call(context, () =>
+      compute.virtualMachines.get(vm.resourceGroup, vm.name),
+    );
     const diskId = machine.storageProfile?.osDisk?.managedDisk?.id;
     if (!diskId) throw new UnprocessableError(`${context}: the VM has no managed OS disk to snapshot`);
     // Snapshot names allow [\w.-] up to 80 characters; the time keeps two snapshots of one name apart.

@@ -24,7 +24,12 @@ const AUTH_CODES = new Set([
   'LinkedAuthorizationFailed',
   'SubscriptionNotFound',
 ]);
-const NOT_FOUND_CODES = new Set(['ResourceNotFound', 'ResourceGroupNotFound', 'NotFound', 'ParentResourceNotFound']);
+const NOT_FOUND_CODES = new Set([
+  'ResourceNotFound',
+  'ResourceGroupNotFound',
+  'NotFound',
+  'ParentResourceNotFound',
+]);
 const REJECTED_CODES = new Set([
   'InvalidParameter',
   'BadRequest',
@@ -34,9 +39,16 @@ const REJECTED_CODES = new Set([
   'QuotaExceeded',
   'OperationNotAllowed',
 ]);
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'TimeoutError', 'AbortError', 'RequestTimeout']);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'TimeoutError',
+  'AbortError',
+  'RequestTimeout',
+]);
 /** OperationNotAllowed / Conflict whose message speaks of the VM's state: the machine must change state first. */
-const STATE_MESSAGE = /cannot be performed while|while the vm is|is (?:not )?(?:running|deallocat|stopp|starting)|power state/i;
+const STATE_MESSAGE =
+  /cannot be performed while|while the vm is|is (?:not )?(?:running|deallocat|stopp|starting)|power state/i;
 
 interface ErrorLike {
   name?: unknown;

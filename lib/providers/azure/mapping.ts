@@ -31,8 +31,10 @@ export function machineState(vm: VirtualMachine, view?: VirtualMachineInstanceVi
   return 'unknown';
 }
 
-const VM_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
-const SNAPSHOT_ID = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots\/([^/]+)$/i;
+const VM_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
+const SNAPSHOT_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots\/([^/]+)$/i;
 
 export interface ArmName {
   subscriptionId: string;
@@ -53,7 +55,8 @@ export const parseSnapshotId = (id: string) => parse(SNAPSHOT_ID, id);
 function imageName(vm: VirtualMachine): string | undefined {
   const ref = vm.storageProfile?.imageReference;
   if (!ref) return undefined;
-  if (ref.publisher && ref.offer && ref.sku) return `${ref.publisher}:${ref.offer}:${ref.sku}:${ref.version ?? 'latest'}`;
+  if (ref.publisher && ref.offer && ref.sku)
+    return `${ref.publisher}:${ref.offer}:${ref.sku}:${ref.version ?? 'latest'}`;
   return ref.id ?? ref.sharedGalleryImageId ?? ref.communityGalleryImageId;
 }
 

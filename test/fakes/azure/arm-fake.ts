@@ -80,13 +80,30 @@ function selfSignedCert(): { key: string; cert: string } {
     execFileSync(
       'openssl',
       [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-        '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
       ],
       { stdio: 'ignore' },
     );
-    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -103,6 +120,7 @@ export class ArmFake {
   readonly tokens = new Set<string>();
   /** VMs per page of the subscription-wide listing: small, so tests cross pages. */
   pageSize = 2;
+  readonly subscriptionPath = `/subscriptions/${SUBSCRIPTION}`;
   /** The body of the last VM PUT, for asserting what the driver asked for. */
   lastCreate?: Record<string, unknown>;
   url = '';
@@ -114,7 +132,9 @@ export class ArmFake {
     const { key, cert } = selfSignedCert();
     fake.ca = cert;
     fake.server = createServer({ key, cert }, (req, res) => {
-      fake.handle(req, res).catch((err) => fake.send(res, req, 500, { error: { code: 'InternalError', message: String(err) } }));
+      fake
+        .handle(req, res)
+        .catch((err) => fake.send(res, req, 500, { error: { code: 'InternalError', message: String(err) } }));
     });
     await new Promise<void>((resolve) => fake.server!.listen(0, '127.0.0.1', resolve));
     fake.url = `https://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
@@ -150,8 +170,19 @@ export class ArmFake {
   }
 
   /** The next `count` ARM requests (matching `match`) fail with this status and ARM error code. */
-  inject(count: number, status: number, code: string, options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number } = {}) {
-    this.faults.push({ status, code, message: options.message ?? `injected ${code}`, remaining: count, ...options });
+  inject(
+    count: number,
+    status: number,
+    code: string,
+    options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number } = {},
+  ) {
+    this.faults.push({
+      status,
+      code,
+      message: options.message ?? `injected ${code}`,
+      remaining: count,
+      ...options,
+    });
   }
 
   /** Requests whose "METHOD path" matches. */
@@ -160,7 +191,14 @@ export class ArmFake {
   }
 
   /** A long-running operation: 202 with both headers; `apply` runs when a poll first finds it Succeeded. */
-  startOperation(res: ServerResponse, req: IncomingMessage, location: string, op: Omit<Operation, 'polls' | 'done'>, status = 202, body?: unknown) {
+  startOperation(
+    res: ServerResponse,
+    req: IncomingMessage,
+    location: string,
+    op: Omit<Operation, 'polls' | 'done'>,
+    status = 202,
+    body?: unknown,
+  ) {
     const opId = randomUUID();
     this.operations.set(opId, { ...op, polls: 0, done: false });
     const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/locations/${location}/operations/${opId}`;
@@ -179,8 +217,13 @@ export class ArmFake {
       op.done = true;
       op.apply();
     }
-    if (monitor) return op.done ? this.send(res, req, 200, op.result?.() ?? {}) : this.send(res, req, 202, undefined);
-    return this.send(res, req, 200, { name: opId, status: op.done ? 'Succeeded' : 'InProgress', startTime: new Date().toISOString() });
+    if (monitor)
+      return op.done ? this.send(res, req, 200, op.result?.() ?? {}) : this.send(res, req, 202, undefined);
+    return this.send(res, req, 200, {
+      name: opId,
+      status: op.done ? 'Succeeded' : 'InProgress',
+      startTime: new Date().toISOString(),
+    });
   }
 
   send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown) {
@@ -193,7 +236,14 @@ export class ArmFake {
   }
 
   /** ARM's error body: { error: { code, message } }. */
-  error(res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  error(
+    res: ServerResponse,
+    req: IncomingMessage,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {},
+  ) {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     this.send(res, req, status, { error: { code, message } });
   }
@@ -217,18 +267,33 @@ export class ArmFake {
       });
     }
     if (req.method === 'POST' && path === `/${TENANT}/oauth2/v2.0/token`) return this.token(req, res, raw);
-    const fault = this.faults.find((f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)));
-    if (fault && fault.skip) fault.skip -= 1;
+    const fault = this.faults.find(
+      (f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)),
+    );
+    if (fault?.skip) fault.skip -= 1;
     else if (fault) {
       fault.remaining -= 1;
-      return this.error(res, req, fault.status, fault.code, fault.message, fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {});
+      return this.error(
+        res,
+        req,
+        fault.status,
+        fault.code,
+        fault.message,
+        fault.retryAfter ? { 'Retry-After': fault.retryAfter } : {},
+      );
     }
     const auth = req.headers.authorization ?? '';
     if (!auth.startsWith('Bearer ') || !this.tokens.has(auth.slice('Bearer '.length))) {
       return this.error(res, req, 401, 'InvalidAuthenticationToken', 'The access token is invalid.');
     }
     if (!url.searchParams.get('api-version')) {
-      return this.error(res, req, 400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+      return this.error(
+        res,
+        req,
+        400,
+        'MissingApiVersionParameter',
+        'The api-version query parameter (?api-version=) is required for all requests.',
+      );
     }
     const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
     const route: Route | undefined = armRoute(this, req.method ?? 'GET', path, url.searchParams, body);
@@ -248,6 +313,11 @@ export class ArmFake {
     }
     const token = `fake-token-${randomUUID()}`;
     this.tokens.add(token);
-    return this.send(res, req, 200, { token_type: 'Bearer', expires_in: 3599, ext_expires_in: 3599, access_token: token });
+    return this.send(res, req, 200, {
+      token_type: 'Bearer',
+      expires_in: 3599,
+      ext_expires_in: 3599,
+      access_token: token,
+    });
   }
 }

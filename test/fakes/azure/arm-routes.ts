@@ -4,15 +4,16 @@
  * (a resource's `properties` envelope, `{ value, nextLink }` pages, `{ error: { code, message } }`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ArmFake, type FakeSnapshot, type FakeVm, type Power, SUBSCRIPTION } from './arm-fake.js';
+import type { ArmFake, FakeSnapshot, FakeVm, Power } from './arm-fake.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
-/** Read at call time: arm-fake.ts and this module import each other. */
-const sub = () => `/subscriptions/${SUBSCRIPTION}`;
-const VM_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
-const SNAP_PATH = /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
-const OP_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
+const VM_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
+const SNAP_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
+const OP_PATH =
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
 const RG_PATH = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/i;
 
@@ -33,8 +34,18 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
       vmId: `vm-${vm.name}`,
       hardwareProfile: { vmSize: vm.size },
       storageProfile: {
-        imageReference: { publisher: 'Canonical', offer: '0001-com-ubuntu-server-jammy', sku: '22_04-lts-gen2', version: 'latest' },
-        osDisk: { osType: 'Linux', name: `${vm.name}_OsDisk_1`, createOption: 'FromImage', managedDisk: { id: vm.osDiskId } },
+        imageReference: {
+          publisher: 'Canonical',
+          offer: '0001-com-ubuntu-server-jammy',
+          sku: '22_04-lts-gen2',
+          version: 'latest',
+        },
+        osDisk: {
+          osType: 'Linux',
+          name: `${vm.name}_OsDisk_1`,
+          createOption: 'FromImage',
+          managedDisk: { id: vm.osDiskId },
+        },
       },
       networkProfile: { networkInterfaces: [{ id: `${vm.id}-nic` }] },
       provisioningState: vm.provisioning,
@@ -44,7 +55,9 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
             instanceView: {
               statuses: [
                 { code: `ProvisioningState/${vm.provisioning.toLowerCase()}`, level: 'Info' },
-                ...(vm.provisioning === 'Creating' ? [] : [{ code: `PowerState/${vm.power}`, level: 'Info' }]),
+                ...(vm.provisioning === 'Creating'
+                  ? []
+                  : [{ code: `PowerState/${vm.power}`, level: 'Info' }]),
               ],
             },
           }
@@ -86,10 +99,16 @@ export function armRoute(
 ): Route | undefined {
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
     fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(res, req, 404, 'ResourceNotFound', `The Resource '${type}/${name}' under resource group '${group}' was not found.`)
+      ? fake.error(
+          res,
+          req,
+          404,
+          'ResourceNotFound',
+          `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
+        )
       : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
 
-  if (method === 'GET' && path === `${sub()}/providers/Microsoft.Compute/virtualMachines`) {
+  if (method === 'GET' && path === `${fake.subscriptionPath}/providers/Microsoft.Compute/virtualMachines`) {
     return (req, res) => {
       const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
       const skip = Number(query.get('$skiptoken') ?? 0);
@@ -103,10 +122,12 @@ export function armRoute(
     };
   }
   let m = OP_PATH.exec(path);
-  if (m && method === 'GET') return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
+  if (m && method === 'GET')
+    return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
   m = SIZES_PATH.exec(path);
   if (m && method === 'GET') {
-    return (req, res) => fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
+    return (req, res) =>
+      fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
   }
   m = RG_PATH.exec(path);
   if (m && method === 'PUT') {
@@ -115,7 +136,7 @@ export function armRoute(
       const existed = fake.resourceGroups.has(group.toLowerCase());
       fake.resourceGroups.set(group.toLowerCase(), String(body.location));
       fake.send(res, req, existed ? 200 : 201, {
-        id: `${sub()}/resourceGroups/${group}`,
+        id: `${fake.subscriptionPath}/resourceGroups/${group}`,
         name: group,
         location: body.location,
         properties: { provisioningState: 'Succeeded' },
@@ -130,7 +151,8 @@ export function armRoute(
     if (method === 'PUT' && !action) return (req, res) => createVm(fake, req, res, group, name, body);
     if (!vm) return (req, res) => notFound(req, res, 'Microsoft.Compute/virtualMachines', group, name);
     if (method === 'GET' && !action) {
-      return (req, res) => fake.send(res, req, 200, vmJson(vm, /instanceView/i.test(query.get('$expand') ?? '')));
+      return (req, res) =>
+        fake.send(res, req, 200, vmJson(vm, /instanceView/i.test(query.get('$expand') ?? '')));
     }
     if (method === 'GET' && action === 'instanceView') {
       return (req, res) => fake.send(res, req, 200, vmJson(vm, true).properties.instanceView);
@@ -143,25 +165,45 @@ export function armRoute(
     }
     if (method === 'PATCH' && !action) {
       return (req, res) => {
-        const size = (body.properties as { hardwareProfile?: { vmSize?: string } } | undefined)?.hardwareProfile?.vmSize;
+        const size = (body.properties as { hardwareProfile?: { vmSize?: string } } | undefined)
+          ?.hardwareProfile?.vmSize;
         if (size && !(fake.sizes.get(vm.location) ?? DEFAULT_SIZES).some((s) => s.name === size)) {
-          return fake.error(res, req, 400, 'InvalidParameter', `The value ${size} provided for the VM size is not valid.`);
+          return fake.error(
+            res,
+            req,
+            400,
+            'InvalidParameter',
+            `The value ${size} provided for the VM size is not valid.`,
+          );
         }
         vm.provisioning = 'Updating';
-        fake.startOperation(res, req, vm.location, {
-          apply: () => {
-            if (size) vm.size = size;
-            vm.provisioning = 'Succeeded';
+        fake.startOperation(
+          res,
+          req,
+          vm.location,
+          {
+            apply: () => {
+              if (size) vm.size = size;
+              vm.provisioning = 'Succeeded';
+            },
+            result: () => vmJson(vm, false),
           },
-          result: () => vmJson(vm, false),
-        }, 200, vmJson(vm, false));
+          200,
+          vmJson(vm, false),
+        );
       };
     }
     const rule = action ? ACTIONS[action] : undefined;
     if (method === 'POST' && rule) {
       return (req, res) => {
         if (rule.refuseFrom?.includes(vm.power)) {
-          return fake.error(res, req, 409, 'OperationNotAllowed', `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`);
+          return fake.error(
+            res,
+            req,
+            409,
+            'OperationNotAllowed',
+            `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`,
+          );
         }
         vm.power = rule.during;
         fake.startOperation(res, req, vm.location, {
@@ -178,9 +220,22 @@ export function armRoute(
   return undefined;
 }
 
-function createVm(fake: ArmFake, req: IncomingMessage, res: ServerResponse, group: string, name: string, body: Record<string, unknown>) {
+function createVm(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  group: string,
+  name: string,
+  body: Record<string, unknown>,
+) {
   if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return fake.error(
+      res,
+      req,
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${group}' could not be found.`,
+    );
   }
   const props = (body.properties ?? {}) as { hardwareProfile?: { vmSize?: string } };
   const vm = fake.seedVm({
@@ -193,12 +248,19 @@ function createVm(fake: ArmFake, req: IncomingMessage, res: ServerResponse, grou
     power: 'starting',
   });
   fake.lastCreate = body;
-  fake.startOperation(res, req, vm.location, {
-    apply: () => {
-      vm.provisioning = 'Succeeded';
-      vm.power = 'running';
+  fake.startOperation(
+    res,
+    req,
+    vm.location,
+    {
+      apply: () => {
+        vm.provisioning = 'Succeeded';
+        vm.power = 'running';
+      },
     },
-  }, 201, vmJson(vm, false));
+    201,
+    vmJson(vm, false),
+  );
 }
 
 function snapshotRoute(
@@ -210,16 +272,19 @@ function snapshotRoute(
   notFound: (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) => void,
 ): Route | undefined {
   if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return (req, res) => fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return (req, res) =>
+      fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
   }
   if (!name) {
     if (method !== 'GET') return undefined;
     return (req, res) => {
-      const inGroup = [...fake.snapshots.values()].filter((s) => s.resourceGroup.toLowerCase() === group.toLowerCase());
+      const inGroup = [...fake.snapshots.values()].filter(
+        (s) => s.resourceGroup.toLowerCase() === group.toLowerCase(),
+      );
       fake.send(res, req, 200, { value: inGroup.map(snapshotJson) });
     };
   }
-  const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Compute/snapshots/${name}`;
+  const id = `${fake.subscriptionPath}/resourceGroups/${group}/providers/Microsoft.Compute/snapshots/${name}`;
   const snap = fake.snapshots.get(id.toLowerCase());
   if (method === 'PUT') {
     return (req, res) => {
@@ -239,13 +304,25 @@ function snapshotRoute(
         created: new Date().toISOString(),
       };
       fake.snapshots.set(id.toLowerCase(), s);
-      fake.startOperation(res, req, s.location, { apply: () => { s.provisioning = 'Succeeded'; } }, 202, undefined);
+      fake.startOperation(
+        res,
+        req,
+        s.location,
+        {
+          apply: () => {
+            s.provisioning = 'Succeeded';
+          },
+        },
+        202,
+        undefined,
+      );
     };
   }
   if (!snap) return (req, res) => notFound(req, res, 'Microsoft.Compute/snapshots', group, name);
   if (method === 'GET') return (req, res) => fake.send(res, req, 200, snapshotJson(snap));
   if (method === 'DELETE') {
-    return (req, res) => fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
+    return (req, res) =>
+      fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
   }
   return undefined;
 }

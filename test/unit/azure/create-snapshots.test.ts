@@ -11,7 +11,8 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default`;
-const SNAPSHOT_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/snapshots\/[\w.-]+$/i;
+const SNAPSHOT_ID =
+  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/snapshots\/[\w.-]+$/i;
 
 describe('creating a machine', () => {
   it('creates the nimbo-<region> group and the VM, waits for the LRO and returns it running', async () => {
@@ -41,15 +42,28 @@ describe('creating a machine', () => {
     expect(props.osProfile).toMatchObject({
       adminUsername: 'nimbo',
       customData: Buffer.from('#cloud-config\n').toString('base64'),
-      linuxConfiguration: { ssh: { publicKeys: [{ keyData: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake nimbo@test' }] } },
+      linuxConfiguration: {
+        ssh: { publicKeys: [{ keyData: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFake nimbo@test' }] },
+      },
     });
-    expect(props.networkProfile.networkInterfaceConfigurations[0].properties.ipConfigurations[0].properties.subnet.id).toBe(SUBNET);
-    expect(props.storageProfile.imageReference).toMatchObject({ publisher: 'Canonical', sku: '22_04-lts-gen2' });
+    expect(
+      props.networkProfile.networkInterfaceConfigurations[0].properties.ipConfigurations[0].properties.subnet
+        .id,
+    ).toBe(SUBNET);
+    expect(props.storageProfile.imageReference).toMatchObject({
+      publisher: 'Canonical',
+      sku: '22_04-lts-gen2',
+    });
   });
 
   it('refuses without a subnetId, before creating anything', async () => {
     const { driver } = makeDriver(fake);
-    const request = { name: 'api-1', region: 'westeurope', image: 'Debian:debian-12:12-gen2:latest', size: 'Standard_B2s' };
+    const request = {
+      name: 'api-1',
+      region: 'westeurope',
+      image: 'Debian:debian-12:12-gen2:latest',
+      size: 'Standard_B2s',
+    };
     await expect(driver.createMachine(request)).rejects.toThrow(UnprocessableError);
     await expect(driver.createMachine(request)).rejects.toThrow(/subnetId/);
     expect(fake.seen).toHaveLength(0);
@@ -95,7 +109,12 @@ describe('catalog', () => {
   it('lists the sizes of the first location, the curated images and the configured locations', async () => {
     const { driver } = makeDriver(fake);
     const sizes = await driver.listSizes();
-    expect(sizes).toContainEqual({ id: 'Standard_D4s_v5', name: 'Standard_D4s_v5', cpus: 4, memoryMiB: 16384 });
+    expect(sizes).toContainEqual({
+      id: 'Standard_D4s_v5',
+      name: 'Standard_D4s_v5',
+      cpus: 4,
+      memoryMiB: 16384,
+    });
     expect(fake.count(/GET .*\/locations\/westeurope\/vmSizes$/)).toBe(1);
     const images = await driver.listImages();
     expect(images.map((i) => i.id)).toContain('Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest');

@@ -1,10 +1,18 @@
 /** The driver wired to a fresh ARM fake: real SDKs, real HTTPS, 127.0.0.1 only, no real waiting. */
 import { AzureComputeDriver, type AzureDriverDeps } from '../../../lib/providers/azure/compute.js';
-import { ArmFake, CLIENT, SECRET, SUBSCRIPTION, TENANT } from '../../fakes/azure/arm-fake.js';
+import { type ArmFake, CLIENT, SECRET, SUBSCRIPTION, TENANT } from '../../fakes/azure/arm-fake.js';
 
-export const credentials = { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, subscriptionId: SUBSCRIPTION };
+export const credentials = {
+  tenantId: TENANT,
+  clientId: CLIENT,
+  clientSecret: SECRET,
+  subscriptionId: SUBSCRIPTION,
+};
 
-export function makeDriver(fake: ArmFake, options: { regions?: string[]; secret?: string } & AzureDriverDeps = {}) {
+export function makeDriver(
+  fake: ArmFake,
+  options: { regions?: string[]; secret?: string } & AzureDriverDeps = {},
+) {
   const sleeps: number[] = [];
   const { regions, secret, ...deps } = options;
   const driver = new AzureComputeDriver(

@@ -129,7 +129,10 @@ describe('throttling', () => {
 });
 
 describe('actions', () => {
-  const ref = (name: string, group = 'rg-a') => ({ externalId: fake.vmId(group, name), region: 'westeurope' });
+  const ref = (name: string, group = 'rg-a') => ({
+    externalId: fake.vmId(group, name),
+    region: 'westeurope',
+  });
 
   it('stop deallocates (billing stops), start runs again, reboot restarts, all waiting for the LRO', async () => {
     const vm = fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope' });
@@ -153,11 +156,18 @@ describe('actions', () => {
   });
 
   it('resize patches hardwareProfile.vmSize', async () => {
-    const vm = fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope', power: 'deallocated' });
+    const vm = fake.seedVm({
+      resourceGroup: 'rg-a',
+      name: 'web-1',
+      location: 'westeurope',
+      power: 'deallocated',
+    });
     const { driver } = makeDriver(fake);
     await driver.resizeMachine(ref('web-1'), 'Standard_D4s_v5');
     expect(vm.size).toBe('Standard_D4s_v5');
-    await expect(driver.resizeMachine(ref('web-1'), 'Standard_Nope')).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(driver.resizeMachine(ref('web-1'), 'Standard_Nope')).rejects.toBeInstanceOf(
+      ProviderRejectedError,
+    );
   });
 
   it('an action the VM state forbids is a MachineStateError', async () => {
