@@ -128,3 +128,18 @@ describe('credentials and ids', () => {
     expect(machineState({ location: 'westeurope' })).toBe('unknown');
   });
 });
+
+describe('loading', () => {
+  it('imports @azure/* only dynamically (type-only imports aside), so the API bundle does not load them at startup', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const dir = new URL('../../../lib/providers/azure/', import.meta.url);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      const staticImports = source.match(/^import\s+(?!type\b)[^;]*from\s+'@azure\/[^']+'/gm) ?? [];
+      expect({ file, staticImports }).toEqual({ file, staticImports: [] });
+    }
+    // And the driver module itself loads without them.
+    const mod = await import('../../../lib/providers/azure/compute.js');
+    expect(typeof mod.AzureComputeDriver).toBe('function');
+  });
+});
