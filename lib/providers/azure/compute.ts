@@ -22,6 +22,7 @@ import { AzureClients, collect } from './client.js';
 import { type AzureCredentials, credentialSecrets } from './credentials.js';
 import {
   type ArmName,
+  addressesByVm,
   parseSnapshotId,
   parseVmId,
   toProviderMachine,
@@ -115,13 +116,22 @@ export class AzureComputeDriver implements ComputeDriver {
     );
   }
 
-  /** listAll with statusOnly=true: every resource group's VMs with their power state, nextLink followed. */
+  /**
+   * listAll with statusOnly=true: every resource group's VMs with their power state, nextLink followed.
+   * Addresses come from the subscription's NICs and public IPs, two more listings asked at the same time
+   * (the VM only links to its NICs); any of the three failing fails the listing.
+   */
   async listMachines(): Promise<ProviderMachine[]> {
-    const compute = await this.azure.compute();
-    const vms = await this.azure.call('list VMs', () =>
-      collect(compute.virtualMachines.listAll({ statusOnly: 'true' })),
-    );
-    return vms.filter((vm) => this.inRegions(vm.location)).map((vm) => toProviderMachine(vm));
+    const [compute, network] = await Promise.all([this.azure.compute(), this.azure.network()]);
+    const [vms, nics, publicIps] = await Promise.all([
+      this.azure.call('list VMs', () => collect(compute.virtualMachines.listAll({ statusOnly: 'true' }))),
+      this.azure.call('list network interfaces', () => collect(network.networkInterfaces.listAll())),
+      this.azure.call('list public IP addresses', () => collect(network.publicIPAddresses.listAll())),
+    ]);
+    const addresses = addressesByVm(nics, publicIps);
+    return vms
+      .filter((vm) => this.inRegions(vm.location))
+      .map((vm) => toProviderMachine(vm, addresses.get((vm.id ?? '').toLowerCase())));
   }
 
   async listImages(): Promise<ProviderImage[]> {

@@ -35,6 +35,9 @@ export interface FakeVm {
   osDiskId: string;
   created: string;
   restarts: number;
+  /** Addresses of the VM's NIC (and its public IP resource), served by the Microsoft.Network listings. */
+  privateIp?: string;
+  publicIp?: string;
 }
 
 export interface FakeSnapshot {

@@ -23,6 +23,43 @@ export const DEFAULT_SIZES = [
   { name: 'Standard_D4s_v5', numberOfCores: 4, memoryInMB: 16384 },
 ];
 
+function nicId(vm: FakeVm) {
+  return `${vm.id.replace(/Microsoft\.Compute\/virtualMachines\/.*$/, 'Microsoft.Network/networkInterfaces/')}${vm.name}-nic`;
+}
+
+/** One NIC per VM, one public IP per VM that has one: the shapes of Microsoft.Network's listings. */
+function networkListing(fake: ArmFake, kind: string) {
+  const vms = [...fake.vms.values()];
+  if (kind === 'publicIPAddresses') {
+    return vms
+      .filter((vm) => vm.publicIp)
+      .map((vm) => ({
+        id: `${nicId(vm)}-pip`,
+        name: `${vm.name}-pip`,
+        location: vm.location,
+        properties: { ipAddress: vm.publicIp },
+      }));
+  }
+  return vms.map((vm) => ({
+    id: nicId(vm),
+    name: `${vm.name}-nic`,
+    location: vm.location,
+    properties: {
+      virtualMachine: { id: vm.id },
+      ipConfigurations: [
+        {
+          id: `${nicId(vm)}/ipConfigurations/ipconfig1`,
+          name: 'ipconfig1',
+          properties: {
+            ...(vm.privateIp ? { privateIPAddress: vm.privateIp } : {}),
+            ...(vm.publicIp ? { publicIPAddress: { id: `${nicId(vm)}-pip` } } : {}),
+          },
+        },
+      ],
+    },
+  }));
+}
+
 export function vmJson(vm: FakeVm, instanceView: boolean) {
   return {
     id: vm.id,
@@ -47,7 +84,7 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
           managedDisk: { id: vm.osDiskId },
         },
       },
-      networkProfile: { networkInterfaces: [{ id: `${vm.id}-nic` }] },
+      networkProfile: { networkInterfaces: [{ id: nicId(vm) }] },
       provisioningState: vm.provisioning,
       timeCreated: vm.created,
       ...(instanceView
@@ -121,6 +158,12 @@ export function armRoute(
       });
     };
   }
+  const net =
+    /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/(networkInterfaces|publicIPAddresses)$/i.exec(
+      path,
+    );
+  if (net && method === 'GET')
+    return (req, res) => fake.send(res, req, 200, { value: networkListing(fake, net[1]!) });
   let m = OP_PATH.exec(path);
   if (m && method === 'GET')
     return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');

@@ -20,7 +20,14 @@ afterEach(() => fake.close());
 const LIST = /^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines$/;
 
 function seedFleet() {
-  fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope', tags: { env: 'prod' } });
+  fake.seedVm({
+    resourceGroup: 'rg-a',
+    name: 'web-1',
+    location: 'westeurope',
+    tags: { env: 'prod' },
+    privateIp: '10.0.0.4',
+    publicIp: '20.50.1.2',
+  });
   fake.seedVm({ resourceGroup: 'rg-a', name: 'web-2', location: 'westeurope', power: 'deallocated' });
   fake.seedVm({ resourceGroup: 'rg-b', name: 'db-1', location: 'northeurope', size: 'Standard_D4s_v5' });
   fake.seedVm({ resourceGroup: 'rg-c', name: 'batch-1', location: 'northeurope', power: 'stopping' });
@@ -51,14 +58,15 @@ describe('listing machines', () => {
       size: 'Standard_B2s',
       image: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest',
       tags: { env: 'prod' },
-      publicIps: [],
-      privateIps: [],
+      publicIps: ['20.50.1.2'],
+      privateIps: ['10.0.0.4'],
       extra: { resourceGroup: 'rg-a' },
     });
     expect(byName.get('web-2')!.state).toBe('stopped');
     expect(byName.get('batch-1')!.state).toBe('stopping');
     expect(byName.get('broken-1')!.state).toBe('error');
     expect(byName.get('db-1')!.size).toBe('Standard_D4s_v5');
+    expect(byName.get('db-1')).toMatchObject({ publicIps: [], privateIps: [] });
   });
 
   it('fails as a whole when a later page fails: no partial answer', async () => {
@@ -111,7 +119,7 @@ describe('throttling', () => {
 
   it('429 forever is a ProviderThrottledError after maxAttempts of our own', async () => {
     seedFleet();
-    fake.inject(1000, 429, 'TooManyRequests', { retryAfter: '0' });
+    fake.inject(1000, 429, 'TooManyRequests', { retryAfter: '0', match: LIST });
     const { driver, sleeps } = makeDriver(fake, { maxAttempts: 3 });
     const err = await driver.listMachines().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderThrottledError);
