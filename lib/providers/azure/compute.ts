@@ -17,7 +17,7 @@ import type {
   ProviderSize,
   ProviderSnapshot,
 } from '../compute.js';
-import { ProviderNotFoundError } from '../errors.js';
+import { MachineStateError, ProviderNotFoundError } from '../errors.js';
 import { AzureClients, collect } from './client.js';
 import { type AzureCredentials, credentialSecrets } from './credentials.js';
 import {
@@ -320,24 +320,74 @@ export class AzureComputeDriver implements ComputeDriver {
     return toProviderSnapshot(snap);
   }
 
-  async deleteSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
+  /** The snapshot, when it is one of this machine's: a stray id must not touch another machine's backup. */
+  private async ownSnapshot(ref: MachineRef, snapshotId: string, verb: string) {
     const snap = parseSnapshotId(snapshotId);
     if (!snap) throw new ProviderNotFoundError(`Azure: ${snapshotId} is not the ARM id of a snapshot`);
     const compute = await this.azure.compute();
-    const context = `delete snapshot ${snap.resourceGroup}/${snap.name} of ${ref.externalId}`;
-    // Only a snapshot of this machine: a stray id must not delete another machine's backup.
+    const context = `${verb} snapshot ${snap.resourceGroup}/${snap.name} of ${ref.externalId}`;
     const found = await this.azure.call(context, () => compute.snapshots.get(snap.resourceGroup, snap.name));
     if (found.tags?.[SNAPSHOT_TAG]?.toLowerCase() !== ref.externalId.toLowerCase()) {
       throw new ProviderNotFoundError(`Azure ${context}: the snapshot is not one of this machine`);
     }
+    return { snap, found, compute, context };
+  }
+
+  async deleteSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
+    const { snap, compute, context } = await this.ownSnapshot(ref, snapshotId, 'delete');
     await this.azure.call(context, () =>
       compute.snapshots.beginDeleteAndWait(snap.resourceGroup, snap.name, this.poll),
     );
   }
 
+  /**
+   * A new managed disk copied from the snapshot becomes the VM's OS disk. Azure swaps OS disks of a
+   * deallocated VM only, so a running one is refused (stop it first). The old disk is kept, not
+   * deleted: it is the only copy of what the revert threw away.
+   */
   async revertToSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
-    throw new UnprocessableError(
-      `Azure revert of ${ref.externalId} to ${snapshotId} is not supported yet: create a disk from the snapshot and swap the OS disk of the deallocated VM by hand`,
+    const vm = this.vm(ref);
+    const { found, compute, context } = await this.ownSnapshot(ref, snapshotId, 'revert to');
+    const machine = await this.azure.call(context, () =>
+      compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }),
+    );
+    const power = machine.instanceView?.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code;
+    if (power !== 'PowerState/deallocated') {
+      throw new MachineStateError(
+        `Azure ${context}: the VM must be deallocated (stopped) first, it is ${power ?? 'unknown'}`,
+      );
+    }
+    const stamp = this.now().toISOString().replace(/\D/g, '').slice(0, 14);
+    const diskName = `${vm.name}-osdisk-${stamp}`.slice(0, 80);
+    const disk = await this.azure.call(context, () =>
+      compute.disks.beginCreateOrUpdateAndWait(
+        vm.resourceGroup,
+        diskName,
+        {
+          location: machine.location,
+          ...(machine.zones ? { zones: machine.zones } : {}),
+          tags: { [SNAPSHOT_TAG]: ref.externalId, 'nimbo-restored-from': found.id ?? snapshotId },
+          creationData: { createOption: 'Copy', sourceResourceId: found.id ?? snapshotId },
+        },
+        this.poll,
+      ),
+    );
+    await this.azure.call(context, () =>
+      compute.virtualMachines.beginUpdateAndWait(
+        vm.resourceGroup,
+        vm.name,
+        {
+          storageProfile: {
+            osDisk: {
+              // The VM keeps its createOption: only the disk it boots from changes (what `az vm update --os-disk` sends).
+              createOption: machine.storageProfile?.osDisk?.createOption ?? 'Attach',
+              name: diskName,
+              managedDisk: { id: disk.id ?? '' },
+            },
+          },
+        },
+        this.poll,
+      ),
     );
   }
 }

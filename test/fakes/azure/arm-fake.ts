@@ -115,6 +115,11 @@ function selfSignedCert(): { key: string; cert: string } {
 export class ArmFake {
   readonly vms = new Map<string, FakeVm>();
   readonly snapshots = new Map<string, FakeSnapshot>();
+  /** Managed disks made from snapshots (a VM's original OS disk is implied by its osDiskId). */
+  readonly disks = new Map<
+    string,
+    { id: string; name: string; location: string; source: string; provisioning: string }
+  >();
   readonly resourceGroups = new Map<string, string>();
   readonly sizes = new Map<string, { name: string; numberOfCores: number; memoryInMB: number }[]>();
   readonly seen: Seen[] = [];

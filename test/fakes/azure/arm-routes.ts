@@ -15,6 +15,8 @@ const SNAP_PATH =
 const OP_PATH =
   /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
+const DISK_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i;
 const RG_PATH = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/i;
 
 export const DEFAULT_SIZES = [
@@ -172,6 +174,8 @@ export function armRoute(
     return (req, res) =>
       fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
   }
+  m = DISK_PATH.exec(path);
+  if (m) return diskRoute(fake, method, m[1]!, m[2]!, body);
   m = RG_PATH.exec(path);
   if (m && method === 'PUT') {
     const group = m[1]!;
@@ -219,6 +223,22 @@ export function armRoute(
             `The value ${size} provided for the VM size is not valid.`,
           );
         }
+        // An OS disk swap: Azure allows it on a deallocated VM only.
+        const osDisk = (
+          body.properties as { storageProfile?: { osDisk?: { managedDisk?: { id?: string } } } } | undefined
+        )?.storageProfile?.osDisk?.managedDisk?.id;
+        if (osDisk && vm.power !== 'deallocated') {
+          return fake.error(
+            res,
+            req,
+            409,
+            'OperationNotAllowed',
+            `The OS disk can be swapped only while the VM is deallocated; the VM is ${vm.power}.`,
+          );
+        }
+        if (osDisk && !fake.disks.has(osDisk.toLowerCase())) {
+          return fake.error(res, req, 404, 'ResourceNotFound', `The disk '${osDisk}' was not found.`);
+        }
         vm.provisioning = 'Updating';
         fake.startOperation(
           res,
@@ -227,6 +247,7 @@ export function armRoute(
           {
             apply: () => {
               if (size) vm.size = size;
+              if (osDisk) vm.osDiskId = osDisk;
               vm.provisioning = 'Succeeded';
             },
             result: () => vmJson(vm, false),
@@ -367,5 +388,67 @@ function snapshotRoute(
     return (req, res) =>
       fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
   }
+  return undefined;
+}
+
+function diskRoute(
+  fake: ArmFake,
+  method: string,
+  group: string,
+  name: string,
+  body: Record<string, unknown>,
+): Route | undefined {
+  const id = `${fake.subscriptionPath}/resourceGroups/${group}/providers/Microsoft.Compute/disks/${name}`;
+  const json = (d: { id: string; name: string; location: string; source: string; provisioning: string }) => ({
+    id: d.id,
+    name: d.name,
+    type: 'Microsoft.Compute/disks',
+    location: d.location,
+    properties: {
+      creationData: { createOption: 'Copy', sourceResourceId: d.source },
+      provisioningState: d.provisioning,
+    },
+  });
+  if (method === 'PUT') {
+    return (req, res) => {
+      const source =
+        ((body.properties ?? {}) as { creationData?: { sourceResourceId?: string } }).creationData
+          ?.sourceResourceId ?? '';
+      if (!fake.snapshots.has(source.toLowerCase())) {
+        return fake.error(
+          res,
+          req,
+          404,
+          'ResourceNotFound',
+          `The source snapshot '${source}' was not found.`,
+        );
+      }
+      const d = { id, name, location: String(body.location), source, provisioning: 'Creating' };
+      fake.disks.set(id.toLowerCase(), d);
+      fake.startOperation(
+        res,
+        req,
+        d.location,
+        {
+          apply: () => {
+            d.provisioning = 'Succeeded';
+          },
+        },
+        202,
+        undefined,
+      );
+    };
+  }
+  const disk = fake.disks.get(id.toLowerCase());
+  if (method === 'GET' && disk) return (req, res) => fake.send(res, req, 200, json(disk));
+  if (method === 'GET')
+    return (req, res) =>
+      fake.error(
+        res,
+        req,
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.Compute/disks/${name}' under resource group '${group}' was not found.`,
+      );
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnprocessableError } from '../../../lib/core/errors.js';
-import { ProviderNotFoundError } from '../../../lib/providers/errors.js';
+import { MachineStateError, ProviderNotFoundError } from '../../../lib/providers/errors.js';
 import { ArmFake, SUBSCRIPTION } from '../../fakes/azure/arm-fake.js';
 import { makeDriver } from './fixtures.js';
 
@@ -94,14 +94,31 @@ describe('snapshots', () => {
     expect(fake.snapshots.size).toBe(1);
   });
 
-  it('an unknown snapshot is a ProviderNotFoundError; revert is not supported yet', async () => {
+  it('revert copies the snapshot to a new disk and swaps the OS disk of the deallocated VM only', async () => {
+    const vm = fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope' });
+    const ref = { externalId: vm.id, region: 'westeurope' };
+    const { driver } = makeDriver(fake, { now: () => new Date('2026-12-04T01:02:03Z') });
+    const original = vm.osDiskId;
+    const snap = await driver.createSnapshot(ref, 'v1');
+    await expect(driver.revertToSnapshot(ref, snap.id)).rejects.toBeInstanceOf(MachineStateError);
+    expect(vm.osDiskId).toBe(original);
+    await driver.stopMachine(ref);
+    await driver.revertToSnapshot(ref, snap.id);
+    expect(vm.osDiskId).toMatch(/\/disks\/web-1-osdisk-20261204010203$/);
+    expect(fake.disks.get(vm.osDiskId.toLowerCase())).toMatchObject({
+      source: snap.id,
+      provisioning: 'Succeeded',
+    });
+  });
+
+  it('an unknown snapshot is a ProviderNotFoundError, for delete and revert alike', async () => {
     const vm = fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope' });
     const ref = { externalId: vm.id, region: 'westeurope' };
     const { driver } = makeDriver(fake);
     const ghost = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-a/providers/Microsoft.Compute/snapshots/ghost`;
     await expect(driver.deleteSnapshot(ref, ghost)).rejects.toBeInstanceOf(ProviderNotFoundError);
     await expect(driver.deleteSnapshot(ref, 'snap-123')).rejects.toBeInstanceOf(ProviderNotFoundError);
-    await expect(driver.revertToSnapshot(ref, ghost)).rejects.toBeInstanceOf(UnprocessableError);
+    await expect(driver.revertToSnapshot(ref, ghost)).rejects.toBeInstanceOf(ProviderNotFoundError);
   });
 });
 
