@@ -143,3 +143,42 @@ describe('loading', () => {
     expect(typeof mod.AzureComputeDriver).toBe('function');
   });
 });
+
+describe('callWithBackoff', () => {
+  it('waits at least what Retry-After asks, retries throttling only, and maps the last failure', async () => {
+    const { callWithBackoff } = await import('../../../lib/providers/azure/client.js');
+    const sleeps: number[] = [];
+    const options = {
+      maxAttempts: 3,
+      baseMs: 100,
+      capMs: 1000,
+      random: () => 0.5,
+      sleep: async (ms: number) => void sleeps.push(ms),
+    };
+    let calls = 0;
+    const result = await callWithBackoff(
+      'Azure list VMs',
+      async () => {
+        calls += 1;
+        if (calls < 3) throw restError(429, 'TooManyRequests', 'slow down', { 'retry-after': '4' });
+        return 'ok';
+      },
+      options,
+      [],
+    );
+    expect(result).toBe('ok');
+    expect(sleeps).toEqual([4000, 4000]);
+    calls = 0;
+    const err = await callWithBackoff(
+      'Azure start VM rg/x',
+      async () => {
+        calls += 1;
+        throw restError(409, 'Conflict', 'busy');
+      },
+      options,
+      [],
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderConflictError);
+    expect(calls).toBe(1);
+  });
+});
