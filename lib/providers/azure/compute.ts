@@ -46,6 +46,7 @@ export interface AzureDriverDeps {
   pollIntervalMs?: number;
   /** A CA (PEM) to trust besides the public ones: the test fake's self-signed certificate. */
   tlsCa?: string;
+  requestTimeoutMs?: number;
 }
 
 /** Curated marketplace images (publisher:offer:sku:version, the az CLI's URN): listing them all costs hundreds of calls. */
@@ -92,6 +93,7 @@ export class AzureComputeDriver implements ComputeDriver {
       credentials: config.credentials,
       ...(config.endpoint ? { endpoint: config.endpoint.replace(/\/+$/, '') } : {}),
       ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}),
+      ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
       backoff,
       secrets: credentialSecrets(config.credentials),
     });

@@ -60,6 +60,8 @@ export interface Fault {
   match?: RegExp;
   /** Matching requests let through before the fault starts (a failing second page). */
   skip?: number;
+  /** Never answer (a stuck connection): the client's timeout must fire. */
+  hang?: boolean;
   remaining: number;
 }
 
@@ -182,7 +184,7 @@ export class ArmFake {
     count: number,
     status: number,
     code: string,
-    options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number } = {},
+    options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number; hang?: boolean } = {},
   ) {
     this.faults.push({
       status,
@@ -281,6 +283,10 @@ export class ArmFake {
     if (fault?.skip) fault.skip -= 1;
     else if (fault) {
       fault.remaining -= 1;
+      if (fault.hang) {
+        this.seen.push({ method: req.method ?? '', path, status: 0 });
+        return;
+      }
       return this.error(
         res,
         req,

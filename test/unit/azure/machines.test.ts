@@ -7,6 +7,7 @@ import {
   ProviderNotFoundError,
   ProviderRejectedError,
   ProviderThrottledError,
+  ProviderTimeoutError,
 } from '../../../lib/providers/errors.js';
 import { ArmFake, SECRET } from '../../fakes/azure/arm-fake.js';
 import { makeDriver } from './fixtures.js';
@@ -127,6 +128,16 @@ describe('throttling', () => {
     expect(sleeps).toHaveLength(2);
     // Our 3 tries, each with the SDK's single retry: the two loops do not multiply beyond 2 × 3.
     expect(fake.count(LIST)).toBe(6);
+  });
+
+  it('a request that never answers is a ProviderTimeoutError', async () => {
+    seedFleet();
+    fake.inject(10, 0, 'hang', { match: LIST, hang: true });
+    const { driver, sleeps } = makeDriver(fake, { requestTimeoutMs: 150 });
+    const err = await driver.listMachines().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderTimeoutError);
+    expect((err as Error).message).toMatch(/^Azure list VMs: /);
+    expect(sleeps).toHaveLength(0);
   });
 
   it('other errors are not retried by us', async () => {
