@@ -120,20 +120,24 @@ export class AzureComputeDriver implements ComputeDriver {
 
   /**
    * listAll with statusOnly=true: every resource group's VMs with their power state, nextLink followed.
-   * Addresses come from the subscription's NICs and public IPs, two more listings asked at the same time
-   * (the VM only links to its NICs); any of the three failing fails the listing.
+   * Addresses come from the subscription's NICs and public IPs (the VM only links to its NICs), asked
+   * together once the VMs are known, and not at all when no VM is in our locations. Any failing call
+   * fails the listing.
    */
   async listMachines(): Promise<ProviderMachine[]> {
-    const [compute, network] = await Promise.all([this.azure.compute(), this.azure.network()]);
-    const [vms, nics, publicIps] = await Promise.all([
-      this.azure.call('list VMs', () => collect(compute.virtualMachines.listAll({ statusOnly: 'true' }))),
+    const compute = await this.azure.compute();
+    const all = await this.azure.call('list VMs', () =>
+      collect(compute.virtualMachines.listAll({ statusOnly: 'true' })),
+    );
+    const vms = all.filter((vm) => this.inRegions(vm.location));
+    if (vms.length === 0) return [];
+    const network = await this.azure.network();
+    const [nics, publicIps] = await Promise.all([
       this.azure.call('list network interfaces', () => collect(network.networkInterfaces.listAll())),
       this.azure.call('list public IP addresses', () => collect(network.publicIPAddresses.listAll())),
     ]);
     const addresses = addressesByVm(nics, publicIps);
-    return vms
-      .filter((vm) => this.inRegions(vm.location))
-      .map((vm) => toProviderMachine(vm, addresses.get((vm.id ?? '').toLowerCase())));
+    return vms.map((vm) => toProviderMachine(vm, addresses.get((vm.id ?? '').toLowerCase())));
   }
 
   async listImages(): Promise<ProviderImage[]> {

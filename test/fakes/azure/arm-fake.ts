@@ -70,6 +70,8 @@ interface Operation {
   apply: () => void;
   result?: () => unknown;
   done: boolean;
+  /** The operation ends Failed with this ARM error, and its change is not applied. */
+  failure?: { code: string; message: string };
 }
 
 export interface Seen {
@@ -131,6 +133,8 @@ export class ArmFake {
   /** VMs per page of the subscription-wide listing: small, so tests cross pages. */
   pageSize = 2;
   readonly subscriptionPath = `/subscriptions/${SUBSCRIPTION}`;
+  /** The next long-running operation started ends Failed with this error (AllocationFailed, ...). */
+  failNextOperation?: { code: string; message: string };
   /** The body of the last VM PUT, for asserting what the driver asked for. */
   lastCreate?: Record<string, unknown>;
   url = '';
@@ -210,7 +214,9 @@ export class ArmFake {
     body?: unknown,
   ) {
     const opId = randomUUID();
-    this.operations.set(opId, { ...op, polls: 0, done: false });
+    const failure = this.failNextOperation;
+    this.failNextOperation = undefined;
+    this.operations.set(opId, { ...op, polls: 0, done: false, ...(failure ? { failure } : {}) });
     const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/locations/${location}/operations/${opId}`;
     res.setHeader('Azure-AsyncOperation', `${base}?api-version=2026-04-01`);
     res.setHeader('Location', `${base}?monitor=true&api-version=2026-04-01`);
@@ -225,6 +231,9 @@ export class ArmFake {
     op.polls += 1;
     if (!op.done && op.polls >= 2) {
       op.done = true;
+      if (op.failure) {
+        return this.send(res, req, 200, { name: opId, status: 'Failed', error: op.failure });
+      }
       op.apply();
     }
     if (monitor)

@@ -47,6 +47,15 @@ describe('listing machines', () => {
     expect(new Set(machines.map((m) => m.region))).toEqual(new Set(['westeurope', 'northeurope']));
   });
 
+  it('leaves out other locations, and skips the network listings when nothing is left', async () => {
+    fake.seedVm({ resourceGroup: 'rg-us', name: 'far-1', location: 'eastus' });
+    fake.seedVm({ resourceGroup: 'rg-us', name: 'far-2', location: 'westus2' });
+    const { driver } = makeDriver(fake, { regions: ['westeurope'] });
+    expect(await driver.listMachines()).toEqual([]);
+    expect(fake.count(LIST)).toBe(1);
+    expect(fake.count(/Microsoft\.Network/)).toBe(0);
+  });
+
   it('maps a VM: full ARM id, power state, size, image URN, tags, resource group', async () => {
     seedFleet();
     const { driver } = makeDriver(fake);
@@ -209,6 +218,27 @@ describe('actions', () => {
     await expect(driver.stopMachine({ externalId: 'i-0123', region: 'westeurope' })).rejects.toBeInstanceOf(
       ProviderNotFoundError,
     );
+  });
+
+  it("an operation that ends Failed fails the action with ARM's code, the state unchanged", async () => {
+    const vm = fake.seedVm({
+      resourceGroup: 'rg-a',
+      name: 'web-1',
+      location: 'westeurope',
+      power: 'deallocated',
+    });
+    fake.failNextOperation = {
+      code: 'AllocationFailed',
+      message: 'Allocation failed. We do not have sufficient capacity.',
+    };
+    const { driver, sleeps } = makeDriver(fake);
+    const err = await driver.startMachine(ref('web-1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as Error).message).toMatch(
+      /^Azure start VM rg-a\/web-1: .*(AllocationFailed|sufficient capacity)/,
+    );
+    expect(vm.power).not.toBe('running');
+    expect(sleeps).toHaveLength(0);
   });
 
   it('rename is refused: Azure cannot rename a VM', async () => {
