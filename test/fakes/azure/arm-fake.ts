@@ -72,6 +72,8 @@ interface Operation {
   done: boolean;
   /** The operation ends Failed with this ARM error, and its change is not applied. */
   failure?: { code: string; message: string };
+  /** Undoes what the request did at once (a transitional power state) when the operation fails. */
+  rollback?: () => void;
 }
 
 export interface Seen {
@@ -232,6 +234,7 @@ export class ArmFake {
     if (!op.done && op.polls >= 2) {
       op.done = true;
       if (op.failure) {
+        op.rollback?.();
         return this.send(res, req, 200, { name: opId, status: 'Failed', error: op.failure });
       }
       op.apply();

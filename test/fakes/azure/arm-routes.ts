@@ -254,8 +254,12 @@ export function armRoute(
             `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`,
           );
         }
+        const before = vm.power;
         vm.power = rule.during;
         fake.startOperation(res, req, vm.location, {
+          rollback: () => {
+            vm.power = before;
+          },
           apply: () => {
             vm.power = rule.after;
             if (action === 'restart') vm.restarts += 1;

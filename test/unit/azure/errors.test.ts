@@ -56,6 +56,18 @@ describe('mapAzureError', () => {
     ).toBeInstanceOf(MachineStateError);
   });
 
+  it('an operation that ended Failed is mapped by the ARM code core-lro puts in its message', () => {
+    const lro = new Error(
+      'The long-running operation has failed. OperationNotAllowed. The VM is deallocating.',
+    );
+    expect(mapAzureError(lro, 'x')).toBeInstanceOf(MachineStateError);
+    const alloc = mapAzureError(
+      new Error('The long-running operation has failed. AllocationFailed. No capacity.'),
+      'x',
+    );
+    expect(alloc.message).toMatch(/^x: Azure AllocationFailed: /);
+  });
+
   it('identity failures (AADSTS) are auth errors, timeouts are timeouts', () => {
     const aad = Object.assign(new Error('invalid_client: AADSTS7000215: Invalid client secret provided.'), {
       name: 'AuthenticationError',
