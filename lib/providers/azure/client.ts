@@ -7,6 +7,7 @@ import type { ComputeManagementClient } from '@azure/arm-compute';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
+import type { PipelineRequest, SendRequest } from '@azure/core-rest-pipeline';
 import type { NimboError } from '../../core/errors.js';
 import { type BackoffOptions, backoffDelay } from '../backoff.js';
 import type { AzureCredentials } from './credentials.js';
@@ -28,7 +29,11 @@ export interface AzureClientOptions {
   tlsCa?: string;
   backoff: BackoffOptions;
   secrets: readonly string[];
+  /** Per ARM request (an LRO's polls each count alone): a stuck connection fails the call, not the worker. */
+  requestTimeoutMs?: number;
 }
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export class AzureClients {
   private credential?: TokenCredential;
@@ -46,8 +51,22 @@ export class AzureClients {
   }
 
   private clientOptions() {
+    const timeout = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     return {
       ...this.pipelineOptions(),
+      // The generated clients set no timeout of their own: every request gets ours unless it has one.
+      additionalPolicies: [
+        {
+          position: 'perCall' as const,
+          policy: {
+            name: 'nimboRequestTimeout',
+            sendRequest: (request: PipelineRequest, next: SendRequest) => {
+              if (!request.timeout) request.timeout = timeout;
+              return next(request);
+            },
+          },
+        },
+      ],
       ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),
     };
   }

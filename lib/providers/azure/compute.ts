@@ -17,11 +17,12 @@ import type {
   ProviderSize,
   ProviderSnapshot,
 } from '../compute.js';
-import { ProviderNotFoundError } from '../errors.js';
+import { MachineStateError, ProviderNotFoundError } from '../errors.js';
 import { AzureClients, collect } from './client.js';
 import { type AzureCredentials, credentialSecrets } from './credentials.js';
 import {
   type ArmName,
+  addressesByVm,
   parseSnapshotId,
   parseVmId,
   toProviderMachine,
@@ -45,6 +46,7 @@ export interface AzureDriverDeps {
   pollIntervalMs?: number;
   /** A CA (PEM) to trust besides the public ones: the test fake's self-signed certificate. */
   tlsCa?: string;
+  requestTimeoutMs?: number;
 }
 
 /** Curated marketplace images (publisher:offer:sku:version, the az CLI's URN): listing them all costs hundreds of calls. */
@@ -91,6 +93,7 @@ export class AzureComputeDriver implements ComputeDriver {
       credentials: config.credentials,
       ...(config.endpoint ? { endpoint: config.endpoint.replace(/\/+$/, '') } : {}),
       ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}),
+      ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
       backoff,
       secrets: credentialSecrets(config.credentials),
     });
@@ -115,13 +118,26 @@ export class AzureComputeDriver implements ComputeDriver {
     );
   }
 
-  /** listAll with statusOnly=true: every resource group's VMs with their power state, nextLink followed. */
+  /**
+   * listAll with statusOnly=true: every resource group's VMs with their power state, nextLink followed.
+   * Addresses come from the subscription's NICs and public IPs (the VM only links to its NICs), asked
+   * together once the VMs are known, and not at all when no VM is in our locations. Any failing call
+   * fails the listing.
+   */
   async listMachines(): Promise<ProviderMachine[]> {
     const compute = await this.azure.compute();
-    const vms = await this.azure.call('list VMs', () =>
+    const all = await this.azure.call('list VMs', () =>
       collect(compute.virtualMachines.listAll({ statusOnly: 'true' })),
     );
-    return vms.filter((vm) => this.inRegions(vm.location)).map((vm) => toProviderMachine(vm));
+    const vms = all.filter((vm) => this.inRegions(vm.location));
+    if (vms.length === 0) return [];
+    const network = await this.azure.network();
+    const [nics, publicIps] = await Promise.all([
+      this.azure.call('list network interfaces', () => collect(network.networkInterfaces.listAll())),
+      this.azure.call('list public IP addresses', () => collect(network.publicIPAddresses.listAll())),
+    ]);
+    const addresses = addressesByVm(nics, publicIps);
+    return vms.map((vm) => toProviderMachine(vm, addresses.get((vm.id ?? '').toLowerCase())));
   }
 
   async listImages(): Promise<ProviderImage[]> {
@@ -310,24 +326,74 @@ export class AzureComputeDriver implements ComputeDriver {
     return toProviderSnapshot(snap);
   }
 
-  async deleteSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
+  /** The snapshot, when it is one of this machine's: a stray id must not touch another machine's backup. */
+  private async ownSnapshot(ref: MachineRef, snapshotId: string, verb: string) {
     const snap = parseSnapshotId(snapshotId);
     if (!snap) throw new ProviderNotFoundError(`Azure: ${snapshotId} is not the ARM id of a snapshot`);
     const compute = await this.azure.compute();
-    const context = `delete snapshot ${snap.resourceGroup}/${snap.name} of ${ref.externalId}`;
-    // Only a snapshot of this machine: a stray id must not delete another machine's backup.
+    const context = `${verb} snapshot ${snap.resourceGroup}/${snap.name} of ${ref.externalId}`;
     const found = await this.azure.call(context, () => compute.snapshots.get(snap.resourceGroup, snap.name));
     if (found.tags?.[SNAPSHOT_TAG]?.toLowerCase() !== ref.externalId.toLowerCase()) {
       throw new ProviderNotFoundError(`Azure ${context}: the snapshot is not one of this machine`);
     }
+    return { snap, found, compute, context };
+  }
+
+  async deleteSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
+    const { snap, compute, context } = await this.ownSnapshot(ref, snapshotId, 'delete');
     await this.azure.call(context, () =>
       compute.snapshots.beginDeleteAndWait(snap.resourceGroup, snap.name, this.poll),
     );
   }
 
+  /**
+   * A new managed disk copied from the snapshot becomes the VM's OS disk. Azure swaps OS disks of a
+   * deallocated VM only, so a running one is refused (stop it first). The old disk is kept, not
+   * deleted: it is the only copy of what the revert threw away.
+   */
   async revertToSnapshot(ref: MachineRef, snapshotId: string): Promise<void> {
-    throw new UnprocessableError(
-      `Azure revert of ${ref.externalId} to ${snapshotId} is not supported yet: create a disk from the snapshot and swap the OS disk of the deallocated VM by hand`,
+    const vm = this.vm(ref);
+    const { found, compute, context } = await this.ownSnapshot(ref, snapshotId, 'revert to');
+    const machine = await this.azure.call(context, () =>
+      compute.virtualMachines.get(vm.resourceGroup, vm.name, { expand: 'instanceView' }),
+    );
+    const power = machine.instanceView?.statuses?.find((s) => s.code?.startsWith('PowerState/'))?.code;
+    if (power !== 'PowerState/deallocated') {
+      throw new MachineStateError(
+        `Azure ${context}: the VM must be deallocated (stopped) first, it is ${power ?? 'unknown'}`,
+      );
+    }
+    const stamp = this.now().toISOString().replace(/\D/g, '').slice(0, 14);
+    const diskName = `${vm.name}-osdisk-${stamp}`.slice(0, 80);
+    const disk = await this.azure.call(context, () =>
+      compute.disks.beginCreateOrUpdateAndWait(
+        vm.resourceGroup,
+        diskName,
+        {
+          location: machine.location,
+          ...(machine.zones ? { zones: machine.zones } : {}),
+          tags: { [SNAPSHOT_TAG]: ref.externalId, 'nimbo-restored-from': found.id ?? snapshotId },
+          creationData: { createOption: 'Copy', sourceResourceId: found.id ?? snapshotId },
+        },
+        this.poll,
+      ),
+    );
+    await this.azure.call(context, () =>
+      compute.virtualMachines.beginUpdateAndWait(
+        vm.resourceGroup,
+        vm.name,
+        {
+          storageProfile: {
+            osDisk: {
+              // The VM keeps its createOption: only the disk it boots from changes (what `az vm update --os-disk` sends).
+              createOption: machine.storageProfile?.osDisk?.createOption ?? 'Attach',
+              name: diskName,
+              managedDisk: { id: disk.id ?? '' },
+            },
+          },
+        },
+        this.poll,
+      ),
     );
   }
 }

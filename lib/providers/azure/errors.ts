@@ -59,9 +59,14 @@ interface ErrorLike {
   response?: { headers?: { get?: (name: string) => string | undefined } };
 }
 
+/** core-lro's error for an operation that ended Failed carries ARM's code in its message only. */
+const LRO_FAILED = /^The long-running operation has failed\. (\w+)\./;
+
 export function azureErrorCode(err: unknown): string {
   if (typeof err !== 'object' || err === null) return 'UnknownError';
   const e = err as ErrorLike;
+  const lro = typeof e.message === 'string' ? LRO_FAILED.exec(e.message) : null;
+  if (lro) return lro[1]!;
   const detail = e.details?.error?.code;
   if (typeof detail === 'string' && detail) return detail;
   if (typeof e.code === 'string' && e.code) return e.code;

@@ -102,3 +102,37 @@ export function toProviderSnapshot(s: Snapshot): ProviderSnapshot {
     state: p === 'succeeded' ? 'completed' : p === 'failed' ? 'error' : 'pending',
   };
 }
+
+/** The little of a NIC and a public IP that addresses need (arm-network's shapes, flattened by the SDK). */
+export interface NicLike {
+  virtualMachine?: { id?: string };
+  ipConfigurations?: { privateIPAddress?: string; publicIPAddress?: { id?: string } }[];
+}
+export interface PublicIpLike {
+  id?: string;
+  ipAddress?: string;
+}
+
+/**
+ * Each VM's addresses, keyed by its lowercased ARM id: the private IPs of its NICs' ipConfigurations,
+ * and the address of each public IP resource they link to. ARM ids are case-insensitive.
+ */
+export function addressesByVm(nics: NicLike[], publicIps: PublicIpLike[]) {
+  const publicById = new Map(
+    publicIps.filter((p) => p.id && p.ipAddress).map((p) => [p.id!.toLowerCase(), p.ipAddress!]),
+  );
+  const out = new Map<string, { publicIps: string[]; privateIps: string[] }>();
+  for (const nic of nics) {
+    const vmId = nic.virtualMachine?.id?.toLowerCase();
+    if (!vmId) continue;
+    const entry = out.get(vmId) ?? { publicIps: [], privateIps: [] };
+    for (const c of nic.ipConfigurations ?? []) {
+      if (c.privateIPAddress && !entry.privateIps.includes(c.privateIPAddress))
+        entry.privateIps.push(c.privateIPAddress);
+      const pub = c.publicIPAddress?.id ? publicById.get(c.publicIPAddress.id.toLowerCase()) : undefined;
+      if (pub && !entry.publicIps.includes(pub)) entry.publicIps.push(pub);
+    }
+    out.set(vmId, entry);
+  }
+  return out;
+}

@@ -35,6 +35,9 @@ export interface FakeVm {
   osDiskId: string;
   created: string;
   restarts: number;
+  /** Addresses of the VM's NIC (and its public IP resource), served by the Microsoft.Network listings. */
+  privateIp?: string;
+  publicIp?: string;
 }
 
 export interface FakeSnapshot {
@@ -57,6 +60,8 @@ export interface Fault {
   match?: RegExp;
   /** Matching requests let through before the fault starts (a failing second page). */
   skip?: number;
+  /** Never answer (a stuck connection): the client's timeout must fire. */
+  hang?: boolean;
   remaining: number;
 }
 
@@ -65,6 +70,10 @@ interface Operation {
   apply: () => void;
   result?: () => unknown;
   done: boolean;
+  /** The operation ends Failed with this ARM error, and its change is not applied. */
+  failure?: { code: string; message: string };
+  /** Undoes what the request did at once (a transitional power state) when the operation fails. */
+  rollback?: () => void;
 }
 
 export interface Seen {
@@ -112,6 +121,11 @@ function selfSignedCert(): { key: string; cert: string } {
 export class ArmFake {
   readonly vms = new Map<string, FakeVm>();
   readonly snapshots = new Map<string, FakeSnapshot>();
+  /** Managed disks made from snapshots (a VM's original OS disk is implied by its osDiskId). */
+  readonly disks = new Map<
+    string,
+    { id: string; name: string; location: string; source: string; provisioning: string }
+  >();
   readonly resourceGroups = new Map<string, string>();
   readonly sizes = new Map<string, { name: string; numberOfCores: number; memoryInMB: number }[]>();
   readonly seen: Seen[] = [];
@@ -120,6 +134,9 @@ export class ArmFake {
   readonly tokens = new Set<string>();
   /** VMs per page of the subscription-wide listing: small, so tests cross pages. */
   pageSize = 2;
+  readonly subscriptionPath = `/subscriptions/${SUBSCRIPTION}`;
+  /** The next long-running operation started ends Failed with this error (AllocationFailed, ...). */
+  failNextOperation?: { code: string; message: string };
   /** The body of the last VM PUT, for asserting what the driver asked for. */
   lastCreate?: Record<string, unknown>;
   url = '';
@@ -173,7 +190,7 @@ export class ArmFake {
     count: number,
     status: number,
     code: string,
-    options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number } = {},
+    options: { message?: string; retryAfter?: string; match?: RegExp; skip?: number; hang?: boolean } = {},
   ) {
     this.faults.push({
       status,
@@ -199,7 +216,9 @@ export class ArmFake {
     body?: unknown,
   ) {
     const opId = randomUUID();
-    this.operations.set(opId, { ...op, polls: 0, done: false });
+    const failure = this.failNextOperation;
+    this.failNextOperation = undefined;
+    this.operations.set(opId, { ...op, polls: 0, done: false, ...(failure ? { failure } : {}) });
     const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/locations/${location}/operations/${opId}`;
     res.setHeader('Azure-AsyncOperation', `${base}?api-version=2026-04-01`);
     res.setHeader('Location', `${base}?monitor=true&api-version=2026-04-01`);
@@ -214,6 +233,10 @@ export class ArmFake {
     op.polls += 1;
     if (!op.done && op.polls >= 2) {
       op.done = true;
+      if (op.failure) {
+        op.rollback?.();
+        return this.send(res, req, 200, { name: opId, status: 'Failed', error: op.failure });
+      }
       op.apply();
     }
     if (monitor)
@@ -269,9 +292,13 @@ export class ArmFake {
     const fault = this.faults.find(
       (f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)),
     );
-    if (fault && fault.skip) fault.skip -= 1;
+    if (fault?.skip) fault.skip -= 1;
     else if (fault) {
       fault.remaining -= 1;
+      if (fault.hang) {
+        this.seen.push({ method: req.method ?? '', path, status: 0 });
+        return;
+      }
       return this.error(
         res,
         req,

@@ -4,12 +4,11 @@
  * (a resource's `properties` envelope, `{ value, nextLink }` pages, `{ error: { code, message } }`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ArmFake, type FakeSnapshot, type FakeVm, type Power, SUBSCRIPTION } from './arm-fake.js';
+import { diskRoute, type Route, snapshotRoute } from './arm-disk-routes.js';
+import type { ArmFake, FakeVm, Power } from './arm-fake.js';
 
-export type Route = (req: IncomingMessage, res: ServerResponse) => void;
+export type { Route };
 
-/** Read at call time: arm-fake.ts and this module import each other. */
-const sub = () => `/subscriptions/${SUBSCRIPTION}`;
 const VM_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)(?:\/(\w+))?$/i;
 const SNAP_PATH =
@@ -17,6 +16,8 @@ const SNAP_PATH =
 const OP_PATH =
   /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
+const DISK_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i;
 const RG_PATH = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)$/i;
 
 export const DEFAULT_SIZES = [
@@ -24,6 +25,43 @@ export const DEFAULT_SIZES = [
   { name: 'Standard_B2s', numberOfCores: 2, memoryInMB: 4096 },
   { name: 'Standard_D4s_v5', numberOfCores: 4, memoryInMB: 16384 },
 ];
+
+function nicId(vm: FakeVm) {
+  return `${vm.id.replace(/Microsoft\.Compute\/virtualMachines\/.*$/, 'Microsoft.Network/networkInterfaces/')}${vm.name}-nic`;
+}
+
+/** One NIC per VM, one public IP per VM that has one: the shapes of Microsoft.Network's listings. */
+function networkListing(fake: ArmFake, kind: string) {
+  const vms = [...fake.vms.values()];
+  if (kind === 'publicIPAddresses') {
+    return vms
+      .filter((vm) => vm.publicIp)
+      .map((vm) => ({
+        id: `${nicId(vm)}-pip`,
+        name: `${vm.name}-pip`,
+        location: vm.location,
+        properties: { ipAddress: vm.publicIp },
+      }));
+  }
+  return vms.map((vm) => ({
+    id: nicId(vm),
+    name: `${vm.name}-nic`,
+    location: vm.location,
+    properties: {
+      virtualMachine: { id: vm.id },
+      ipConfigurations: [
+        {
+          id: `${nicId(vm)}/ipConfigurations/ipconfig1`,
+          name: 'ipconfig1',
+          properties: {
+            ...(vm.privateIp ? { privateIPAddress: vm.privateIp } : {}),
+            ...(vm.publicIp ? { publicIPAddress: { id: `${nicId(vm)}-pip` } } : {}),
+          },
+        },
+      ],
+    },
+  }));
+}
 
 export function vmJson(vm: FakeVm, instanceView: boolean) {
   return {
@@ -49,7 +87,7 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
           managedDisk: { id: vm.osDiskId },
         },
       },
-      networkProfile: { networkInterfaces: [{ id: `${vm.id}-nic` }] },
+      networkProfile: { networkInterfaces: [{ id: nicId(vm) }] },
       provisioningState: vm.provisioning,
       timeCreated: vm.created,
       ...(instanceView
@@ -64,22 +102,6 @@ export function vmJson(vm: FakeVm, instanceView: boolean) {
             },
           }
         : {}),
-    },
-  };
-}
-
-function snapshotJson(s: FakeSnapshot) {
-  return {
-    id: s.id,
-    name: s.name,
-    type: 'Microsoft.Compute/snapshots',
-    location: s.location,
-    tags: s.tags,
-    properties: {
-      creationData: { createOption: 'Copy', sourceResourceId: s.sourceResourceId },
-      provisioningState: s.provisioning,
-      timeCreated: s.created,
-      incremental: true,
     },
   };
 }
@@ -110,7 +132,7 @@ export function armRoute(
         )
       : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
 
-  if (method === 'GET' && path === `${sub()}/providers/Microsoft.Compute/virtualMachines`) {
+  if (method === 'GET' && path === `${fake.subscriptionPath}/providers/Microsoft.Compute/virtualMachines`) {
     return (req, res) => {
       const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
       const skip = Number(query.get('$skiptoken') ?? 0);
@@ -123,6 +145,12 @@ export function armRoute(
       });
     };
   }
+  const net =
+    /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/(networkInterfaces|publicIPAddresses)$/i.exec(
+      path,
+    );
+  if (net && method === 'GET')
+    return (req, res) => fake.send(res, req, 200, { value: networkListing(fake, net[1]!) });
   let m = OP_PATH.exec(path);
   if (m && method === 'GET')
     return (req, res) => fake.pollOperation(res, req, m![2]!, query.get('monitor') === 'true');
@@ -131,6 +159,8 @@ export function armRoute(
     return (req, res) =>
       fake.send(res, req, 200, { value: fake.sizes.get(m![1]!.toLowerCase()) ?? DEFAULT_SIZES });
   }
+  m = DISK_PATH.exec(path);
+  if (m) return diskRoute(fake, method, m[1]!, m[2]!, body);
   m = RG_PATH.exec(path);
   if (m && method === 'PUT') {
     const group = m[1]!;
@@ -138,7 +168,7 @@ export function armRoute(
       const existed = fake.resourceGroups.has(group.toLowerCase());
       fake.resourceGroups.set(group.toLowerCase(), String(body.location));
       fake.send(res, req, existed ? 200 : 201, {
-        id: `${sub()}/resourceGroups/${group}`,
+        id: `${fake.subscriptionPath}/resourceGroups/${group}`,
         name: group,
         location: body.location,
         properties: { provisioningState: 'Succeeded' },
@@ -178,6 +208,22 @@ export function armRoute(
             `The value ${size} provided for the VM size is not valid.`,
           );
         }
+        // An OS disk swap: Azure allows it on a deallocated VM only.
+        const osDisk = (
+          body.properties as { storageProfile?: { osDisk?: { managedDisk?: { id?: string } } } } | undefined
+        )?.storageProfile?.osDisk?.managedDisk?.id;
+        if (osDisk && vm.power !== 'deallocated') {
+          return fake.error(
+            res,
+            req,
+            409,
+            'OperationNotAllowed',
+            `The OS disk can be swapped only while the VM is deallocated; the VM is ${vm.power}.`,
+          );
+        }
+        if (osDisk && !fake.disks.has(osDisk.toLowerCase())) {
+          return fake.error(res, req, 404, 'ResourceNotFound', `The disk '${osDisk}' was not found.`);
+        }
         vm.provisioning = 'Updating';
         fake.startOperation(
           res,
@@ -186,6 +232,7 @@ export function armRoute(
           {
             apply: () => {
               if (size) vm.size = size;
+              if (osDisk) vm.osDiskId = osDisk;
               vm.provisioning = 'Succeeded';
             },
             result: () => vmJson(vm, false),
@@ -207,8 +254,12 @@ export function armRoute(
             `Operation '${action}' is not allowed on VM '${name}' since the VM is ${vm.power}.`,
           );
         }
+        const before = vm.power;
         vm.power = rule.during;
         fake.startOperation(res, req, vm.location, {
+          rollback: () => {
+            vm.power = before;
+          },
           apply: () => {
             vm.power = rule.after;
             if (action === 'restart') vm.restarts += 1;
@@ -263,68 +314,4 @@ function createVm(
     201,
     vmJson(vm, false),
   );
-}
-
-function snapshotRoute(
-  fake: ArmFake,
-  method: string,
-  group: string,
-  name: string | undefined,
-  body: Record<string, unknown>,
-  notFound: (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) => void,
-): Route | undefined {
-  if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return (req, res) =>
-      fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
-  }
-  if (!name) {
-    if (method !== 'GET') return undefined;
-    return (req, res) => {
-      const inGroup = [...fake.snapshots.values()].filter(
-        (s) => s.resourceGroup.toLowerCase() === group.toLowerCase(),
-      );
-      fake.send(res, req, 200, { value: inGroup.map(snapshotJson) });
-    };
-  }
-  const id = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${group}/providers/Microsoft.Compute/snapshots/${name}`;
-  const snap = fake.snapshots.get(id.toLowerCase());
-  if (method === 'PUT') {
-    return (req, res) => {
-      const props = (body.properties ?? {}) as { creationData?: { sourceResourceId?: string } };
-      const source = props.creationData?.sourceResourceId ?? '';
-      if (![...fake.vms.values()].some((vm) => vm.osDiskId.toLowerCase() === source.toLowerCase())) {
-        return fake.error(res, req, 404, 'ResourceNotFound', `The source disk '${source}' was not found.`);
-      }
-      const s: FakeSnapshot = {
-        id,
-        name,
-        resourceGroup: group,
-        location: String(body.location),
-        tags: (body.tags as Record<string, string>) ?? {},
-        sourceResourceId: source,
-        provisioning: 'Creating',
-        created: new Date().toISOString(),
-      };
-      fake.snapshots.set(id.toLowerCase(), s);
-      fake.startOperation(
-        res,
-        req,
-        s.location,
-        {
-          apply: () => {
-            s.provisioning = 'Succeeded';
-          },
-        },
-        202,
-        undefined,
-      );
-    };
-  }
-  if (!snap) return (req, res) => notFound(req, res, 'Microsoft.Compute/snapshots', group, name);
-  if (method === 'GET') return (req, res) => fake.send(res, req, 200, snapshotJson(snap));
-  if (method === 'DELETE') {
-    return (req, res) =>
-      fake.startOperation(res, req, snap.location, { apply: () => fake.snapshots.delete(id.toLowerCase()) });
-  }
-  return undefined;
 }

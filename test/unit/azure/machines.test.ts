@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError, UnprocessableError } from '../../../lib/core/errors.js';
 import {
@@ -6,6 +7,7 @@ import {
   ProviderNotFoundError,
   ProviderRejectedError,
   ProviderThrottledError,
+  ProviderTimeoutError,
 } from '../../../lib/providers/errors.js';
 import { ArmFake, SECRET } from '../../fakes/azure/arm-fake.js';
 import { makeDriver } from './fixtures.js';
@@ -19,7 +21,14 @@ afterEach(() => fake.close());
 const LIST = /^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines$/;
 
 function seedFleet() {
-  fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope', tags: { env: 'prod' } });
+  fake.seedVm({
+    resourceGroup: 'rg-a',
+    name: 'web-1',
+    location: 'westeurope',
+    tags: { env: 'prod' },
+    privateIp: '10.0.0.4',
+    publicIp: '20.50.1.2',
+  });
   fake.seedVm({ resourceGroup: 'rg-a', name: 'web-2', location: 'westeurope', power: 'deallocated' });
   fake.seedVm({ resourceGroup: 'rg-b', name: 'db-1', location: 'northeurope', size: 'Standard_D4s_v5' });
   fake.seedVm({ resourceGroup: 'rg-c', name: 'batch-1', location: 'northeurope', power: 'stopping' });
@@ -38,6 +47,15 @@ describe('listing machines', () => {
     expect(new Set(machines.map((m) => m.region))).toEqual(new Set(['westeurope', 'northeurope']));
   });
 
+  it('leaves out other locations, and skips the network listings when nothing is left', async () => {
+    fake.seedVm({ resourceGroup: 'rg-us', name: 'far-1', location: 'eastus' });
+    fake.seedVm({ resourceGroup: 'rg-us', name: 'far-2', location: 'westus2' });
+    const { driver } = makeDriver(fake, { regions: ['westeurope'] });
+    expect(await driver.listMachines()).toEqual([]);
+    expect(fake.count(LIST)).toBe(1);
+    expect(fake.count(/Microsoft\.Network/)).toBe(0);
+  });
+
   it('maps a VM: full ARM id, power state, size, image URN, tags, resource group', async () => {
     seedFleet();
     const { driver } = makeDriver(fake);
@@ -50,14 +68,15 @@ describe('listing machines', () => {
       size: 'Standard_B2s',
       image: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest',
       tags: { env: 'prod' },
-      publicIps: [],
-      privateIps: [],
+      publicIps: ['20.50.1.2'],
+      privateIps: ['10.0.0.4'],
       extra: { resourceGroup: 'rg-a' },
     });
     expect(byName.get('web-2')!.state).toBe('stopped');
     expect(byName.get('batch-1')!.state).toBe('stopping');
     expect(byName.get('broken-1')!.state).toBe('error');
     expect(byName.get('db-1')!.size).toBe('Standard_D4s_v5');
+    expect(byName.get('db-1')).toMatchObject({ publicIps: [], privateIps: [] });
   });
 
   it('fails as a whole when a later page fails: no partial answer', async () => {
@@ -84,7 +103,8 @@ describe('listing machines', () => {
     const err = await driver.checkConnection().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderAuthError);
     expect(String((err as Error).message)).toMatch(/AADSTS7000215/);
-    expect(JSON.stringify({ m: (err as Error).message, s: (err as Error).stack })).not.toContain(wrong);
+    // Nor anywhere in the error the logs get (cause chain included).
+    expect(inspect(err, { depth: 20 })).not.toContain(wrong);
     expect(JSON.stringify({ m: (err as Error).message })).not.toContain(SECRET);
   });
 
@@ -109,7 +129,7 @@ describe('throttling', () => {
 
   it('429 forever is a ProviderThrottledError after maxAttempts of our own', async () => {
     seedFleet();
-    fake.inject(1000, 429, 'TooManyRequests', { retryAfter: '0' });
+    fake.inject(1000, 429, 'TooManyRequests', { retryAfter: '0', match: LIST });
     const { driver, sleeps } = makeDriver(fake, { maxAttempts: 3 });
     const err = await driver.listMachines().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderThrottledError);
@@ -117,6 +137,16 @@ describe('throttling', () => {
     expect(sleeps).toHaveLength(2);
     // Our 3 tries, each with the SDK's single retry: the two loops do not multiply beyond 2 × 3.
     expect(fake.count(LIST)).toBe(6);
+  });
+
+  it('a request that never answers is a ProviderTimeoutError', async () => {
+    seedFleet();
+    fake.inject(10, 0, 'hang', { match: LIST, hang: true });
+    const { driver, sleeps } = makeDriver(fake, { requestTimeoutMs: 150 });
+    const err = await driver.listMachines().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderTimeoutError);
+    expect((err as Error).message).toMatch(/^Azure list VMs: /);
+    expect(sleeps).toHaveLength(0);
   });
 
   it('other errors are not retried by us', async () => {
@@ -188,6 +218,27 @@ describe('actions', () => {
     await expect(driver.stopMachine({ externalId: 'i-0123', region: 'westeurope' })).rejects.toBeInstanceOf(
       ProviderNotFoundError,
     );
+  });
+
+  it("an operation that ends Failed fails the action with ARM's code, the state unchanged", async () => {
+    const vm = fake.seedVm({
+      resourceGroup: 'rg-a',
+      name: 'web-1',
+      location: 'westeurope',
+      power: 'deallocated',
+    });
+    fake.failNextOperation = {
+      code: 'AllocationFailed',
+      message: 'Allocation failed. We do not have sufficient capacity.',
+    };
+    const { driver, sleeps } = makeDriver(fake);
+    const err = await driver.startMachine(ref('web-1')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as Error).message).toMatch(
+      /^Azure start VM rg-a\/web-1: .*(AllocationFailed|sufficient capacity)/,
+    );
+    expect(vm.power).not.toBe('running');
+    expect(sleeps).toHaveLength(0);
   });
 
   it('rename is refused: Azure cannot rename a VM', async () => {
