@@ -73,6 +73,11 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     resizeStates: ['stopped'],
     renameStates: ['stopped'],
     label: 'Google Cloud (Compute Engine)',
+    // The name of a GCE snapshot Nimbo took (lib/providers/gcp/compute.ts).
+    snapshotIds: {
+      pattern: /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/,
+      shape: '"nimbo-snap-", the time in base 36, "-" and 8 lowercase hex digits',
+    },
   },
   azure: {
     compute: true,
@@ -83,6 +88,11 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     // A running VM is resized in place when its cluster offers the size; a deallocated one always.
     resizeStates: ['stopped', 'running'],
     label: 'Microsoft Azure (Virtual Machines)',
+    // A managed-disk snapshot's name in the VM's resource group (lib/providers/azure/compute.ts).
+    snapshotIds: {
+      pattern: /^nimbo-snap-\d{14}-[0-9a-f]{8}$/,
+      shape: '"nimbo-snap-", the UTC time as 14 digits, "-" and 8 lowercase hex digits',
+    },
   },
   sim: {
     compute: true,

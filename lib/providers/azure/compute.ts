@@ -4,6 +4,7 @@
  * resource group every call needs. Listings fail as a whole when any call fails: the inventory keeps
  * its last good picture, and a partial answer would make machines look deleted.
  */
+import { randomBytes } from 'node:crypto';
 import type { VirtualMachine } from '@azure/arm-compute';
 import { ConfigurationError, UnprocessableError } from '../../core/errors.js';
 import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
@@ -20,14 +21,7 @@ import type {
 import { MachineStateError, ProviderNotFoundError } from '../errors.js';
 import { AzureClients, collect } from './client.js';
 import { type AzureCredentials, credentialSecrets } from './credentials.js';
-import {
-  type ArmName,
-  addressesByVm,
-  parseSnapshotId,
-  parseVmId,
-  toProviderMachine,
-  toProviderSnapshot,
-} from './mapping.js';
+import { type ArmName, addressesByVm, parseVmId, toProviderMachine, toProviderSnapshot } from './mapping.js';
 
 export interface AzureCloudConfig {
   cloudId: string;
@@ -68,6 +62,8 @@ export const CURATED_IMAGES: { urn: string; name: string; os: string }[] = [
 
 /** Snapshots are tagged with the VM's id so listSnapshots finds the ones of one machine. */
 export const SNAPSHOT_TAG = 'nimbo-machine';
+/** The snapshot names (= ids) this driver gives, in the VM's resource group: capabilities.ts has the same. */
+export const SNAPSHOT_NAME = /^nimbo-snap-\d{14}-[0-9a-f]{8}$/;
 const SSH_KEY = /^(ssh-(rsa|ed25519|dss)|ecdsa-sha2-nistp\d+|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/;
 
 export class AzureComputeDriver implements ComputeDriver {
@@ -307,9 +303,10 @@ export class AzureComputeDriver implements ComputeDriver {
     );
     const diskId = machine.storageProfile?.osDisk?.managedDisk?.id;
     if (!diskId) throw new UnprocessableError(`${context}: the VM has no managed OS disk to snapshot`);
-    // Snapshot names allow [\w.-] up to 80 characters; the time keeps two snapshots of one name apart.
+    // The name is the id Nimbo hands out, in one strict shape (the API refuses any other before a job);
+    // the operator's name is kept in a tag.
     const stamp = this.now().toISOString().replace(/\D/g, '').slice(0, 14);
-    const snapName = `${vm.name}-${name}`.replace(/[^\w.-]/g, '-').slice(0, 64) + `-${stamp}`;
+    const snapName = `nimbo-snap-${stamp}-${randomBytes(4).toString('hex')}`;
     const snap = await this.azure.call(context, () =>
       compute.snapshots.beginCreateOrUpdateAndWait(
         vm.resourceGroup,
@@ -328,8 +325,10 @@ export class AzureComputeDriver implements ComputeDriver {
 
   /** The snapshot, when it is one of this machine's: a stray id must not touch another machine's backup. */
   private async ownSnapshot(ref: MachineRef, snapshotId: string, verb: string) {
-    const snap = parseSnapshotId(snapshotId);
-    if (!snap) throw new ProviderNotFoundError(`Azure: ${snapshotId} is not the ARM id of a snapshot`);
+    if (!SNAPSHOT_NAME.test(snapshotId)) {
+      throw new ProviderNotFoundError(`Azure: ${snapshotId} is not the name of a snapshot`);
+    }
+    const snap = { resourceGroup: this.vm(ref).resourceGroup, name: snapshotId };
     const compute = await this.azure.compute();
     const context = `${verb} snapshot ${snap.resourceGroup}/${snap.name} of ${ref.externalId}`;
     const found = await this.azure.call(context, () => compute.snapshots.get(snap.resourceGroup, snap.name));

@@ -33,9 +33,6 @@ export function machineState(vm: VirtualMachine, view?: VirtualMachineInstanceVi
 
 const VM_ID =
   /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i;
-const SNAPSHOT_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots\/([^/]+)$/i;
-
 export interface ArmName {
   subscriptionId: string;
   resourceGroup: string;
@@ -49,7 +46,6 @@ function parse(re: RegExp, id: string): ArmName | undefined {
 
 /** A machine's externalId is its full ARM id, so every call knows the resource group without a lookup. */
 export const parseVmId = (id: string) => parse(VM_ID, id);
-export const parseSnapshotId = (id: string) => parse(SNAPSHOT_ID, id);
 
 /** Image reference → "publisher:offer:sku:version" (the az CLI's URN), or the gallery/managed image id. */
 function imageName(vm: VirtualMachine): string | undefined {
@@ -96,8 +92,10 @@ export function toProviderMachine(
 export function toProviderSnapshot(s: Snapshot): ProviderSnapshot {
   const p = (s.provisioningState ?? '').toLowerCase();
   return {
-    id: s.id ?? '',
-    name: s.name ?? s.id ?? '',
+    // The snapshot's name, not its ARM id: it sits in the VM's resource group, and an id with slashes
+    // would not fit in one path segment of /v1/machines/{id}/snapshots/{snapshotId}.
+    id: s.name ?? '',
+    name: s.tags?.['nimbo-snapshot-name'] ?? s.name ?? '',
     createdAt: s.timeCreated ? new Date(s.timeCreated) : new Date(0),
     state: p === 'succeeded' ? 'completed' : p === 'failed' ? 'error' : 'pending',
   };

@@ -277,15 +277,18 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   /**
-   * instances.setName renames a stopped instance in place. The instance name is the externalId, so the
-   * machine's externalId changes with it: the next listing shows it under the new name.
+   * instances.setName renames a stopped instance in place; it wants the current name, which the numeric
+   * externalId does not carry, so the instance is read first. The externalId stays the same.
    */
-  renameMachine(ref: MachineRef, name: string): Promise<void> {
-    return this.mutate(this.where(ref, 'instances.setName'), (gce) =>
+  async renameMachine(ref: MachineRef, name: string): Promise<void> {
+    const [current] = await this.call(this.where(ref, 'instances.get'), (gce) =>
+      gce.instances.get(this.instanceArgs(ref), this.callOptions),
+    );
+    await this.mutate(this.where(ref, 'instances.setName'), (gce) =>
       gce.instances.setName(
         {
           ...this.instanceArgs(ref),
-          instancesSetNameRequestResource: { currentName: ref.externalId, name },
+          instancesSetNameRequestResource: { currentName: current.name ?? ref.externalId, name },
         },
         this.callOptions,
       ),

@@ -69,7 +69,9 @@ export function toProviderMachine(i: GceInstance): ProviderMachine {
   extra.gcpRegion = regionOfZone(zone);
   const launched = i.creationTimestamp ? new Date(i.creationTimestamp) : undefined;
   return {
-    externalId: i.name ?? '',
+    // The numeric id, not the name: setName renames an instance in place, and a machine that changed its
+    // externalId would look destroyed and re-created to the inventory. GCE takes either in its paths.
+    externalId: i.id !== undefined && i.id !== null ? String(i.id) : (i.name ?? ''),
     name: i.name ?? '',
     state: machineState(i.status),
     region: zone,

@@ -120,8 +120,12 @@ export class GcpComputeFake {
     return inst;
   }
 
-  instance(zone: string, name: string): FakeInstance | undefined {
-    return this.instances.get(`${zone}/${name}`);
+  /** By name or by numeric id: GCE's instance paths take either. */
+  instance(zone: string, nameOrId: string): FakeInstance | undefined {
+    return (
+      this.instances.get(`${zone}/${nameOrId}`) ??
+      [...this.instances.values()].find((i) => i.zone === zone && i.id === nameOrId)
+    );
   }
 
   url(path: string) {

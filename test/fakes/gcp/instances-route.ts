@@ -41,17 +41,20 @@ export function instanceRoute(fake: GcpComputeFake, res: ServerResponse, request
       }),
     );
   }
-  const inst = name ? fake.instance(zone, name) : undefined;
-  if (!inst || !name)
+  const found = name ? fake.instance(zone, name) : undefined;
+  if (!found || !name)
     return fake.error(res, 404, 'notFound', `The resource '${scope}/instances/${name}' was not found`);
-  const target = fake.url(`${scope}/instances/${name}`);
+  const inst = found;
+  // The path may name the instance by its numeric id: from here on, its name.
+  const key = `${zone}/${inst.name}`;
+  const target = fake.url(`${scope}/instances/${inst.name}`);
   if (method === 'GET' && !verb) return fake.send(res, 200, fake.toJson(inst));
   if (method === 'DELETE' && !verb) {
     inst.status = 'STOPPING';
     return fake.send(
       res,
       200,
-      fake.operation(scope, 'delete', target, () => fake.instances.delete(`${zone}/${name}`)),
+      fake.operation(scope, 'delete', target, () => fake.instances.delete(key)),
     );
   }
   const op = (type: string, apply: () => void) =>
@@ -72,7 +75,7 @@ export function instanceRoute(fake: GcpComputeFake, res: ServerResponse, request
         return fake.error(res, 400, 'resourceNotReady', `The resource '${target}' is not ready`);
       }
       return op('reset', () => {
-        fake.resets.push(`${zone}/${name}`);
+        fake.resets.push(key);
       });
     case 'setMachineType':
       if (inst.status !== 'TERMINATED') {
@@ -80,7 +83,7 @@ export function instanceRoute(fake: GcpComputeFake, res: ServerResponse, request
           res,
           400,
           'resourceNotReady',
-          `Instance '${name}' must be stopped before changing its machine type.`,
+          `Instance '${inst.name}' must be stopped before changing its machine type.`,
         );
       }
       return op('setMachineType', () => {
@@ -95,14 +98,14 @@ export function instanceRoute(fake: GcpComputeFake, res: ServerResponse, request
           res,
           400,
           'resourceNotReady',
-          `Instance '${name}' must be stopped before it is renamed.`,
+          `Instance '${inst.name}' must be stopped before it is renamed.`,
         );
       }
-      if (body.currentName !== name)
+      if (body.currentName !== inst.name)
         return fake.error(res, 412, 'conditionNotMet', 'currentName does not match');
       const next = String(body.name ?? '');
       return op('setName', () => {
-        fake.instances.delete(`${zone}/${name}`);
+        fake.instances.delete(key);
         fake.instances.set(`${zone}/${next}`, { ...inst, name: next });
       });
     }

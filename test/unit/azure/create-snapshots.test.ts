@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnprocessableError } from '../../../lib/core/errors.js';
+import { CAPABILITIES } from '../../../lib/providers/capabilities.js';
 import { MachineStateError, ProviderNotFoundError } from '../../../lib/providers/errors.js';
 import { ArmFake, SUBSCRIPTION } from '../../fakes/azure/arm-fake.js';
 import { makeDriver } from './fixtures.js';
@@ -11,8 +12,8 @@ beforeEach(async () => {
 afterEach(() => fake.close());
 
 const SUBNET = `/subscriptions/${SUBSCRIPTION}/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default`;
-const SNAPSHOT_ID =
-  /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/snapshots\/[\w.-]+$/i;
+// The snapshot's name in the VM's resource group: the shape the API lets through for azure machines.
+const SNAPSHOT_ID = CAPABILITIES.azure.snapshotIds!.pattern;
 
 describe('creating a machine', () => {
   it('creates the nimbo-<region> group and the VM, waits for the LRO and returns it running', async () => {
@@ -80,8 +81,9 @@ describe('snapshots', () => {
 
     const snap = await driver.createSnapshot(ref, 'before upgrade');
     expect(snap.id).toMatch(SNAPSHOT_ID);
-    expect(snap).toMatchObject({ name: 'web-1-before-upgrade-20261204010203', state: 'completed' });
-    const stored = fake.snapshots.get(snap.id.toLowerCase())!;
+    expect(snap).toMatchObject({ name: 'before upgrade', state: 'completed' });
+    expect(snap.id).toMatch(/^nimbo-snap-20261204010203-/);
+    const stored = [...fake.snapshots.values()].find((s) => s.name === snap.id)!;
     expect(stored.sourceResourceId).toBe(vm.osDiskId);
     expect(stored.tags['nimbo-machine']).toBe(vm.id);
 
@@ -105,10 +107,12 @@ describe('snapshots', () => {
     await driver.stopMachine(ref);
     await driver.revertToSnapshot(ref, snap.id);
     expect(vm.osDiskId).toMatch(/\/disks\/web-1-osdisk-20261204010203$/);
-    expect(fake.disks.get(vm.osDiskId.toLowerCase())).toMatchObject({
-      source: snap.id,
-      provisioning: 'Succeeded',
-    });
+    const disk = fake.disks.get(vm.osDiskId.toLowerCase())!;
+    // Copied from the snapshot's ARM id, in the VM's resource group.
+    expect(disk.source).toBe(
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-a/providers/Microsoft.Compute/snapshots/${snap.id}`,
+    );
+    expect(disk.provisioning).toBe('Succeeded');
   });
 
   it('an unknown snapshot is a ProviderNotFoundError, for delete and revert alike', async () => {
@@ -119,6 +123,10 @@ describe('snapshots', () => {
     await expect(driver.deleteSnapshot(ref, ghost)).rejects.toBeInstanceOf(ProviderNotFoundError);
     await expect(driver.deleteSnapshot(ref, 'snap-123')).rejects.toBeInstanceOf(ProviderNotFoundError);
     await expect(driver.revertToSnapshot(ref, ghost)).rejects.toBeInstanceOf(ProviderNotFoundError);
+    // Of the right shape, but Azure has no such snapshot.
+    const unknown = 'nimbo-snap-20260101000000-deadbeef';
+    await expect(driver.deleteSnapshot(ref, unknown)).rejects.toBeInstanceOf(ProviderNotFoundError);
+    await expect(driver.revertToSnapshot(ref, unknown)).rejects.toBeInstanceOf(ProviderNotFoundError);
   });
 });
 

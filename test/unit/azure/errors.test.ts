@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lib/core/errors.js';
 import { AzureCredentialsSchema, credentialSecrets } from '../../../lib/providers/azure/credentials.js';
 import { isThrottlingError, mapAzureError, retryAfterMs } from '../../../lib/providers/azure/errors.js';
-import { machineState, parseSnapshotId, parseVmId } from '../../../lib/providers/azure/mapping.js';
+import { machineState, parseVmId } from '../../../lib/providers/azure/mapping.js';
 import {
   MachineStateError,
   ProviderAuthError,
@@ -119,9 +119,6 @@ describe('credentials and ids', () => {
       name: 'vm1',
     });
     expect(parseVmId('i-0123')).toBeUndefined();
-    expect(
-      parseSnapshotId('/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/snapshots/x')?.name,
-    ).toBe('x');
   });
 
   it('power states map as Azure reports them', () => {

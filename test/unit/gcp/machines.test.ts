@@ -28,7 +28,8 @@ describe('listMachines', () => {
     expect(machines.map((m) => m.name).sort()).toEqual(['eu-b1', 'eu-b2', 'eu-c1', 'eu-d1']);
     const b1 = machines.find((m) => m.name === 'eu-b1')!;
     expect(b1).toMatchObject({
-      externalId: 'eu-b1',
+      // The numeric id: a rename keeps it.
+      externalId: fake.instance('europe-west1-b', 'eu-b1')!.id,
       state: 'running',
       region: 'europe-west1-b',
       location: 'europe-west1-b',
@@ -149,7 +150,7 @@ describe('createMachine', () => {
       tags: { Env: 'Prod', team: 'web' },
     });
     expect(machine).toMatchObject({
-      externalId: 'new-vm',
+      externalId: fake.instance('europe-west1-b', 'new-vm')!.id,
       region: 'europe-west1-b',
       size: 'e2-medium',
       state: 'running',
