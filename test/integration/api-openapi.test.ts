@@ -32,6 +32,23 @@ describe('GET /v1/openapi.json', () => {
     );
   });
 
+  it('lists every provider a cloud can be created with, and the shape of its credentials', async () => {
+    const doc = (await api.request('GET', '/v1/openapi.json')).body;
+    const schemas = doc.components.schemas;
+    for (const id of ['CreateAwsCloudRequest', 'CreateGcpCloudRequest', 'CreateAzureCloudRequest']) {
+      expect(schemas[id]?.required, id).toEqual(
+        expect.arrayContaining(['provider', 'credentials', 'regions']),
+      );
+    }
+    expect(schemas.CreateGcpCloudRequest.properties.credentials.required).toEqual(
+      expect.arrayContaining(['type', 'project_id', 'client_email', 'private_key', 'private_key_id']),
+    );
+    expect(schemas.CreateAzureCloudRequest.properties.credentials.required).toEqual(
+      expect.arrayContaining(['tenantId', 'clientId', 'clientSecret', 'subscriptionId']),
+    );
+    expect(schemas.Cloud.properties.provider.enum).toEqual(['aws', 'gcp', 'azure', 'sim', 'ssh']);
+  });
+
   it('documents path and query parameters', async () => {
     const doc = (await api.request('GET', '/v1/openapi.json')).body;
     const list = doc.paths['/v1/tokens'].get.parameters;
