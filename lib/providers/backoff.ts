@@ -24,3 +24,33 @@ export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'bas
   const ceiling = Math.min(options.capMs, options.baseMs * 2 ** (attempt - 1));
   return Math.floor(options.random() * ceiling);
 }
+
+export interface ThrottleRetry {
+  isThrottled: (err: unknown) => boolean;
+  /** What the provider asked us to wait at least (a Retry-After), in ms. */
+  minWaitMs?: (err: unknown) => number;
+  /** The provider error that a failure becomes, once retrying is over. */
+  fail: (err: unknown, attempts: number) => Error;
+}
+
+/**
+ * Run one provider call, retrying throttling only (never another failure: a mutation may have run), and
+ * turn whatever fails at the end into the provider's error.
+ */
+export async function retryThrottled<T>(
+  fn: () => Promise<T>,
+  options: BackoffOptions,
+  how: ThrottleRetry,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (how.isThrottled(err) && attempt < options.maxAttempts) {
+        await options.sleep(Math.max(backoffDelay(attempt, options), how.minWaitMs?.(err) ?? 0));
+        continue;
+      }
+      throw how.fail(err, attempt);
+    }
+  }
+}

@@ -4,6 +4,13 @@
  */
 import { ConflictError, ProviderError, UnprocessableError } from '../core/errors.js';
 
+/** `text` with every secret (credentialSecrets of the cloud) replaced by [redacted]: messages reach operators. */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
+  return out;
+}
+
 /** The provider rejected the credentials (or the role cannot be assumed). */
 export class ProviderAuthError extends ProviderError {
   override readonly name = 'ProviderAuthError';

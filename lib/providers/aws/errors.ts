@@ -12,6 +12,7 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
   ProviderTimeoutError,
+  redactSecrets,
 } from '../errors.js';
 
 const AUTH_CODES = new Set([
@@ -133,12 +134,6 @@ export interface MapAwsErrorOptions {
   secrets?: readonly string[];
 }
 
-function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 /**
  * Map any error thrown by an AWS call. `context` says what was being done and where (e.g.
  * "DescribeInstances in eu-west-1"), so an operator can tell which region of a cloud failed.
@@ -153,7 +148,7 @@ export function mapAwsError(err: unknown, context: string, options: MapAwsErrorO
     Array.isArray(reasons) && reasons.length
       ? [own, ...reasons.map(String)].filter((m) => m && m !== code).join(': ')
       : own;
-  const message = redact(raw || code, options.secrets);
+  const message = redactSecrets(raw || code, options.secrets);
   const text = `${context}: AWS ${code}: ${message}`;
   // The cause goes to logs: when it held a secret, logs get nothing rather than the secret.
   const opts = { cause: message === (raw || code) ? err : undefined };

@@ -4,27 +4,20 @@
  * same account do not retry in lockstep). The SDK retries too, but its maxAttempts is kept small so
  * this is the behaviour that counts; only throttling is retried here, never a mutation that may have run.
  */
-import { type BackoffOptions, backoffDelay } from '../backoff.js';
+import { type BackoffOptions, retryThrottled } from '../backoff.js';
 import { isThrottlingError, type MapAwsErrorOptions, mapAwsError } from './errors.js';
 
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
 
 /** Run one AWS call, retrying throttling, and map whatever fails at the end to a provider error. */
-export async function callWithBackoff<T>(
+export function callWithBackoff<T>(
   context: string,
   fn: () => Promise<T>,
   options: BackoffOptions,
   mapOptions: Omit<MapAwsErrorOptions, 'attempts'> = {},
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isThrottlingError(err) && attempt < options.maxAttempts) {
-        await options.sleep(backoffDelay(attempt, options));
-        continue;
-      }
-      throw mapAwsError(err, context, { ...mapOptions, attempts: attempt });
-    }
-  }
+  return retryThrottled(fn, options, {
+    isThrottled: isThrottlingError,
+    fail: (err, attempts) => mapAwsError(err, context, { ...mapOptions, attempts }),
+  });
 }

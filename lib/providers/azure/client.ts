@@ -8,8 +8,7 @@ import type { NetworkManagementClient } from '@azure/arm-network';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
 import type { PipelineRequest, SendRequest } from '@azure/core-rest-pipeline';
-import type { NimboError } from '../../core/errors.js';
-import { type BackoffOptions, backoffDelay } from '../backoff.js';
+import { type BackoffOptions, retryThrottled } from '../backoff.js';
 import type { AzureCredentials } from './credentials.js';
 import { isThrottlingError, mapAzureError, retryAfterMs } from './errors.js';
 
@@ -133,23 +132,17 @@ export class AzureClients {
  * Run fn, retrying throttling only (never a failed mutation that may have run), waiting the larger of
  * the jittered backoff and ARM's Retry-After; map whatever fails at the end.
  */
-export async function callWithBackoff<T>(
+export function callWithBackoff<T>(
   context: string,
   fn: () => Promise<T>,
   options: BackoffOptions,
   secrets: readonly string[],
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isThrottlingError(err) && attempt < options.maxAttempts) {
-        await options.sleep(Math.max(backoffDelay(attempt, options), retryAfterMs(err)));
-        continue;
-      }
-      throw mapAzureError(err, context, { secrets, attempts: attempt }) as NimboError;
-    }
-  }
+  return retryThrottled(fn, options, {
+    isThrottled: isThrottlingError,
+    minWaitMs: retryAfterMs,
+    fail: (err, attempts) => mapAzureError(err, context, { secrets, attempts }),
+  });
 }
 
 /** Every item of an SDK paged iterator (it follows nextLink), as one throttle-retried call. */

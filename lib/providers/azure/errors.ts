@@ -13,6 +13,7 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
   ProviderTimeoutError,
+  redactSecrets,
 } from '../errors.js';
 
 const AUTH_CODES = new Set([
@@ -91,12 +92,6 @@ export function retryAfterMs(err: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
-function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 export interface MapAzureErrorOptions {
   attempts?: number;
   secrets?: readonly string[];
@@ -114,7 +109,7 @@ export function mapAzureError(err: unknown, context: string, options: MapAzureEr
   const e = (err ?? {}) as ErrorLike;
   const own = typeof e.message === 'string' ? e.message : '';
   const raw = own || (typeof e.details?.error?.message === 'string' ? e.details.error.message : '') || code;
-  const message = redact(raw, secrets);
+  const message = redactSecrets(raw, secrets);
   const text = `${context}: Azure ${code}${status ? ` (HTTP ${status})` : ''}: ${message}`;
   // The cause goes to logs: when it held a secret, logs get nothing rather than the secret.
   const opts = { cause: message === raw ? err : undefined };

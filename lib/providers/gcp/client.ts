@@ -10,7 +10,7 @@
  */
 import { createSign } from 'node:crypto';
 import type * as Compute from '@google-cloud/compute';
-import { type BackoffOptions, backoffDelay } from '../backoff.js';
+import { type BackoffOptions, retryThrottled } from '../backoff.js';
 import type { GcpCredentials } from './credentials.js';
 import { GcpOperationError, isGcpThrottling, mapGcpError } from './errors.js';
 
@@ -109,23 +109,16 @@ export async function createClients(
  * Run one call, retrying throttling only (a 429, or a 403 rateLimitExceeded) with full-jitter backoff,
  * and map whatever fails at the end. Other errors are never retried: a mutation may have run.
  */
-export async function callWithBackoff<T>(
+export function callWithBackoff<T>(
   context: string,
   fn: () => Promise<T>,
   options: BackoffOptions,
   secrets: readonly string[],
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn();
-    } catch (err) {
-      if (isGcpThrottling(err) && attempt < options.maxAttempts) {
-        await options.sleep(backoffDelay(attempt, options));
-        continue;
-      }
-      throw mapGcpError(err, context, { attempts: attempt, secrets });
-    }
-  }
+  return retryThrottled(fn, options, {
+    isThrottled: isGcpThrottling,
+    fail: (err, attempts) => mapGcpError(err, context, { attempts, secrets }),
+  });
 }
 
 export interface GceOperation {

@@ -14,6 +14,7 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
   ProviderTimeoutError,
+  redactSecrets,
 } from '../errors.js';
 
 /** gRPC status → the HTTP status Google documents for it (google.rpc.Code). */
@@ -134,12 +135,6 @@ export interface MapGcpErrorOptions {
   secrets?: readonly string[];
 }
 
-function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('[redacted]');
-  return out;
-}
-
 /**
  * Map an error of a GCE call. `context` says what was done and where, e.g. "instances.stop web-1 in
  * europe-west1-b". Errors already mapped pass through unchanged.
@@ -147,7 +142,7 @@ function redact(text: string, secrets: readonly string[] = []): string {
 export function mapGcpError(err: unknown, context: string, options: MapGcpErrorOptions = {}): NimboError {
   if (err instanceof NimboError) return err;
   const f = gcpFailure(err);
-  const message = redact(f.message, options.secrets);
+  const message = redactSecrets(f.message, options.secrets);
   const label = [f.httpStatus, f.reason].filter((x) => x !== undefined).join(' ');
   const text = `${context}: GCE ${label ? `${label}: ` : ''}${message}`;
   // The cause goes to logs: when it held a secret, logs get nothing rather than the secret.
