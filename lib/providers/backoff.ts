@@ -25,6 +25,15 @@ export function backoffDelay(attempt: number, options: Pick<BackoffOptions, 'bas
   return Math.floor(options.random() * ceiling);
 }
 
+/** What every driver takes so tests never wait: the backoff's sleep and jitter, its tries, the clock. */
+export interface BackoffDeps {
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Tries per call when the provider throttles us, the first included. */
+  maxAttempts?: number;
+  now?: () => Date;
+}
+
 export interface ThrottleRetry {
   isThrottled: (err: unknown) => boolean;
   /** What the provider asked us to wait at least (a Retry-After), in ms. */

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { VirtualMachine } from '@azure/arm-compute';
 import { ConfigurationError, UnprocessableError } from '../../core/errors.js';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
+import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
 import type {
   ComputeDriver,
   CreateMachineRequest,
@@ -31,14 +31,10 @@ export interface AzureCloudConfig {
   endpoint?: string;
 }
 
-export interface AzureDriverDeps {
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  maxAttempts?: number;
-  now?: () => Date;
+export interface AzureDriverDeps extends BackoffDeps {
   /** How often a long-running operation is polled; ARM suggests ~30 s, we ask sooner and tests at once. */
   pollIntervalMs?: number;
-  /** A CA (PEM) to trust besides the public ones: the test fake's self-signed certificate. */
+  /** A CA (PEM) to trust besides the public ones: the cloud's settings.endpointCa (a private CA, a fake's). */
   tlsCa?: string;
   requestTimeoutMs?: number;
 }

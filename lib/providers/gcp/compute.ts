@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ConfigurationError, ProviderError, UnprocessableError } from '../../core/errors.js';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
+import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
 import type {
   ComputeDriver,
   CreateMachineRequest,
@@ -49,11 +49,7 @@ export interface GcpCloudConfig {
   endpoint?: string;
 }
 
-export interface GcpDriverDeps {
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  maxAttempts?: number;
-  now?: () => Date;
+export interface GcpDriverDeps extends BackoffDeps {
   /** How many times an operation is waited on (each wait blocks up to ~2 minutes at Google). */
   maxOperationWaits?: number;
   /** How long one HTTP call may take before it is a ProviderTimeoutError (30 s; an operation wait 130 s). */
