@@ -4,6 +4,14 @@
  */
 import { ConflictError, ProviderError, UnprocessableError } from '../core/errors.js';
 
+/** What every driver's error mapping takes (mapAwsError, mapGcpError, mapAzureError). */
+export interface MapErrorOptions {
+  /** How many times the call was tried: throttling errors report it, so the operator sees we did back off. */
+  attempts?: number;
+  /** Strings that must never appear in a message (the cloud's credentialSecrets), replaced by [redacted]. */
+  secrets?: readonly string[];
+}
+
 /** `text` with every secret (credentialSecrets of the cloud) replaced by [redacted]: messages reach operators. */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = text;

@@ -6,6 +6,7 @@
 import { NimboError, ProviderError } from '../../core/errors.js';
 import {
   MachineStateError,
+  type MapErrorOptions,
   ProviderAuthError,
   ProviderConflictError,
   ProviderNotFoundError,
@@ -127,19 +128,12 @@ function isTimeout(err: unknown, code: string): boolean {
   );
 }
 
-export interface MapAwsErrorOptions {
-  /** How many times the call was tried: throttling errors report it, so the operator sees we did back off. */
-  attempts?: number;
-  /** Strings that must never appear in a message (the cloud's access keys), replaced by [redacted]. */
-  secrets?: readonly string[];
-}
-
 /**
  * Map any error thrown by an AWS call. `context` says what was being done and where (e.g.
  * "DescribeInstances in eu-west-1"), so an operator can tell which region of a cloud failed.
  * Errors already mapped (e.g. by the credential provider) pass through unchanged.
  */
-export function mapAwsError(err: unknown, context: string, options: MapAwsErrorOptions = {}): NimboError {
+export function mapAwsError(err: unknown, context: string, options: MapErrorOptions = {}): NimboError {
   if (err instanceof NimboError) return err;
   const code = awsErrorCode(err);
   const reasons = (err as ErrorLike)?.messages;

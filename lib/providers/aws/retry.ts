@@ -5,7 +5,8 @@
  * this is the behaviour that counts; only throttling is retried here, never a mutation that may have run.
  */
 import { type BackoffOptions, retryThrottled } from '../backoff.js';
-import { isThrottlingError, type MapAwsErrorOptions, mapAwsError } from './errors.js';
+import type { MapErrorOptions } from '../errors.js';
+import { isThrottlingError, mapAwsError } from './errors.js';
 
 export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from '../backoff.js';
 
@@ -14,7 +15,7 @@ export function callWithBackoff<T>(
   context: string,
   fn: () => Promise<T>,
   options: BackoffOptions,
-  mapOptions: Omit<MapAwsErrorOptions, 'attempts'> = {},
+  mapOptions: Omit<MapErrorOptions, 'attempts'> = {},
 ): Promise<T> {
   return retryThrottled(fn, options, {
     isThrottled: isThrottlingError,

@@ -7,6 +7,7 @@
 import { NimboError, ProviderError } from '../../core/errors.js';
 import {
   MachineStateError,
+  type MapErrorOptions,
   ProviderAuthError,
   ProviderConflictError,
   ProviderNotFoundError,
@@ -92,16 +93,11 @@ export function retryAfterMs(err: unknown): number {
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
 }
 
-export interface MapAzureErrorOptions {
-  attempts?: number;
-  secrets?: readonly string[];
-}
-
 /**
  * Map any error thrown by an Azure call; `context` says what was done to what (e.g. "Azure start VM
  * rg-a/web-1"). Errors already mapped pass through unchanged.
  */
-export function mapAzureError(err: unknown, context: string, options: MapAzureErrorOptions = {}): NimboError {
+export function mapAzureError(err: unknown, context: string, options: MapErrorOptions = {}): NimboError {
   if (err instanceof NimboError) return err;
   const secrets = options.secrets ?? [];
   const code = azureErrorCode(err);

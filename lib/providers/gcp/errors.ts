@@ -8,6 +8,7 @@
 import { NimboError, ProviderError } from '../../core/errors.js';
 import {
   MachineStateError,
+  type MapErrorOptions,
   ProviderAuthError,
   ProviderConflictError,
   ProviderNotFoundError,
@@ -129,17 +130,11 @@ function isThrottled(f: GcpFailure): boolean {
   return f.httpStatus === 403 && THROTTLE_WORDS.test(f.message);
 }
 
-export interface MapGcpErrorOptions {
-  attempts?: number;
-  /** Strings never to show (credentialSecrets), replaced by [redacted]. */
-  secrets?: readonly string[];
-}
-
 /**
  * Map an error of a GCE call. `context` says what was done and where, e.g. "instances.stop web-1 in
  * europe-west1-b". Errors already mapped pass through unchanged.
  */
-export function mapGcpError(err: unknown, context: string, options: MapGcpErrorOptions = {}): NimboError {
+export function mapGcpError(err: unknown, context: string, options: MapErrorOptions = {}): NimboError {
   if (err instanceof NimboError) return err;
   const f = gcpFailure(err);
   const message = redactSecrets(f.message, options.secrets);
