@@ -16,6 +16,15 @@ export interface NetworkLimits {
   deleteWithSubnets: boolean;
   /** Addresses the provider keeps in every subnet (AWS: the first four and the last). */
   reservedPerSubnet: number;
+  /**
+   * Whether a network has an address range of its own that its subnets sit inside (AWS, Azure: yes; a GCP
+   * custom-mode VPC network has none: only its subnets have ranges, and its `cidr` is '').
+   */
+  networkCidr: boolean;
+  /** Whether a network spans every region (GCP: region "global") and each subnet names its own region. */
+  globalNetworks: boolean;
+  /** Whether a subnet is placed in a zone of its region (AWS: yes; GCP and Azure subnets are regional). */
+  subnetZones: boolean;
 }
 
 export const AWS_NETWORK_LIMITS: NetworkLimits = {
@@ -25,7 +34,13 @@ export const AWS_NETWORK_LIMITS: NetworkLimits = {
   subnetMaxPrefix: 28,
   deleteWithSubnets: false,
   reservedPerSubnet: 5,
+  networkCidr: true,
+  globalNetworks: false,
+  subnetZones: true,
 };
+
+/** The region a global network (limits.globalNetworks) is reported in. */
+export const GLOBAL_REGION = 'global';
 
 /** Names: what an EC2 Name tag shows well and a shell or URL does not trip over. */
 export const NETWORK_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,126}[A-Za-z0-9._-])?$/;
@@ -46,9 +61,28 @@ function prefixProblem(c: Cidr4, min: number, max: number, what: string): string
   return undefined;
 }
 
-export function checkNetworkRequest(req: { name: string; cidr: string }, limits: NetworkLimits): CidrCheck {
+/** A network without a range of its own (limits.networkCidr false) checks only its name. */
+export type NetworkCheck = { ok: true; cidr: Cidr4 | null } | { ok: false; problems: RuleProblem[] };
+
+export function checkNetworkRequest(
+  req: { name: string; cidr?: string | undefined },
+  limits: NetworkLimits,
+): NetworkCheck {
   const problems: RuleProblem[] = [];
   if (!NETWORK_NAME.test(req.name)) problems.push({ path: 'name', message: NETWORK_NAME_RULE });
+  if (!limits.networkCidr) {
+    if (req.cidr !== undefined) {
+      problems.push({
+        path: 'cidr',
+        message: "this provider's networks have no address range of their own: give each subnet its range",
+      });
+    }
+    return problems.length ? { ok: false, problems } : { ok: true, cidr: null };
+  }
+  if (req.cidr === undefined) {
+    problems.push({ path: 'cidr', message: 'a network needs its address range, e.g. 10.0.0.0/16' });
+    return { ok: false, problems };
+  }
   const parsed = parseCidr4(req.cidr);
   if (!parsed.ok) problems.push({ path: 'cidr', message: parsed.reason });
   else {

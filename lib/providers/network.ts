@@ -8,7 +8,9 @@ import type { Provider } from './capabilities.js';
 export interface ProviderNetwork {
   externalId: string;
   name: string;
+  /** '' where networks have no range of their own (NetworkLimits.networkCidr false: GCP). */
   cidr: string;
+  /** "global" where networks span regions (NetworkLimits.globalNetworks: GCP). */
   region: string;
   state: string;
   isDefault: boolean;
@@ -21,6 +23,7 @@ export interface ProviderSubnet {
   name: string;
   cidr: string;
   region: string;
+  /** '' where subnets are regional (NetworkLimits.subnetZones false: GCP, Azure). */
   availabilityZone: string;
   availableIps: number | null;
   state: string;
@@ -34,7 +37,9 @@ export interface NetworkRef {
 
 export interface CreateNetworkRequest {
   name: string;
-  cidr: string;
+  /** Absent where networks have no range of their own (NetworkLimits.networkCidr false). */
+  cidr?: string;
+  /** "global" where networks span regions. */
   region: string;
   tags?: Record<string, string>;
 }
@@ -42,9 +47,11 @@ export interface CreateNetworkRequest {
 export interface CreateSubnetRequest {
   name: string;
   cidr: string;
+  /** The subnet's region: its network's, or for a global network the one the caller chose. */
   region: string;
   networkExternalId: string;
-  availabilityZone: string;
+  /** Absent where subnets are regional (NetworkLimits.subnetZones false). */
+  availabilityZone?: string;
   tags?: Record<string, string>;
 }
 
@@ -55,6 +62,7 @@ export interface NetworkDriver {
   /** A network with subnets or instances is refused with a conflict (EC2 DependencyViolation). */
   deleteNetwork(ref: NetworkRef): Promise<void>;
   createSubnet(req: CreateSubnetRequest): Promise<ProviderSubnet>;
+  /** A subnet with machines (network interfaces) in it is refused with a conflict. */
   deleteSubnet(ref: NetworkRef): Promise<void>;
 }
 

@@ -85,7 +85,7 @@ export class SimNetworkDriver implements NetworkDriver {
     const network: ProviderNetwork = {
       externalId: ec2Id('vpc'),
       name: req.name,
-      cidr: req.cidr,
+      cidr: req.cidr ?? '',
       region: req.region,
       state: 'available',
       isDefault: false,
@@ -146,7 +146,7 @@ export class SimNetworkDriver implements NetworkDriver {
       name: req.name,
       cidr: req.cidr,
       region: req.region,
-      availabilityZone: req.availabilityZone,
+      availabilityZone: req.availabilityZone ?? '',
       availableIps: 2 ** (32 - check.cidr.prefix) - LIMITS.reservedPerSubnet,
       state: 'available',
       tags: { ...req.tags, Name: req.name },
