@@ -39,6 +39,39 @@ export const AWS_NETWORK_LIMITS: NetworkLimits = {
   subnetZones: true,
 };
 
+/**
+ * A GCP custom-mode VPC network: global, no range of its own; each subnetwork's primary IPv4 range is
+ * /8 to /29, and GCE keeps four addresses of it (network, gateway, the last two). A network with
+ * subnetworks is refused (resourceInUseByAnotherResource).
+ */
+export const GCP_NETWORK_LIMITS: NetworkLimits = {
+  networkMinPrefix: 8,
+  networkMaxPrefix: 29,
+  subnetMinPrefix: 8,
+  subnetMaxPrefix: 29,
+  deleteWithSubnets: false,
+  reservedPerSubnet: 4,
+  networkCidr: false,
+  globalNetworks: true,
+  subnetZones: false,
+};
+
+/**
+ * An Azure virtual network: its address space and its subnets /8 to /29, Azure keeps five addresses of
+ * each subnet; deleting a virtual network deletes its (empty) subnets with it.
+ */
+export const AZURE_NETWORK_LIMITS: NetworkLimits = {
+  networkMinPrefix: 8,
+  networkMaxPrefix: 29,
+  subnetMinPrefix: 8,
+  subnetMaxPrefix: 29,
+  deleteWithSubnets: true,
+  reservedPerSubnet: 5,
+  networkCidr: true,
+  globalNetworks: false,
+  subnetZones: false,
+};
+
 /** The region a global network (limits.globalNetworks) is reported in. */
 export const GLOBAL_REGION = 'global';
 
