@@ -113,7 +113,10 @@ export function gcpFailure(err: unknown): GcpFailure {
   for (const s of [e.httpStatusCode, e.httpStatus, e.response?.status]) {
     if (typeof s === 'number' && s >= 400) httpStatus = s;
   }
-  if (httpStatus === undefined && typeof e.code === 'number') httpStatus = GRPC_TO_HTTP[e.code];
+  // @google-cloud/common's ApiError (Cloud DNS) carries the HTTP status as `code`; gax a gRPC code (0-16).
+  if (httpStatus === undefined && typeof e.code === 'number') {
+    httpStatus = e.code >= 400 ? e.code : GRPC_TO_HTTP[e.code];
+  }
   if (httpStatus === undefined && typeof e.status === 'number' && e.status >= 400) httpStatus = e.status;
   const data = e.response?.data as { error?: { errors?: unknown } } | undefined;
   const reason =

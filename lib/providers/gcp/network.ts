@@ -8,14 +8,7 @@
 import { ProviderError } from '../../core/errors.js';
 import { GLOBAL_REGION } from '../../net/network-rules.js';
 import { ProviderRejectedError } from '../errors.js';
-import type {
-  CreateNetworkRequest,
-  CreateSubnetRequest,
-  NetworkDriver,
-  NetworkRef,
-  ProviderNetwork,
-  ProviderSubnet,
-} from '../network.js';
+import type * as Net from '../network.js';
 import { createClients, type GceClients } from './client.js';
 import { mapGcpError } from './errors.js';
 import { lastSegment } from './mapping.js';
@@ -29,7 +22,7 @@ import {
 import { awaitOperation } from './operations.js';
 import { type GcpDriverConfig, GcpSession, type GcpSessionDeps } from './session.js';
 
-export class GcpNetworkDriver implements NetworkDriver {
+export class GcpNetworkDriver implements Net.NetworkDriver {
   private readonly s: GcpSession<GceClients>;
 
   constructor(config: GcpDriverConfig, deps: GcpSessionDeps = {}) {
@@ -73,14 +66,14 @@ export class GcpNetworkDriver implements NetworkDriver {
     return ids;
   }
 
-  async listNetworks(): Promise<ProviderNetwork[]> {
+  async listNetworks(): Promise<Net.ProviderNetwork[]> {
     return (await this.rawNetworks()).map(toProviderNetwork);
   }
 
-  async listSubnets(): Promise<ProviderSubnet[]> {
+  async listSubnets(): Promise<Net.ProviderSubnet[]> {
     const ids = await this.networkIds();
     return this.s.call(`subnetworks.aggregatedList in project ${this.project}`, async (gce) => {
-      const out: ProviderSubnet[] = [];
+      const out: Net.ProviderSubnet[] = [];
       const request = { project: this.project, maxResults: 500 };
       for await (const [scope, list] of gce.subnetworks.aggregatedListAsync(request, this.s.pagedOptions)) {
         const region = lastSegment(scope);
@@ -108,7 +101,7 @@ export class GcpNetworkDriver implements NetworkDriver {
    * A custom-mode network: GCE's auto mode would make a subnetwork in every region on its own. `tags`
    * are not kept: GCE networks have no labels.
    */
-  async createNetwork(req: CreateNetworkRequest): Promise<ProviderNetwork> {
+  async createNetwork(req: Net.CreateNetworkRequest): Promise<Net.ProviderNetwork> {
     if (req.region !== GLOBAL_REGION) {
       throw new ProviderRejectedError(
         `GCP networks are global: region must be "${GLOBAL_REGION}" (got ${req.region})`,
@@ -131,13 +124,13 @@ export class GcpNetworkDriver implements NetworkDriver {
   }
 
   /** GCE takes the numeric id where a path wants the network's name. */
-  async deleteNetwork(ref: NetworkRef): Promise<void> {
+  async deleteNetwork(ref: Net.NetworkRef): Promise<void> {
     await this.mutate(`networks.delete ${ref.externalId}`, (gce) =>
       gce.networks.delete({ project: this.project, network: ref.externalId }, this.s.callOptions),
     );
   }
 
-  async createSubnet(req: CreateSubnetRequest): Promise<ProviderSubnet> {
+  async createSubnet(req: Net.CreateSubnetRequest): Promise<Net.ProviderSubnet> {
     const network = await this.getNetwork(req.networkExternalId);
     const path = networkPath(network.selfLink);
     const where = `subnetworks.insert ${req.name} in ${req.region}`;
@@ -161,7 +154,7 @@ export class GcpNetworkDriver implements NetworkDriver {
     return toProviderSubnet(made as GceSubnetwork, ids);
   }
 
-  async deleteSubnet(ref: NetworkRef): Promise<void> {
+  async deleteSubnet(ref: Net.NetworkRef): Promise<void> {
     const where = `subnetworks.delete ${ref.externalId} in ${ref.region}`;
     await this.mutate(where, (gce) =>
       gce.subnetworks.delete(

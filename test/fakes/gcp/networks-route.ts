@@ -27,6 +27,15 @@ export interface FakeSubnetwork {
   description: string;
 }
 
+/** One request to a VPC path: `name` is the resource's name or id, absent on the collection. */
+interface VpcRequest {
+  res: ServerResponse;
+  url: URL;
+  method: string;
+  name: string | undefined;
+  body: Record<string, unknown>;
+}
+
 const GCE_NAME = /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 
 export class FakeVpc {
@@ -103,7 +112,7 @@ export class FakeVpc {
   route(res: ServerResponse, url: URL, method: string, p: string[], body: Record<string, unknown>): boolean {
     const [a, b, c, d] = p;
     if (a === 'global' && b === 'networks' && !d) {
-      this.networksPath(res, url, method, c, body);
+      this.networksPath({ res, url, method, name: c, body });
       return true;
     }
     if (a === 'aggregated' && b === 'subnetworks' && !c && method === 'GET') {
@@ -111,7 +120,7 @@ export class FakeVpc {
       return true;
     }
     if (a === 'regions' && b && c === 'subnetworks' && p.length <= 4) {
-      this.subnetworksPath(res, url, method, b, d, body);
+      this.subnetworksPath({ res, url, method, name: d, body }, b);
       return true;
     }
     return false;
@@ -130,13 +139,7 @@ export class FakeVpc {
     this.fake.error(res, 400, 'invalid', message);
   }
 
-  private networksPath(
-    res: ServerResponse,
-    url: URL,
-    method: string,
-    name: string | undefined,
-    body: Record<string, unknown>,
-  ) {
+  private networksPath({ res, url, method, name, body }: VpcRequest) {
     const fake = this.fake;
     if (!name && method === 'GET') {
       const all = [...this.networks.values()].map((n) => this.networkJson(n));
@@ -197,14 +200,7 @@ export class FakeVpc {
     });
   }
 
-  private subnetworksPath(
-    res: ServerResponse,
-    url: URL,
-    method: string,
-    region: string,
-    name: string | undefined,
-    body: Record<string, unknown>,
-  ) {
+  private subnetworksPath({ res, url, method, name, body }: VpcRequest, region: string) {
     const fake = this.fake;
     if (!this.regions.includes(region)) return this.notFound(res, `regions/${region}`);
     const scope = `regions/${region}`;
