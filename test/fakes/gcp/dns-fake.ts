@@ -64,16 +64,15 @@ export class GcpDnsFake {
   /** A zone made outside Nimbo, with its apex SOA and NS as Cloud DNS makes them. */
   seedZone(name: string, dnsName: string, overrides: Partial<FakeZone> = {}): FakeZone {
     const n = ++this.seq;
+    const creationTime = new Date(Date.UTC(2026, 0, 2, 3, 4, n)).toISOString();
+    const defaults = { description: '', visibility: 'public' as const, networks: [], creationTime };
+    const fresh = { rrsets: new Map<string, FakeRecordSet>(), changes: [] as FakeChange[] };
     const zone: FakeZone = {
       id: String(4_000_000_000 + n),
       name,
       dnsName,
-      description: '',
-      visibility: 'public',
-      networks: [],
-      creationTime: new Date(Date.UTC(2026, 0, 2, 3, 4, n)).toISOString(),
-      rrsets: new Map(),
-      changes: [],
+      ...defaults,
+      ...fresh,
       ...overrides,
     };
     const ns = [1, 2, 3, 4].map((i) => `ns-cloud-a${i}.googledomains.com.`);
@@ -169,12 +168,7 @@ export class GcpDnsFake {
     }
     const zone = this.zone(zoneRef);
     if (!zone) {
-      return host.error(
-        res,
-        404,
-        'notFound',
-        `The 'parameters.managedZone' resource named '${zoneRef}' does not exist.`,
-      );
+      return this.missing(res, 'managedZone', zoneRef);
     }
     if (!sub && method === 'GET') return host.send(res, 200, this.zoneJson(zone));
     if (!sub && method === 'DELETE') return this.deleteZone(res, zone);
@@ -198,12 +192,7 @@ export class GcpDnsFake {
     if (sub === 'changes' && id && method === 'GET') {
       const change = zone.changes.find((c) => c.id === id);
       if (!change) {
-        return host.error(
-          res,
-          404,
-          'notFound',
-          `The 'parameters.changeId' resource named '${id}' does not exist.`,
-        );
+        return this.missing(res, 'changeId', id);
       }
       return host.send(res, 200, this.changeJson(change));
     }
@@ -213,6 +202,12 @@ export class GcpDnsFake {
       'notFound',
       `The requested URL ${url.pathname} was not found on this server.`,
     );
+  }
+
+  /** Cloud DNS's words for a path parameter that names nothing. */
+  private missing(res: ServerResponse, parameter: string, value: string) {
+    const message = `The 'parameters.${parameter}' resource named '${value}' does not exist.`;
+    return this.host.error(res, 404, 'notFound', message);
   }
 
   private createZone(res: ServerResponse, body: Record<string, unknown>) {

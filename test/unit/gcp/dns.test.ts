@@ -1,13 +1,7 @@
 /** The GCP dns driver: Cloud DNS through the official @google-cloud/dns library against the fake. */
 import { describe, expect, it } from 'vitest';
 import type { RecordChange, RecordSet } from '../../../lib/providers/dns.js';
-import {
-  ProviderAuthError,
-  ProviderConflictError,
-  ProviderNotFoundError,
-  ProviderRejectedError,
-  ProviderThrottledError,
-} from '../../../lib/providers/errors.js';
+import * as E from '../../../lib/providers/errors.js';
 import { GcpDnsDriver } from '../../../lib/providers/gcp/dns.js';
 import { GcpDnsFake } from '../../fakes/gcp/dns-fake.js';
 import { credentials, keyLines, useFake } from './fixtures.js';
@@ -31,6 +25,13 @@ const set = (name: string, type: RecordSet['type'], values: string[], ttl = 300)
   values,
 });
 const create = (record: RecordSet): RecordChange => ({ action: 'CREATE', record });
+/** A zone example.com. holding www.example.com. A 192.0.2.1 (ttl 60), made outside Nimbo. */
+function zoneWithWww(dns: GcpDnsFake) {
+  const z = dns.seedZone('zone-a', 'example.com.');
+  dns.seedRecord(z, { name: 'www.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'] });
+  return z;
+}
+
 const dnsCalls = (path: RegExp) => ctx.fake.requests.filter((r) => path.test(r)).length;
 
 describe('zones', () => {
@@ -74,11 +75,11 @@ describe('zones', () => {
   it('refuses a private zone without a network, or in a network that does not exist', async () => {
     const { driver } = setup();
     await expect(driver.createZone({ name: 'a.internal', private: true })).rejects.toBeInstanceOf(
-      ProviderRejectedError,
+      E.ProviderRejectedError,
     );
     const vpc = { region: 'global', vpcId: 'nope' };
     await expect(driver.createZone({ name: 'a.internal', private: true, vpc })).rejects.toBeInstanceOf(
-      ProviderRejectedError,
+      E.ProviderRejectedError,
     );
   });
 
@@ -92,16 +93,15 @@ describe('zones', () => {
 
   it('refuses to delete a zone that holds records, then deletes it with force', async () => {
     const { dns, driver } = setup();
-    const z = dns.seedZone('zone-a', 'example.com.');
-    dns.seedRecord(z, { name: 'www.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'] });
+    const z = zoneWithWww(dns);
     dns.seedRecord(z, { name: 'example.com.', type: 'MX', ttl: 60, rrdatas: ['10 mail.example.com.'] });
-    await expect(driver.deleteZone(z.id)).rejects.toThrow(ProviderConflictError);
+    await expect(driver.deleteZone(z.id)).rejects.toThrow(E.ProviderConflictError);
     expect(dns.zones.size).toBe(1);
     const change = await driver.deleteZone(z.id, { force: true });
     expect(change.status).toBe('INSYNC');
     expect(dns.zones.size).toBe(0);
     await expect(driver.getChange(change.id)).resolves.toMatchObject({ status: 'INSYNC' });
-    await expect(driver.listRecords(z.id)).rejects.toBeInstanceOf(ProviderNotFoundError);
+    await expect(driver.listRecords(z.id)).rejects.toBeInstanceOf(E.ProviderNotFoundError);
   });
 
   it('empties a large zone in changes of at most 100 deletions', async () => {
@@ -118,11 +118,11 @@ describe('zones', () => {
 
   it('answers not found for an unknown zone', async () => {
     const { driver } = setup();
-    await expect(driver.deleteZone('nope')).rejects.toBeInstanceOf(ProviderNotFoundError);
-    await expect(driver.listRecords('nope')).rejects.toBeInstanceOf(ProviderNotFoundError);
+    await expect(driver.deleteZone('nope')).rejects.toBeInstanceOf(E.ProviderNotFoundError);
+    await expect(driver.listRecords('nope')).rejects.toBeInstanceOf(E.ProviderNotFoundError);
     await expect(
       driver.changeRecords('nope', [create(set('a.example.com.', 'A', ['192.0.2.1']))]),
-    ).rejects.toBeInstanceOf(ProviderNotFoundError);
+    ).rejects.toBeInstanceOf(E.ProviderNotFoundError);
   });
 });
 
@@ -175,26 +175,24 @@ describe('records', () => {
   it('answers not found for a change id it does not know or did not make', async () => {
     const { dns, driver } = setup();
     const z = dns.seedZone('zone-a', 'example.com.');
-    await expect(driver.getChange(`${z.id}/99`)).rejects.toBeInstanceOf(ProviderNotFoundError);
-    await expect(driver.getChange('C2682N5HXP0BZ4')).rejects.toBeInstanceOf(ProviderNotFoundError);
+    await expect(driver.getChange(`${z.id}/99`)).rejects.toBeInstanceOf(E.ProviderNotFoundError);
+    await expect(driver.getChange('C2682N5HXP0BZ4')).rejects.toBeInstanceOf(E.ProviderNotFoundError);
   });
 
   it('refuses to CREATE a set that exists, with a conflict, changing nothing', async () => {
     const { dns, driver } = setup();
-    const z = dns.seedZone('zone-a', 'example.com.');
-    dns.seedRecord(z, { name: 'www.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'] });
+    const z = zoneWithWww(dns);
     const batch = [
       create(set('new.example.com.', 'A', ['192.0.2.9'])),
       create(set('www.example.com.', 'A', ['192.0.2.2'])),
     ];
-    await expect(driver.changeRecords(z.id, batch)).rejects.toThrow(ProviderConflictError);
+    await expect(driver.changeRecords(z.id, batch)).rejects.toThrow(E.ProviderConflictError);
     expect(z.rrsets.has('new.example.com.|A')).toBe(false);
   });
 
   it('UPSERTs by swapping the exact current set for the new one, or adds it when absent', async () => {
     const { dns, driver } = setup();
-    const z = dns.seedZone('zone-a', 'example.com.');
-    dns.seedRecord(z, { name: 'www.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'] });
+    const z = zoneWithWww(dns);
     await driver.changeRecords(z.id, [
       { action: 'UPSERT', record: set('www.example.com.', 'A', ['192.0.2.7'], 120) },
       { action: 'UPSERT', record: set('new.example.com.', 'TXT', ['"hello"']) },
@@ -222,13 +220,12 @@ describe('records', () => {
     const again = driver.changeRecords(z.id, [
       { action: 'DELETE', record: set('www.example.com.', 'CNAME', ['x.']) },
     ]);
-    await expect(again).rejects.toBeInstanceOf(ProviderNotFoundError);
+    await expect(again).rejects.toBeInstanceOf(E.ProviderNotFoundError);
   });
 
   it('replaces a set with DELETE then CREATE in one batch, as one change', async () => {
     const { dns, driver } = setup();
-    const z = dns.seedZone('zone-a', 'example.com.');
-    dns.seedRecord(z, { name: 'www.example.com.', type: 'A', ttl: 60, rrdatas: ['192.0.2.1'] });
+    const z = zoneWithWww(dns);
     await driver.changeRecords(z.id, [
       { action: 'DELETE', record: set('www.example.com.', 'A', ['192.0.2.1'], 60) },
       create(set('www.example.com.', 'A', ['192.0.2.3'])),
@@ -241,16 +238,16 @@ describe('records', () => {
     const { dns, driver } = setup();
     const z = dns.seedZone('zone-a', 'example.com.');
     const batch = [create(set('www.example.org.', 'A', ['192.0.2.1']))];
-    await expect(driver.changeRecords(z.id, batch)).rejects.toBeInstanceOf(ProviderRejectedError);
+    await expect(driver.changeRecords(z.id, batch)).rejects.toBeInstanceOf(E.ProviderRejectedError);
   });
 });
 
 describe('failures', () => {
-  it('fails authentication as ProviderAuthError, without any secret in the message', async () => {
+  it('fails authentication as E.ProviderAuthError, without any secret in the message', async () => {
     const { driver } = setup();
     ctx.fake.failNext(1, 401, { reason: 'authError', message: `bad key ${keyLines[2]}` });
     const err = await driver.listZones().catch((e: Error) => e);
-    expect(err).toBeInstanceOf(ProviderAuthError);
+    expect(err).toBeInstanceOf(E.ProviderAuthError);
     for (const line of keyLines) expect((err as Error).message).not.toContain(line);
   });
 
@@ -263,10 +260,10 @@ describe('failures', () => {
     expect(dnsCalls(/managedZones$/)).toBe(3);
   });
 
-  it('gives up on endless throttling with ProviderThrottledError', async () => {
+  it('gives up on endless throttling with E.ProviderThrottledError', async () => {
     const { driver, sleeps } = setup();
     ctx.fake.failNext(1000, 429);
-    await expect(driver.listZones()).rejects.toThrow(ProviderThrottledError);
+    await expect(driver.listZones()).rejects.toThrow(E.ProviderThrottledError);
     expect(sleeps).toHaveLength(2);
   });
 });
