@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { instanceRoute } from './instances-route.js';
 import { FakeVpc } from './networks-route.js';
+import { type FakeSnapshot, snapshotRoute } from './snapshots-route.js';
 
 export interface FakeInstance {
   id: string;
@@ -43,16 +44,6 @@ interface FakeOperation {
   error?: { code: string; message: string; httpStatus: number };
 }
 
-interface FakeSnapshot {
-  id: string;
-  name: string;
-  description: string;
-  sourceDisk: string;
-  status: string;
-  creationTimestamp: string;
-  labels: Record<string, string>;
-}
-
 export const BASE = '/compute/v1/projects/';
 const TOKEN = 'fake-access-token';
 const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
@@ -80,6 +71,10 @@ export class GcpComputeFake {
   private faults: { status: number; reason: string; left: number; skip: number }[] = [];
   private server: Server | undefined;
   private seq = 0;
+  /** A fresh number for ids and operation names. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
 
   constructor(readonly project = 'nimbo-test') {}
 
@@ -337,29 +332,7 @@ export class GcpComputeFake {
       }));
       return this.page(res, url, all, (items) => ({ items }));
     }
-    if (a === 'global' && b === 'snapshots') {
-      if (c && method === 'DELETE') {
-        const snap = this.snapshots.get(c);
-        if (!snap)
-          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
-        return this.send(
-          res,
-          200,
-          this.operation('global', 'delete', this.url(`global/snapshots/${c}`), () =>
-            this.snapshots.delete(c),
-          ),
-        );
-      }
-      if (c) {
-        const snap = this.snapshots.get(c);
-        if (!snap)
-          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
-        return this.send(res, 200, { kind: 'compute#snapshot', ...snap });
-      }
-      const filter = /sourceDisk\s*=\s*"?([^"]+)"?/.exec(url.searchParams.get('filter') ?? '')?.[1];
-      const all = [...this.snapshots.values()].filter((s) => !filter || s.sourceDisk === filter);
-      return this.page(res, url, all, (items) => ({ items }));
-    }
+    if (snapshotRoute(this, res, { url, method, parts: p, body })) return;
     if (
       (a === 'global' && b === 'operations') ||
       ((a === 'zones' || a === 'regions') && c === 'operations')
@@ -380,30 +353,6 @@ export class GcpComputeFake {
         { name: 'n2-standard-4', guestCpus: 4, memoryMb: 16384 },
       ].map((m) => ({ kind: 'compute#machineType', zone: b, ...m }));
       return this.page(res, url, all, (items) => ({ items }));
-    }
-    if (a === 'zones' && b && c === 'disks' && d && e === 'createSnapshot' && method === 'POST') {
-      const owner = [...this.instances.values()].find((i) => i.zone === b && i.disk === d);
-      if (!owner)
-        return this.error(res, 404, 'notFound', `The resource 'zones/${b}/disks/${d}' was not found`);
-      const name = String(body.name ?? '');
-      if (this.snapshots.has(name))
-        return this.error(res, 409, 'alreadyExists', `The resource '${name}' already exists`);
-      const snap: FakeSnapshot = {
-        id: String(5000 + ++this.seq),
-        name,
-        description: String(body.description ?? ''),
-        sourceDisk: this.url(`zones/${b}/disks/${d}`),
-        status: 'READY',
-        creationTimestamp: new Date().toISOString(),
-        labels: (body.labels as Record<string, string>) ?? {},
-      };
-      return this.send(
-        res,
-        200,
-        this.operation(`zones/${b}`, 'createSnapshot', this.url(`global/snapshots/${name}`), () =>
-          this.snapshots.set(name, snap),
-        ),
-      );
     }
     if (this.vpc.route(res, url, method, p, body)) return;
     if (a === 'zones' && b && c === 'instances')

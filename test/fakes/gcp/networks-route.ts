@@ -74,6 +74,17 @@ export class FakeVpc {
     return s;
   }
 
+  /** An instance put in the subnetwork (in the first zone of its region), as if made outside Nimbo. */
+  attachInstance(region: string, subnetNameOrId: string, name = `vm-${this.seq + 1}`) {
+    const s = this.subnetwork(region, subnetNameOrId);
+    const zone = this.fake.zonesOf(region)[0];
+    if (!s || !zone) throw new Error(`no subnetwork ${subnetNameOrId} in ${region}`);
+    this.seq++;
+    return this.fake.seed(zone, name, {
+      subnetwork: this.fake.url(`regions/${region}/subnetworks/${s.name}`),
+    });
+  }
+
   networkJson(n: FakeNetwork) {
     const subnetworks = [...this.subnetworks.values()].filter((s) => s.network === n.name);
     return {

@@ -151,9 +151,7 @@ describe('subnets', () => {
   it('refuses to delete a subnet with a machine in it, with a conflict', async () => {
     ctx.fake.vpc.seedNetwork('net-a');
     const sub = ctx.fake.vpc.seedSubnetwork('europe-west1', 'sub-a', 'net-a', '10.0.0.0/24');
-    ctx.fake.seed('europe-west1-b', 'vm-1', {
-      subnetwork: ctx.fake.url('regions/europe-west1/subnetworks/sub-a'),
-    });
+    ctx.fake.vpc.attachInstance('europe-west1', sub.id);
     const { driver } = makeNetworkDriver();
     const ref = { externalId: sub.id, region: 'europe-west1' };
     await expect(driver.deleteSubnet(ref)).rejects.toThrow(ProviderConflictError);
