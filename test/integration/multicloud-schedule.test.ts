@@ -19,7 +19,7 @@ const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
 
 describe('a schedule over machines of several clouds', () => {
   const t = useTestDatabase('multicloud');
-  let clock = new Date('2026-12-04T18:00:00Z');
+  const clock = new Date('2026-12-04T18:00:00Z');
   const now = () => clock;
   const jobs = testJobs(() => t.db, now);
   const api = testApi(() => t.db, now, jobs.queue);
@@ -57,7 +57,12 @@ describe('a schedule over machines of several clouds', () => {
         provider: 'azure',
         name: 'az',
         regions: ['westeurope'],
-        credentials: { tenantId: TENANT, clientId: CLIENT, clientSecret: SECRET, subscriptionId: SUBSCRIPTION },
+        credentials: {
+          tenantId: TENANT,
+          clientId: CLIENT,
+          clientSecret: SECRET,
+          subscriptionId: SUBSCRIPTION,
+        },
         settings: { endpoint: azure.url, endpointCa: azure.ca },
       }),
     ]);
@@ -78,7 +83,9 @@ describe('a schedule over machines of several clouds', () => {
 
     const schedule = await post('/v1/schedules', {
       name: 'nightly-stop',
-      conditions: { all: [{ field: 'state', op: 'eq', value: 'running' }, { tags: { include: ['env=prod'] } }] },
+      conditions: {
+        all: [{ field: 'state', op: 'eq', value: 'running' }, { tags: { include: ['env=prod'] } }],
+      },
       action: { type: 'machine.action', action: 'stop' },
       when: { kind: 'cron', expression: '0 20 * * *' },
       runImmediately: true,
@@ -87,7 +94,10 @@ describe('a schedule over machines of several clouds', () => {
     expect(await claimDueSchedules(jobs.deps())).toBe(1);
     await jobs.drain();
 
-    const [run] = await t.db.collection<AnyDoc>('schedule_runs').find({ scheduleId: schedule.body.id }).toArray();
+    const [run] = await t.db
+      .collection<AnyDoc>('schedule_runs')
+      .find({ scheduleId: schedule.body.id })
+      .toArray();
     expect(run).toMatchObject({ matched: 2, queued: 2, skipped: 0 });
     expect(gcp.instance('europe-west1-b', 'gce-prod')?.status).toBe('TERMINATED');
     expect(gcp.instance('europe-west1-c', 'gce-dev')?.status).toBe('RUNNING');
