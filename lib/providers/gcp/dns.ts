@@ -3,14 +3,13 @@
  * @google-cloud/dns library. Record changes go in one `changes.create` (deletions, then additions, all
  * or nothing) and are PENDING until Cloud DNS says `done`. A zone's creation and deletion are
  * synchronous at Cloud DNS: their ChangeStatus is INSYNC at once, and getChange knows those ids
- * without asking. A private zone answers in VPC networks, given by name or numeric id.
+ * without asking. A private zone answers in VPC networks, named as the network driver names them.
  */
 import { ProviderError } from '../../core/errors.js';
 import { fqdn } from '../../net/dns-name.js';
 import type * as Dns from '../dns.js';
 import { isZoneOwnRecord } from '../dns.js';
 import { ProviderConflictError, ProviderNotFoundError, ProviderRejectedError } from '../errors.js';
-import { createClients, type GceClients } from './client.js';
 import { type CloudDnsClient, createDnsClient } from './dns-client.js';
 import {
   type CloudDnsChange,
@@ -43,14 +42,11 @@ const sameSet = (a: CloudDnsRecordSet, b: CloudDnsRecordSet) =>
 
 export class GcpDnsDriver implements Dns.DnsDriver {
   private readonly s: GcpSession<CloudDnsClient>;
-  /** Compute Engine, loaded only to turn a numeric network id into the URL Cloud DNS wants. */
-  private readonly gce: GcpSession<GceClients>;
 
   constructor(config: GcpDriverConfig, deps: GcpSessionDeps = {}) {
     this.s = new GcpSession(config, deps, (c, now) =>
       createDnsClient(c.credentials, c.endpoint, now, deps.callTimeoutMs),
     );
-    this.gce = new GcpSession(config, deps, (c, now) => createClients(c.credentials, c.endpoint, now));
   }
 
   async listZones(): Promise<Dns.ProviderZone[]> {
@@ -65,17 +61,10 @@ export class GcpDnsDriver implements Dns.DnsDriver {
     return out;
   }
 
-  /** The networkUrl of a VPC network: numeric ids are looked up, names are this project's networks. */
-  private async networkUrl(vpcId: string): Promise<string> {
+  /** The networkUrl Cloud DNS wants: vpcId is the network driver's id (the network's name) or a URL. */
+  private networkUrl(vpcId: string): string {
     if (vpcId.includes('/')) return vpcId;
-    let name = vpcId;
-    if (/^\d+$/.test(vpcId)) {
-      const [n] = await this.gce.call(`networks.get ${vpcId}`, (gce) =>
-        gce.networks.get({ project: this.s.project, network: vpcId }, this.gce.callOptions),
-      );
-      name = n.name ?? vpcId;
-    }
-    return `https://www.googleapis.com/compute/v1/projects/${this.s.project}/global/networks/${name}`;
+    return `https://www.googleapis.com/compute/v1/projects/${this.s.project}/global/networks/${vpcId}`;
   }
 
   async createZone(
@@ -92,7 +81,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
       description: req.comment ?? '',
       visibility: req.private ? 'private' : 'public',
       ...(req.private && req.vpc
-        ? { privateVisibilityConfig: { networks: [{ networkUrl: await this.networkUrl(req.vpc.vpcId) }] } }
+        ? { privateVisibilityConfig: { networks: [{ networkUrl: this.networkUrl(req.vpc.vpcId) }] } }
         : {}),
     };
     const [zone] = await this.s.call(`managedZones.create ${dnsName}`, (c) =>

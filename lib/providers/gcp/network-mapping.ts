@@ -1,45 +1,33 @@
 /**
  * VPC networks and subnetworks of Compute Engine → the provider-neutral shapes of network.ts. Pure.
- * GCE networks are global and have no range of their own (custom mode), and carry no labels: their
- * tags are reported as {} (the description, the only free text, is not a key/value map).
+ * Ids are the ones machines record (mapping.ts): a network's name (unique in the project, never
+ * renamed) and a subnetwork's `<region>/<name>`. GCE networks are global with no range of their own
+ * (custom mode), and neither carries labels: tags are reported as {}.
  */
 import { GLOBAL_REGION } from '../../net/network-rules.js';
 import type { ProviderNetwork, ProviderSubnet } from '../network.js';
-import { lastSegment } from './mapping.js';
+import { lastSegment, subnetworkId } from './mapping.js';
 
 export interface GceNetwork {
-  // A Long in the generated types; a decimal string on the REST transport.
-  id?: string | number | { toString(): string } | null;
   name?: string | null;
   selfLink?: string | null;
 }
 
 export interface GceSubnetwork {
-  // A Long in the generated types; a decimal string on the REST transport.
-  id?: string | number | { toString(): string } | null;
   name?: string | null;
   network?: string | null;
   region?: string | null;
   ipCidrRange?: string | null;
   state?: string | null;
+  selfLink?: string | null;
 }
 
 /** GCE keeps four addresses of every primary range: network, gateway, and the last two. */
 export const GCE_RESERVED_PER_SUBNET = 4;
 
-const idOf = (r: { id?: GceNetwork['id']; name?: string | null }) =>
-  r.id !== undefined && r.id !== null ? String(r.id) : (r.name ?? '');
-
-/** projects/p/global/networks/n, the same for a selfLink and for a subnetwork's `network` URL. */
-export function networkPath(url: string | null | undefined): string {
-  const m = /projects\/[^/]+\/global\/networks\/[^/]+$/.exec(url ?? '');
-  return m ? m[0] : '';
-}
-
 export function toProviderNetwork(n: GceNetwork): ProviderNetwork {
   return {
-    // The numeric id: it stays the same if a network of that name is deleted and made again.
-    externalId: idOf(n),
+    externalId: n.name ?? '',
     name: n.name ?? '',
     cidr: '',
     region: GLOBAL_REGION,
@@ -56,15 +44,22 @@ export function availableIps(cidr: string | null | undefined): number | null {
   return Math.max(0, 2 ** (32 - prefix) - GCE_RESERVED_PER_SUBNET);
 }
 
-/** `networkIds` maps a network's path (networkPath) to its numeric id. */
-export function toProviderSubnet(s: GceSubnetwork, networkIds: ReadonlyMap<string, string>): ProviderSubnet {
-  const path = networkPath(s.network);
+/** `<region>/<name>` → its parts; a bare name is taken in `region` (the ref's). */
+export function parseSubnetId(externalId: string, region: string): { region: string; name: string } {
+  const at = externalId.indexOf('/');
+  return at > 0
+    ? { region: externalId.slice(0, at), name: externalId.slice(at + 1) }
+    : { region, name: externalId };
+}
+
+export function toProviderSubnet(s: GceSubnetwork): ProviderSubnet {
+  const region = lastSegment(s.region);
   return {
-    externalId: idOf(s),
-    networkExternalId: networkIds.get(path) ?? lastSegment(s.network),
+    externalId: subnetworkId(s.selfLink) ?? `${region}/${s.name ?? ''}`,
+    networkExternalId: lastSegment(s.network),
     name: s.name ?? '',
     cidr: s.ipCidrRange ?? '',
-    region: lastSegment(s.region),
+    region,
     availabilityZone: '',
     availableIps: availableIps(s.ipCidrRange),
     // READY, or DRAINING while an aggregate range is being removed; absent on older subnetworks.

@@ -12,13 +12,7 @@ import type * as Net from '../network.js';
 import { createClients, type GceClients } from './client.js';
 import { mapGcpError } from './errors.js';
 import { lastSegment } from './mapping.js';
-import {
-  type GceNetwork,
-  type GceSubnetwork,
-  networkPath,
-  toProviderNetwork,
-  toProviderSubnet,
-} from './network-mapping.js';
+import { type GceNetwork, parseSubnetId, toProviderNetwork, toProviderSubnet } from './network-mapping.js';
 import { awaitOperation } from './operations.js';
 import { type GcpDriverConfig, GcpSession, type GcpSessionDeps } from './session.js';
 
@@ -58,20 +52,11 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
     });
   }
 
-  private async networkIds(): Promise<Map<string, string>> {
-    const ids = new Map<string, string>();
-    for (const n of await this.rawNetworks()) {
-      ids.set(networkPath(n.selfLink), String(n.id ?? n.name));
-    }
-    return ids;
-  }
-
   async listNetworks(): Promise<Net.ProviderNetwork[]> {
     return (await this.rawNetworks()).map(toProviderNetwork);
   }
 
   async listSubnets(): Promise<Net.ProviderSubnet[]> {
-    const ids = await this.networkIds();
     return this.s.call(`subnetworks.aggregatedList in project ${this.project}`, async (gce) => {
       const out: Net.ProviderSubnet[] = [];
       const request = { project: this.project, maxResults: 500 };
@@ -84,7 +69,7 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
             `subnetworks.aggregatedList: region ${region} is unreachable: ${list.warning.message}`,
           );
         }
-        for (const s of list.subnetworks ?? []) out.push(toProviderSubnet(s as GceSubnetwork, ids));
+        for (const s of list.subnetworks ?? []) out.push(toProviderSubnet(s));
       }
       return out;
     });
@@ -123,7 +108,6 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
     return toProviderNetwork(await this.getNetwork(req.name));
   }
 
-  /** GCE takes the numeric id where a path wants the network's name. */
   async deleteNetwork(ref: Net.NetworkRef): Promise<void> {
     await this.mutate(`networks.delete ${ref.externalId}`, (gce) =>
       gce.networks.delete({ project: this.project, network: ref.externalId }, this.s.callOptions),
@@ -131,15 +115,15 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
   }
 
   async createSubnet(req: Net.CreateSubnetRequest): Promise<Net.ProviderSubnet> {
+    // Read first: an unknown network is a ProviderNotFoundError, not GCE's 400 about a field.
     const network = await this.getNetwork(req.networkExternalId);
-    const path = networkPath(network.selfLink);
     const where = `subnetworks.insert ${req.name} in ${req.region}`;
     await this.mutate(where, (gce) =>
       gce.subnetworks.insert(
         {
           project: this.project,
           region: req.region,
-          subnetworkResource: { name: req.name, network: path, ipCidrRange: req.cidr },
+          subnetworkResource: { name: req.name, network: network.selfLink ?? '', ipCidrRange: req.cidr },
         },
         this.s.callOptions,
       ),
@@ -150,17 +134,14 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
         this.s.callOptions,
       ),
     );
-    const ids = new Map([[path, String(network.id ?? network.name)]]);
-    return toProviderSubnet(made as GceSubnetwork, ids);
+    return toProviderSubnet(made);
   }
 
+  /** The ref's externalId is `<region>/<name>`, as listed. */
   async deleteSubnet(ref: Net.NetworkRef): Promise<void> {
-    const where = `subnetworks.delete ${ref.externalId} in ${ref.region}`;
-    await this.mutate(where, (gce) =>
-      gce.subnetworks.delete(
-        { project: this.project, region: ref.region, subnetwork: ref.externalId },
-        this.s.callOptions,
-      ),
+    const { region, name } = parseSubnetId(ref.externalId, ref.region);
+    await this.mutate(`subnetworks.delete ${name} in ${region}`, (gce) =>
+      gce.subnetworks.delete({ project: this.project, region, subnetwork: name }, this.s.callOptions),
     );
   }
 }

@@ -53,23 +53,16 @@ describe('zones', () => {
     await expect(driver.getChange(change.id)).resolves.toMatchObject({ status: 'INSYNC' });
   });
 
-  it('creates a private zone answering in a VPC network given by name or by numeric id', async () => {
-    const net = ctx.fake.vpc.seedNetwork('net-dns');
+  it('creates a private zone answering in a VPC network named by the network driver, or by its URL', async () => {
+    ctx.fake.vpc.seedNetwork('net-dns');
     const { dns, driver } = setup();
     const vpc = { region: 'global', vpcId: 'net-dns' };
     const byName = await driver.createZone({ name: 'a.internal', private: true, vpc });
     expect(byName.zone).toMatchObject({ private: true, vpcs: [vpc] });
-    const byId = await driver.createZone({
-      name: 'b.internal',
-      private: true,
-      vpc: { ...vpc, vpcId: net.id },
-    });
-    expect(byId.zone.vpcs).toEqual([vpc]);
-    const urls = [...dns.zones.values()].map((z) => z.networks);
-    expect(urls).toEqual([
-      [ctx.fake.url('global/networks/net-dns')],
-      [ctx.fake.url('global/networks/net-dns')],
-    ]);
+    const url = ctx.fake.url('global/networks/net-dns');
+    const byUrl = await driver.createZone({ name: 'b.internal', private: true, vpc: { ...vpc, vpcId: url } });
+    expect(byUrl.zone.vpcs).toEqual([vpc]);
+    expect([...dns.zones.values()].map((z) => z.networks)).toEqual([[url], [url]]);
   });
 
   it('refuses a private zone without a network, or in a network that does not exist', async () => {

@@ -22,13 +22,13 @@ function makeNetworkDriver(regions = ['europe-west1'], maxAttempts = 3) {
 }
 
 describe('networks', () => {
-  it('creates a custom-mode global network, waiting on its operation, and lists it by numeric id', async () => {
+  it('creates a custom-mode global network, waiting on its operation, named by its name', async () => {
     const { driver } = makeNetworkDriver();
     const made = await driver.createNetwork({ name: 'net-a', region: 'global', tags: { env: 'x' } });
     const stored = ctx.fake.vpc.network('net-a')!;
     expect(stored.autoCreateSubnetworks).toBe(false);
     expect(made).toEqual({
-      externalId: stored.id,
+      externalId: 'net-a',
       name: 'net-a',
       cidr: '',
       region: 'global',
@@ -68,20 +68,20 @@ describe('networks', () => {
   });
 
   it('refuses to delete a network that still has subnets, with a conflict, and deletes it once empty', async () => {
-    const net = ctx.fake.vpc.seedNetwork('net-a');
-    const sub = ctx.fake.vpc.seedSubnetwork('europe-west1', 'sub-a', 'net-a', '10.0.0.0/24');
+    ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedSubnetwork('europe-west1', 'sub-a', 'net-a', '10.0.0.0/24');
     const { driver } = makeNetworkDriver();
-    const ref = { externalId: net.id, region: 'global' };
+    const ref = { externalId: 'net-a', region: 'global' };
     await expect(driver.deleteNetwork(ref)).rejects.toThrow(ProviderConflictError);
     await expect(driver.deleteNetwork(ref)).rejects.toThrow(/already being used by .*subnetworks\/sub-a/);
-    await driver.deleteSubnet({ externalId: sub.id, region: 'europe-west1' });
+    await driver.deleteSubnet({ externalId: 'europe-west1/sub-a', region: 'europe-west1' });
     await driver.deleteNetwork(ref);
     expect(ctx.fake.vpc.networks.size).toBe(0);
   });
 
-  it('answers not found for an unknown network id', async () => {
+  it('answers not found for an unknown network', async () => {
     const { driver } = makeNetworkDriver();
-    await expect(driver.deleteNetwork({ externalId: '123', region: 'global' })).rejects.toBeInstanceOf(
+    await expect(driver.deleteNetwork({ externalId: 'nope', region: 'global' })).rejects.toBeInstanceOf(
       ProviderNotFoundError,
     );
   });
@@ -89,17 +89,14 @@ describe('networks', () => {
 
 describe('subnets', () => {
   it('creates a subnet in a region of a network, with its range, region and usable addresses', async () => {
-    const net = ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedNetwork('net-a');
     const { driver } = makeNetworkDriver();
-    const sub = await driver.createSubnet({
-      name: 'sub-a',
-      cidr: '10.1.0.0/24',
-      region: 'europe-west1',
-      networkExternalId: net.id,
-    });
+    const req = { name: 'sub-a', cidr: '10.1.0.0/24', region: 'europe-west1', networkExternalId: 'net-a' };
+    const sub = await driver.createSubnet(req);
     expect(sub).toEqual({
-      externalId: ctx.fake.vpc.subnetwork('europe-west1', 'sub-a')!.id,
-      networkExternalId: net.id,
+      // As a machine in it records its subnet (mapping.ts subnetworkId).
+      externalId: 'europe-west1/sub-a',
+      networkExternalId: 'net-a',
       name: 'sub-a',
       cidr: '10.1.0.0/24',
       region: 'europe-west1',
@@ -111,10 +108,10 @@ describe('subnets', () => {
     expect(ctx.fake.requests.some((r) => /regions\/europe-west1\/operations\/.*\/wait$/.test(r))).toBe(true);
   });
 
-  it('lists the subnets of the configured regions only, across pages, with their network ids', async () => {
+  it('lists the subnets of the configured regions only, across pages, with their networks', async () => {
     const { vpc, requests } = ctx.fake;
-    const a = vpc.seedNetwork('net-a');
-    const b = vpc.seedNetwork('net-b');
+    vpc.seedNetwork('net-a');
+    vpc.seedNetwork('net-b');
     vpc.seedSubnetwork('europe-west1', 'eu-1', 'net-a', '10.0.0.0/24');
     vpc.seedSubnetwork('europe-west1', 'eu-2', 'net-b', '10.0.1.0/24');
     vpc.seedSubnetwork('us-central1', 'us-1', 'net-a', '10.0.2.0/24');
@@ -123,47 +120,47 @@ describe('subnets', () => {
     const { driver } = makeNetworkDriver(['europe-west1']);
     const subs = await driver.listSubnets();
     expect(requests.filter((r) => r.endsWith('/aggregated/subnetworks')).length).toBe(3);
-    expect(subs.map((s) => [s.name, s.networkExternalId]).sort()).toEqual([
-      ['eu-1', a.id],
-      ['eu-2', b.id],
-      ['eu-3', a.id],
+    expect(subs.map((s) => [s.externalId, s.networkExternalId]).sort()).toEqual([
+      ['europe-west1/eu-1', 'net-a'],
+      ['europe-west1/eu-2', 'net-b'],
+      ['europe-west1/eu-3', 'net-a'],
     ]);
     const both = await makeNetworkDriver(['europe-west1', 'us-central1']).driver.listSubnets();
     expect(both).toHaveLength(5);
   });
 
   it('refuses an overlapping range with a conflict, in any region of the network', async () => {
-    const net = ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedNetwork('net-a');
     ctx.fake.vpc.seedSubnetwork('us-central1', 'us-1', 'net-a', '10.0.0.0/16');
     const { driver } = makeNetworkDriver();
-    const req = { name: 'sub-b', cidr: '10.0.8.0/24', region: 'europe-west1', networkExternalId: net.id };
+    const req = { name: 'sub-b', cidr: '10.0.8.0/24', region: 'europe-west1', networkExternalId: 'net-a' };
     await expect(driver.createSubnet(req)).rejects.toThrow(ProviderConflictError);
     await expect(driver.createSubnet(req)).rejects.toThrow(/conflicts with existing subnetwork 'us-1'/);
   });
 
   it('refuses a range GCE does not take (/30), as rejected', async () => {
-    const net = ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedNetwork('net-a');
     const { driver } = makeNetworkDriver();
-    const req = { name: 'sub-b', cidr: '10.0.0.0/30', region: 'europe-west1', networkExternalId: net.id };
+    const req = { name: 'sub-b', cidr: '10.0.0.0/30', region: 'europe-west1', networkExternalId: 'net-a' };
     await expect(driver.createSubnet(req)).rejects.toBeInstanceOf(ProviderRejectedError);
   });
 
   it('refuses to delete a subnet with a machine in it, with a conflict', async () => {
     ctx.fake.vpc.seedNetwork('net-a');
-    const sub = ctx.fake.vpc.seedSubnetwork('europe-west1', 'sub-a', 'net-a', '10.0.0.0/24');
-    ctx.fake.vpc.attachInstance('europe-west1', sub.id);
+    ctx.fake.vpc.seedSubnetwork('europe-west1', 'sub-a', 'net-a', '10.0.0.0/24');
+    ctx.fake.vpc.attachInstance('europe-west1', 'sub-a');
     const { driver } = makeNetworkDriver();
-    const ref = { externalId: sub.id, region: 'europe-west1' };
+    const ref = { externalId: 'europe-west1/sub-a', region: 'europe-west1' };
     await expect(driver.deleteSubnet(ref)).rejects.toThrow(ProviderConflictError);
     expect(ctx.fake.vpc.subnetworks.size).toBe(1);
   });
 
   it('answers not found for an unknown subnet, or the subnet of an unknown network', async () => {
     const { driver } = makeNetworkDriver();
-    await expect(driver.deleteSubnet({ externalId: '42', region: 'europe-west1' })).rejects.toBeInstanceOf(
-      ProviderNotFoundError,
-    );
-    const req = { name: 'sub-a', cidr: '10.0.0.0/24', region: 'europe-west1', networkExternalId: '9' };
+    await expect(
+      driver.deleteSubnet({ externalId: 'europe-west1/nope', region: 'europe-west1' }),
+    ).rejects.toBeInstanceOf(ProviderNotFoundError);
+    const req = { name: 'sub-a', cidr: '10.0.0.0/24', region: 'europe-west1', networkExternalId: 'nope' };
     await expect(driver.createSubnet(req)).rejects.toBeInstanceOf(ProviderNotFoundError);
   });
 });
