@@ -10,7 +10,7 @@ import { fqdn } from '../../net/dns-name.js';
 import type * as Dns from '../dns.js';
 import { isZoneOwnRecord } from '../dns.js';
 import { ProviderConflictError, ProviderNotFoundError, ProviderRejectedError } from '../errors.js';
-import { type CloudDnsClient, createDnsClient } from './dns-client.js';
+import { type CloudDnsClient, createDnsClient, withDeadline } from './dns-client.js';
 import {
   type CloudDnsChange,
   type CloudDnsRecordSet,
@@ -42,11 +42,16 @@ const sameSet = (a: CloudDnsRecordSet, b: CloudDnsRecordSet) =>
 
 export class GcpDnsDriver implements Dns.DnsDriver {
   private readonly s: GcpSession<CloudDnsClient>;
+  private readonly timeoutMs: number;
 
   constructor(config: GcpDriverConfig, deps: GcpSessionDeps = {}) {
-    this.s = new GcpSession(config, deps, (c, now) =>
-      createDnsClient(c.credentials, c.endpoint, now, deps.callTimeoutMs),
-    );
+    this.s = new GcpSession(config, deps, (c, now) => createDnsClient(c.credentials, c.endpoint, now));
+    this.timeoutMs = deps.callTimeoutMs ?? 30_000;
+  }
+
+  /** One Cloud DNS call through the session (backoff, error mapping), bounded by the call timeout. */
+  private call<T>(context: string, fn: (c: CloudDnsClient) => Promise<T>): Promise<T> {
+    return this.s.call(context, (c) => withDeadline(fn(c), this.timeoutMs, context));
   }
 
   async listZones(): Promise<Dns.ProviderZone[]> {
@@ -54,7 +59,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
     let pageToken: string | undefined;
     do {
       const query = { autoPaginate: false, maxResults: PAGE, ...(pageToken ? { pageToken } : {}) };
-      const [zones, next] = await this.s.call('managedZones.list', (c) => c.dns.getZones(query));
+      const [zones, next] = await this.call('managedZones.list', (c) => c.dns.getZones(query));
       for (const z of zones) out.push(toProviderZone(z.metadata as CloudDnsZone));
       pageToken = next?.pageToken;
     } while (pageToken);
@@ -84,7 +89,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
         ? { privateVisibilityConfig: { networks: [{ networkUrl: this.networkUrl(req.vpc.vpcId) }] } }
         : {}),
     };
-    const [zone] = await this.s.call(`managedZones.create ${dnsName}`, (c) =>
+    const [zone] = await this.call(`managedZones.create ${dnsName}`, (c) =>
       c.dns.createZone(name, config as Parameters<typeof c.dns.createZone>[1]),
     );
     const made = toProviderZone(zone.metadata as CloudDnsZone);
@@ -97,7 +102,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
     let pageToken: string | undefined;
     do {
       const query = { ...filter, autoPaginate: false, maxResults: PAGE, ...(pageToken ? { pageToken } : {}) };
-      const page = await this.s.call(`resourceRecordSets.list of zone ${zoneId}`, async (c) => {
+      const page = await this.call(`resourceRecordSets.list of zone ${zoneId}`, async (c) => {
         const answer = (await c.dns.zone(zoneId).getRecords(query)) as unknown[];
         return answer[2] as { rrsets?: CloudDnsRecordSet[]; nextPageToken?: string } | undefined;
       });
@@ -113,7 +118,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
 
   /** One changes.create; its id carries the zone so getChange can find it. */
   private async submit(zoneId: string, additions: CloudDnsRecordSet[], deletions: CloudDnsRecordSet[]) {
-    const [change] = await this.s.call(`changes.create in zone ${zoneId}`, (c) => {
+    const [change] = await this.call(`changes.create in zone ${zoneId}`, (c) => {
       const zone = c.dns.zone(zoneId);
       const record = (r: CloudDnsRecordSet) =>
         zone.record(r.type ?? '', { name: r.name ?? '', ttl: r.ttl ?? 0, data: r.rrdatas ?? [] });
@@ -174,7 +179,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
   /** Cloud DNS refuses a zone with records of its own (containerNotEmpty): with force they go first. */
   async deleteZone(zoneId: string, options: { force?: boolean } = {}): Promise<Dns.ChangeStatus> {
     if (options.force) {
-      const [zone] = await this.s.call(`managedZones.get ${zoneId}`, (c) => c.dns.zone(zoneId).get());
+      const [zone] = await this.call(`managedZones.get ${zoneId}`, (c) => c.dns.zone(zoneId).get());
       const apex = toProviderZone(zone.metadata as CloudDnsZone).name;
       const doomed = (await this.rawRecords(zoneId)).filter(
         (r) => !isZoneOwnRecord(toProviderRecord(r), apex),
@@ -183,7 +188,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
         await this.submit(zoneId, [], doomed.slice(i, i + MAX_DELETIONS_PER_CHANGE));
       }
     }
-    await this.s.call(`managedZones.delete ${zoneId}`, (c) => c.dns.zone(zoneId).delete());
+    await this.call(`managedZones.delete ${zoneId}`, (c) => c.dns.zone(zoneId).delete());
     return toChangeStatus(zoneId, { id: 'deleted', status: 'done' }, this.s.now);
   }
 
@@ -193,7 +198,7 @@ export class GcpDnsDriver implements Dns.DnsDriver {
     if ((SYNC_CHANGES as readonly string[]).includes(parsed.change)) {
       return toChangeStatus(parsed.zone, { id: parsed.change, status: 'done' }, this.s.now);
     }
-    const [metadata] = await this.s.call(`changes.get ${id}`, (c) =>
+    const [metadata] = await this.call(`changes.get ${id}`, (c) =>
       c.dns.zone(parsed.zone).change(parsed.change).getMetadata(),
     );
     const change = metadata as CloudDnsChange;

@@ -8,12 +8,12 @@ import { credentials, keyLines, useFake } from './fixtures.js';
 
 const ctx = useFake();
 
-function setup(maxAttempts = 3) {
+function setup(maxAttempts = 3, callTimeoutMs?: number) {
   const dns = new GcpDnsFake(ctx.fake);
   const sleeps: number[] = [];
   const driver = new GcpDnsDriver(
     { cloudId: 'cloud-gcp', regions: ['europe-west1'], credentials, endpoint: ctx.endpoint },
-    { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, maxAttempts },
+    { sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, maxAttempts, callTimeoutMs },
   );
   return { dns, driver, sleeps };
 }
@@ -258,5 +258,14 @@ describe('failures', () => {
     ctx.fake.failNext(1000, 429);
     await expect(driver.listZones()).rejects.toThrow(E.ProviderThrottledError);
     expect(sleeps).toHaveLength(2);
+  });
+
+  it('a call that does not answer in time is ProviderTimeoutError, not retried', async () => {
+    const { driver, sleeps } = setup(3, 100);
+    await driver.listZones(); // the token and the library are loaded
+    ctx.fake.delayMs = 400;
+    await expect(driver.listZones()).rejects.toBeInstanceOf(E.ProviderTimeoutError);
+    expect(sleeps).toHaveLength(0);
+    ctx.fake.delayMs = 0;
   });
 });
