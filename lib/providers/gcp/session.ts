@@ -4,25 +4,14 @@
  * next call, not cached). A driver holds one session and calls through it.
  */
 import { ConfigurationError } from '../../core/errors.js';
-import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
+import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
 import { callWithBackoff } from './client.js';
-import { credentialSecrets, type GcpCredentials } from './credentials.js';
+import type { GcpCloudConfig, GcpDriverDeps } from './compute.js';
+import { credentialSecrets } from './credentials.js';
 
-export interface GcpDriverConfig {
-  cloudId: string;
-  /** GCP regions, e.g. europe-west1. */
-  regions: string[];
-  credentials: GcpCredentials;
-  /** Serves compute/v1, dns/v1 and the token URI (`${endpoint}/token`) instead of Google's hosts: tests only. */
-  endpoint?: string;
-}
-
-export interface GcpSessionDeps extends BackoffDeps {
-  /** How many times an operation is waited on (each wait blocks up to ~2 minutes at Google). */
-  maxOperationWaits?: number;
-  /** How long one HTTP call may take (30 s; an operation wait 130 s). */
-  callTimeoutMs?: number;
-}
+/** The same config and test seams as the compute driver's (its endpoint serves compute/v1 and dns/v1). */
+export type GcpDriverConfig = GcpCloudConfig;
+export type GcpSessionDeps = GcpDriverDeps;
 
 /** gax's own retries are off (`retry: null`): throttling is retried by callWithBackoff, with the injected sleep. */
 const CALL_TIMEOUT_MS = 30_000;
