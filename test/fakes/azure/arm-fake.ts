@@ -14,6 +14,8 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FakeZone } from './arm-dns-routes.js';
+import type { FakeVnet } from './arm-network-routes.js';
 import { armRoute, type Route } from './arm-routes.js';
 
 export const TENANT = '11111111-1111-4111-8111-111111111111';
@@ -127,6 +129,10 @@ export class ArmFake {
     { id: string; name: string; location: string; source: string; provisioning: string }
   >();
   readonly resourceGroups = new Map<string, string>();
+  /** Microsoft.Network virtual networks (with their subnets), by lowercase ARM id. */
+  readonly vnets = new Map<string, FakeVnet>();
+  /** Microsoft.Network DNS zones (with their record sets), by lowercase ARM id. */
+  readonly zones = new Map<string, FakeZone>();
   readonly sizes = new Map<string, { name: string; numberOfCores: number; memoryInMB: number }[]>();
   readonly seen: Seen[] = [];
   readonly faults: Fault[] = [];
@@ -206,7 +212,10 @@ export class ArmFake {
     return this.seen.filter((s) => re.test(`${s.method} ${s.path}`)).length;
   }
 
-  /** A long-running operation: 202 with both headers; `apply` runs when a poll first finds it Succeeded. */
+  /**
+   * A long-running operation: 202 with both headers; `apply` runs when a poll first finds it Succeeded.
+   * The operation lives under the resource provider that started it (Microsoft.Compute, Microsoft.Network).
+   */
   startOperation(
     res: ServerResponse,
     req: IncomingMessage,
@@ -214,12 +223,13 @@ export class ArmFake {
     op: Omit<Operation, 'polls' | 'done'>,
     status = 202,
     body?: unknown,
+    namespace = 'Microsoft.Compute',
   ) {
     const opId = randomUUID();
     const failure = this.failNextOperation;
     this.failNextOperation = undefined;
     this.operations.set(opId, { ...op, polls: 0, done: false, ...(failure ? { failure } : {}) });
-    const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/locations/${location}/operations/${opId}`;
+    const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/${namespace}/locations/${location}/operations/${opId}`;
     res.setHeader('Azure-AsyncOperation', `${base}?api-version=2026-04-01`);
     res.setHeader('Location', `${base}?monitor=true&api-version=2026-04-01`);
     res.setHeader('Retry-After', '0');
@@ -245,6 +255,19 @@ export class ArmFake {
       name: opId,
       status: op.done ? 'Succeeded' : 'InProgress',
       startTime: new Date().toISOString(),
+    });
+  }
+
+  /** One page of a listing, ARM's way: `{ value, nextLink }`, the link carrying a $skiptoken. */
+  sendPage(res: ServerResponse, req: IncomingMessage, query: URLSearchParams, items: unknown[]) {
+    const url = new URL(req.url ?? '/', this.url);
+    const skip = Number(query.get('$skiptoken') ?? 0);
+    const end = skip + this.pageSize;
+    const next = end < items.length ? new URLSearchParams(query) : undefined;
+    next?.set('$skiptoken', String(end));
+    this.send(res, req, 200, {
+      value: items.slice(skip, end),
+      ...(next ? { nextLink: `${this.url}${url.pathname}?${next}` } : {}),
     });
   }
 

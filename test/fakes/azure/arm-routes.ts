@@ -5,7 +5,9 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diskRoute, type Route, snapshotRoute } from './arm-disk-routes.js';
+import { dnsRoute } from './arm-dns-routes.js';
 import type { ArmFake, FakeVm, Power } from './arm-fake.js';
+import { networkRoute } from './arm-network-routes.js';
 
 export type { Route };
 
@@ -14,7 +16,7 @@ const VM_PATH =
 const SNAP_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
 const OP_PATH =
-  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.(?:Compute|Network)\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
 const DISK_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i;
@@ -121,6 +123,8 @@ export function armRoute(
   query: URLSearchParams,
   body: Record<string, unknown>,
 ): Route | undefined {
+  const other = networkRoute(fake, method, path, query, body) ?? dnsRoute(fake, method, path, query, body);
+  if (other) return other;
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
     fake.resourceGroups.has(group.toLowerCase())
       ? fake.error(
@@ -135,14 +139,13 @@ export function armRoute(
   if (method === 'GET' && path === `${fake.subscriptionPath}/providers/Microsoft.Compute/virtualMachines`) {
     return (req, res) => {
       const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
-      const skip = Number(query.get('$skiptoken') ?? 0);
-      const page = all.slice(skip, skip + fake.pageSize);
-      const next = skip + fake.pageSize < all.length ? new URLSearchParams(query) : undefined;
-      next?.set('$skiptoken', String(skip + fake.pageSize));
-      fake.send(res, req, 200, {
-        value: page.map((vm) => vmJson(vm, query.get('statusOnly') === 'true')),
-        ...(next ? { nextLink: `${fake.url}${path}?${next}` } : {}),
-      });
+      const statusOnly = query.get('statusOnly') === 'true';
+      fake.sendPage(
+        res,
+        req,
+        query,
+        all.map((vm) => vmJson(vm, statusOnly)),
+      );
     };
   }
   const net =

@@ -1,0 +1,326 @@
+/**
+ * The fake's Microsoft.Network virtual networks and subnets (arm-fake.ts), with the wire shapes of
+ * virtualNetwork.json (api-version 2026-01-01, what @azure/arm-network 39 sends): the `properties`
+ * envelope, `{ value, nextLink }` pages, PUT 200/201 + Azure-AsyncOperation, DELETE 202 + Location or
+ * 204 when absent, and Azure's error codes: InUseSubnetCannotBeDeleted for a subnet holding a NIC,
+ * NetcfgSubnetRangesOverlap / NetcfgSubnetRangeOutsideVnet for a bad subnet range.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Cidr4, cidrContains, cidrsOverlap, parseCidr4 } from '../../../lib/net/ipv4.js';
+import type { Route } from './arm-disk-routes.js';
+import type { ArmFake } from './arm-fake.js';
+
+export interface FakeSubnet {
+  id: string;
+  name: string;
+  addressPrefix: string;
+  provisioning: string;
+  /** Ids of the NIC ip configurations in the subnet: while any is there the subnet cannot go. */
+  ipConfigurations: string[];
+}
+
+export interface FakeVnet {
+  id: string;
+  name: string;
+  resourceGroup: string;
+  location: string;
+  addressPrefixes: string[];
+  tags: Record<string, string>;
+  provisioning: string;
+  subnets: Map<string, FakeSubnet>;
+}
+
+const NETWORK = 'Microsoft.Network';
+const LIST_ALL = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks$/i;
+const VNET_PATH =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)(\/subnets(?:\/([^/]+))?)?$/i;
+
+export function vnetId(fake: ArmFake, group: string, name: string): string {
+  return `${fake.subscriptionPath}/resourceGroups/${group}/providers/Microsoft.Network/virtualNetworks/${name}`;
+}
+
+export function subnetJson(s: FakeSubnet) {
+  return {
+    id: s.id,
+    name: s.name,
+    etag: `W/"${s.provisioning}-${s.addressPrefix}"`,
+    type: 'Microsoft.Network/virtualNetworks/subnets',
+    properties: {
+      addressPrefix: s.addressPrefix,
+      provisioningState: s.provisioning,
+      ...(s.ipConfigurations.length ? { ipConfigurations: s.ipConfigurations.map((id) => ({ id })) } : {}),
+    },
+  };
+}
+
+export function vnetJson(v: FakeVnet) {
+  return {
+    id: v.id,
+    name: v.name,
+    type: 'Microsoft.Network/virtualNetworks',
+    location: v.location,
+    tags: v.tags,
+    etag: `W/"${v.provisioning}"`,
+    properties: {
+      addressSpace: { addressPrefixes: v.addressPrefixes },
+      subnets: [...v.subnets.values()].map(subnetJson),
+      provisioningState: v.provisioning,
+      resourceGuid: `guid-${v.name}`,
+    },
+  };
+}
+
+/** A virtual network as if made outside Nimbo (the portal, Terraform), Succeeded at once. */
+export function seedVnet(
+  fake: ArmFake,
+  v: { resourceGroup: string; name: string; location: string; addressPrefixes: string[] } & Partial<FakeVnet>,
+): FakeVnet {
+  const vnet: FakeVnet = {
+    id: vnetId(fake, v.resourceGroup, v.name),
+    tags: {},
+    provisioning: 'Succeeded',
+    subnets: new Map(),
+    ...v,
+  };
+  fake.resourceGroups.set(v.resourceGroup.toLowerCase(), v.location);
+  fake.vnets.set(vnet.id.toLowerCase(), vnet);
+  return vnet;
+}
+
+export function seedSubnet(vnet: FakeVnet, name: string, addressPrefix: string): FakeSubnet {
+  const subnet: FakeSubnet = {
+    id: `${vnet.id}/subnets/${name}`,
+    name,
+    addressPrefix,
+    provisioning: 'Succeeded',
+    ipConfigurations: [],
+  };
+  vnet.subnets.set(name.toLowerCase(), subnet);
+  return subnet;
+}
+
+/** A NIC's ip configuration in the subnet, as a VM made outside Nimbo would hold; false when no such subnet. */
+export function attachNic(fake: ArmFake, subnetId: string, nicName: string): boolean {
+  const m = VNET_PATH.exec(subnetId);
+  const vnet = m ? fake.vnets.get(vnetId(fake, m[1]!, m[2]!).toLowerCase()) : undefined;
+  const subnet = m?.[4] ? vnet?.subnets.get(m[4].toLowerCase()) : undefined;
+  if (!vnet || !subnet) return false;
+  subnet.ipConfigurations.push(
+    `${fake.subscriptionPath}/resourceGroups/${vnet.resourceGroup}/providers/Microsoft.Network/networkInterfaces/${nicName}/ipConfigurations/ipconfig1`,
+  );
+  return true;
+}
+
+function inUse(fake: ArmFake, req: IncomingMessage, res: ServerResponse, s: FakeSubnet) {
+  fake.error(
+    res,
+    req,
+    400,
+    'InUseSubnetCannotBeDeleted',
+    `Subnet ${s.name} is in use by ${s.ipConfigurations[0]} and cannot be deleted. In order to delete the subnet, delete all the resources within the subnet. See aka.ms/deletesubnet.`,
+  );
+}
+
+function cidr(text: unknown): Cidr4 | undefined {
+  const parsed = typeof text === 'string' ? parseCidr4(text) : undefined;
+  return parsed?.ok ? parsed.cidr : undefined;
+}
+
+export function networkRoute(
+  fake: ArmFake,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+): Route | undefined {
+  if (method === 'GET' && LIST_ALL.test(path)) {
+    return (req, res) => {
+      const all = [...fake.vnets.values()].sort((a, b) => a.id.localeCompare(b.id));
+      fake.sendPage(res, req, query, all.map(vnetJson));
+    };
+  }
+  const m = VNET_PATH.exec(path);
+  if (!m) return undefined;
+  const [, group, name, subnets, subnetName] = m as unknown as [string, string, string, string?, string?];
+  const vnet = fake.vnets.get(vnetId(fake, group, name).toLowerCase());
+  const missing = (req: IncomingMessage, res: ServerResponse) =>
+    fake.resourceGroups.has(group.toLowerCase())
+      ? fake.error(
+          res,
+          req,
+          404,
+          'ResourceNotFound',
+          `The Resource 'Microsoft.Network/virtualNetworks/${name}' under resource group '${group}' was not found.`,
+        )
+      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+  if (!subnets) {
+    if (method === 'PUT') return (req, res) => putVnet(fake, req, res, group, name, body);
+    if (method === 'DELETE' && !vnet) return (req, res) => fake.send(res, req, 204, undefined);
+    if (!vnet) return missing;
+    if (method === 'GET') return (req, res) => fake.send(res, req, 200, vnetJson(vnet));
+    if (method === 'DELETE') {
+      return (req, res) => {
+        const busy = [...vnet.subnets.values()].find((s) => s.ipConfigurations.length > 0);
+        if (busy) return inUse(fake, req, res, busy);
+        vnet.provisioning = 'Deleting';
+        fake.startOperation(
+          res,
+          req,
+          vnet.location,
+          { apply: () => fake.vnets.delete(vnet.id.toLowerCase()) },
+          202,
+          undefined,
+          NETWORK,
+        );
+      };
+    }
+    return undefined;
+  }
+  if (!vnet) return missing;
+  if (!subnetName) {
+    if (method !== 'GET') return undefined;
+    return (req, res) => fake.sendPage(res, req, query, [...vnet.subnets.values()].map(subnetJson));
+  }
+  const subnet = vnet.subnets.get(subnetName.toLowerCase());
+  if (method === 'PUT') return (req, res) => putSubnet(fake, req, res, vnet, subnetName, body);
+  if (method === 'DELETE' && !subnet) return (req, res) => fake.send(res, req, 204, undefined);
+  if (!subnet) {
+    return (req, res) =>
+      fake.error(res, req, 404, 'NotFound', `Resource ${vnet.id}/subnets/${subnetName} not found.`);
+  }
+  if (method === 'GET') return (req, res) => fake.send(res, req, 200, subnetJson(subnet));
+  if (method === 'DELETE') {
+    return (req, res) => {
+      if (subnet.ipConfigurations.length > 0) return inUse(fake, req, res, subnet);
+      subnet.provisioning = 'Deleting';
+      fake.startOperation(
+        res,
+        req,
+        vnet.location,
+        { apply: () => vnet.subnets.delete(subnetName.toLowerCase()) },
+        202,
+        undefined,
+        NETWORK,
+      );
+    };
+  }
+  return undefined;
+}
+
+function putVnet(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  group: string,
+  name: string,
+  body: Record<string, unknown>,
+) {
+  if (!fake.resourceGroups.has(group.toLowerCase())) {
+    return fake.error(
+      res,
+      req,
+      404,
+      'ResourceGroupNotFound',
+      `Resource group '${group}' could not be found.`,
+    );
+  }
+  const props = (body.properties ?? {}) as { addressSpace?: { addressPrefixes?: unknown[] } };
+  const prefixes = props.addressSpace?.addressPrefixes ?? [];
+  const bad = prefixes.find((p) => !cidr(p));
+  if (bad !== undefined || prefixes.length === 0) {
+    return fake.error(
+      res,
+      req,
+      400,
+      'InvalidAddressPrefixFormat',
+      `Address prefix ${String(bad ?? '(none)')} of resource ${vnetId(fake, group, name)} is not formatted correctly.`,
+    );
+  }
+  const key = vnetId(fake, group, name).toLowerCase();
+  const existing = fake.vnets.get(key);
+  const vnet =
+    existing ??
+    seedVnet(fake, {
+      resourceGroup: group,
+      name,
+      location: String(body.location),
+      addressPrefixes: prefixes as string[],
+    });
+  vnet.addressPrefixes = prefixes as string[];
+  vnet.tags = (body.tags as Record<string, string>) ?? {};
+  vnet.provisioning = 'Updating';
+  fake.startOperation(
+    res,
+    req,
+    vnet.location,
+    {
+      apply: () => {
+        vnet.provisioning = 'Succeeded';
+      },
+      result: () => vnetJson(vnet),
+    },
+    existing ? 200 : 201,
+    vnetJson(vnet),
+    NETWORK,
+  );
+}
+
+function putSubnet(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  vnet: FakeVnet,
+  name: string,
+  body: Record<string, unknown>,
+) {
+  const prefix = ((body.properties ?? {}) as { addressPrefix?: unknown }).addressPrefix;
+  const range = cidr(prefix);
+  if (!range) {
+    return fake.error(
+      res,
+      req,
+      400,
+      'InvalidAddressPrefixFormat',
+      `Address prefix ${String(prefix)} of resource ${vnet.id}/subnets/${name} is not formatted correctly.`,
+    );
+  }
+  if (!vnet.addressPrefixes.some((p) => cidrContains(cidr(p)!, range))) {
+    return fake.error(
+      res,
+      req,
+      400,
+      'NetcfgSubnetRangeOutsideVnet',
+      `Subnet '${name}' is not valid because its IP address range is outside the IP address range of virtual network '${vnet.name}'.`,
+    );
+  }
+  const clash = [...vnet.subnets.values()].find(
+    (s) => s.name.toLowerCase() !== name.toLowerCase() && cidrsOverlap(cidr(s.addressPrefix)!, range),
+  );
+  if (clash) {
+    return fake.error(
+      res,
+      req,
+      400,
+      'NetcfgSubnetRangesOverlap',
+      `Subnet '${name}' is not valid because its IP address range overlaps with that of an existing subnet '${clash.name}' in virtual network '${vnet.name}'.`,
+    );
+  }
+  const existing = vnet.subnets.get(name.toLowerCase());
+  const subnet = existing ?? seedSubnet(vnet, name, String(prefix));
+  subnet.addressPrefix = String(prefix);
+  subnet.provisioning = 'Updating';
+  fake.startOperation(
+    res,
+    req,
+    vnet.location,
+    {
+      apply: () => {
+        subnet.provisioning = 'Succeeded';
+      },
+      result: () => subnetJson(subnet),
+    },
+    existing ? 200 : 201,
+    subnetJson(subnet),
+    NETWORK,
+  );
+}
