@@ -1,5 +1,6 @@
-/** The driver wired to a fresh ARM fake: real SDKs, real HTTPS, 127.0.0.1 only, no real waiting. */
-import { AzureComputeDriver, type AzureDriverDeps } from '../../../lib/providers/azure/compute.js';
+/** The drivers wired to a fresh ARM fake: real SDKs, real HTTPS, 127.0.0.1 only, no real waiting. */
+import { AzureComputeDriver } from '../../../lib/providers/azure/compute.js';
+import type { AzureCloudConfig, AzureDriverDeps } from '../../../lib/providers/azure/setup.js';
 import { type ArmFake, CLIENT, SECRET, SUBSCRIPTION, TENANT } from '../../fakes/azure/arm-fake.js';
 
 export const credentials = {
@@ -9,29 +10,32 @@ export const credentials = {
   subscriptionId: SUBSCRIPTION,
 };
 
-export function makeDriver(
-  fake: ArmFake,
-  options: { regions?: string[]; secret?: string } & AzureDriverDeps = {},
-) {
+export type FixtureOptions = { regions?: string[]; secret?: string } & AzureDriverDeps;
+
+/** A cloud's config and test seams pointing at the fake; backoff sleeps are recorded, never slept. */
+export function fakeCloud(fake: ArmFake, options: FixtureOptions = {}) {
   const sleeps: number[] = [];
-  const { regions, secret, ...deps } = options;
-  const driver = new AzureComputeDriver(
-    {
-      cloudId: 'cloud-az',
-      regions: regions ?? ['westeurope', 'northeurope'],
-      credentials: { ...credentials, clientSecret: secret ?? SECRET },
-      endpoint: fake.url,
+  const { regions, secret, ...rest } = options;
+  const config: AzureCloudConfig = {
+    cloudId: 'cloud-az',
+    regions: regions ?? ['westeurope', 'northeurope'],
+    credentials: { ...credentials, clientSecret: secret ?? SECRET },
+    endpoint: fake.url,
+  };
+  const deps: AzureDriverDeps = {
+    sleep: async (ms) => {
+      sleeps.push(ms);
     },
-    {
-      sleep: async (ms) => {
-        sleeps.push(ms);
-      },
-      random: () => 0.5,
-      maxAttempts: 3,
-      pollIntervalMs: 1,
-      tlsCa: fake.ca,
-      ...deps,
-    },
-  );
-  return { driver, sleeps };
+    random: () => 0.5,
+    maxAttempts: 3,
+    pollIntervalMs: 1,
+    tlsCa: fake.ca,
+    ...rest,
+  };
+  return { config, deps, sleeps };
+}
+
+export function makeDriver(fake: ArmFake, options: FixtureOptions = {}) {
+  const { config, deps, sleeps } = fakeCloud(fake, options);
+  return { driver: new AzureComputeDriver(config, deps), sleeps };
 }
