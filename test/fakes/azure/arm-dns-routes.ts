@@ -151,29 +151,18 @@ export function dnsRoute(
   body: Record<string, unknown>,
 ): Route | undefined {
   if (method === 'GET' && LIST_ALL.test(path)) {
-    return (req, res) => {
-      const all = [...fake.zones.values()].sort((a, b) => a.id.localeCompare(b.id));
-      fake.sendPage(res, req, query, all.map(zoneJson));
-    };
+    return (req, res) => fake.sendPage(res, req, query, fake.zones.values(), zoneJson);
   }
   const m = ZONE_PATH.exec(path);
   if (!m) return undefined;
   const [, group, zoneName, typeOrList, rawName] = m as unknown as [string, string, string, string?, string?];
   const zone = fake.zones.get(zoneId(fake, group, zoneName).toLowerCase());
   const missing = (req: IncomingMessage, res: ServerResponse) =>
-    fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(
-          res,
-          req,
-          404,
-          'ResourceNotFound',
-          `The Resource 'Microsoft.Network/dnszones/${zoneName}' under resource group '${group}' was not found.`,
-        )
-      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    fake.notFound(res, req, 'Microsoft.Network/dnszones', group, zoneName);
   if (!typeOrList) {
     if (method === 'PUT') {
       return (req, res) => {
-        if (!fake.resourceGroups.has(group.toLowerCase())) return missing(req, res);
+        if (!fake.requireGroup(res, req, group)) return;
         if (zone && req.headers['if-none-match'] === '*')
           return precondition(fake, req, res, 'if-none-match');
         const made = zone ?? seedZone(fake, { resourceGroup: group, name: zoneName.toLowerCase() });
@@ -212,6 +201,7 @@ export function dnsRoute(
         req,
         query,
         sets.map((r) => recordSetJson(zone, r)),
+        (json) => json,
       );
     };
   }

@@ -258,17 +258,47 @@ export class ArmFake {
     });
   }
 
-  /** One page of a listing, ARM's way: `{ value, nextLink }`, the link carrying a $skiptoken. */
-  sendPage(res: ServerResponse, req: IncomingMessage, query: URLSearchParams, items: unknown[]) {
+  /**
+   * One page of a listing, ARM's way: `{ value, nextLink }`, the link carrying a $skiptoken; items in
+   * the order of their ids, so pages stay stable between requests.
+   */
+  sendPage<T extends { id: string }>(
+    res: ServerResponse,
+    req: IncomingMessage,
+    query: URLSearchParams,
+    items: Iterable<T>,
+    json: (item: T) => unknown,
+  ) {
+    const all = [...items].sort((a, b) => a.id.localeCompare(b.id));
     const url = new URL(req.url ?? '/', this.url);
     const skip = Number(query.get('$skiptoken') ?? 0);
     const end = skip + this.pageSize;
-    const next = end < items.length ? new URLSearchParams(query) : undefined;
+    const next = end < all.length ? new URLSearchParams(query) : undefined;
     next?.set('$skiptoken', String(end));
     this.send(res, req, 200, {
-      value: items.slice(skip, end),
+      value: all.slice(skip, end).map(json),
       ...(next ? { nextLink: `${this.url}${url.pathname}?${next}` } : {}),
     });
+  }
+
+  /** ARM's 404 for a resource: ResourceNotFound in a group that exists, ResourceGroupNotFound otherwise. */
+  notFound(res: ServerResponse, req: IncomingMessage, type: string, group: string, name: string) {
+    if (this.requireGroup(res, req, group)) {
+      this.error(
+        res,
+        req,
+        404,
+        'ResourceNotFound',
+        `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
+      );
+    }
+  }
+
+  /** Whether the resource group exists; when not, ARM's ResourceGroupNotFound has been answered. */
+  requireGroup(res: ServerResponse, req: IncomingMessage, group: string): boolean {
+    if (this.resourceGroups.has(group.toLowerCase())) return true;
+    this.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return false;
   }
 
   send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown) {

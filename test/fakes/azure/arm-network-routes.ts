@@ -134,25 +134,14 @@ export function networkRoute(
   body: Record<string, unknown>,
 ): Route | undefined {
   if (method === 'GET' && LIST_ALL.test(path)) {
-    return (req, res) => {
-      const all = [...fake.vnets.values()].sort((a, b) => a.id.localeCompare(b.id));
-      fake.sendPage(res, req, query, all.map(vnetJson));
-    };
+    return (req, res) => fake.sendPage(res, req, query, fake.vnets.values(), vnetJson);
   }
   const m = VNET_PATH.exec(path);
   if (!m) return undefined;
   const [, group, name, subnets, subnetName] = m as unknown as [string, string, string, string?, string?];
   const vnet = fake.vnets.get(vnetId(fake, group, name).toLowerCase());
   const missing = (req: IncomingMessage, res: ServerResponse) =>
-    fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(
-          res,
-          req,
-          404,
-          'ResourceNotFound',
-          `The Resource 'Microsoft.Network/virtualNetworks/${name}' under resource group '${group}' was not found.`,
-        )
-      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    fake.notFound(res, req, 'Microsoft.Network/virtualNetworks', group, name);
   if (!subnets) {
     if (method === 'PUT') return (req, res) => putVnet(fake, req, res, group, name, body);
     if (method === 'DELETE' && !vnet) return (req, res) => fake.send(res, req, 204, undefined);
@@ -179,7 +168,7 @@ export function networkRoute(
   if (!vnet) return missing;
   if (!subnetName) {
     if (method !== 'GET') return undefined;
-    return (req, res) => fake.sendPage(res, req, query, [...vnet.subnets.values()].map(subnetJson));
+    return (req, res) => fake.sendPage(res, req, query, vnet.subnets.values(), subnetJson);
   }
   const subnet = vnet.subnets.get(subnetName.toLowerCase());
   if (method === 'PUT') return (req, res) => putSubnet(fake, req, res, vnet, subnetName, body);
@@ -215,15 +204,7 @@ function putVnet(
   name: string,
   body: Record<string, unknown>,
 ) {
-  if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return fake.error(
-      res,
-      req,
-      404,
-      'ResourceGroupNotFound',
-      `Resource group '${group}' could not be found.`,
-    );
-  }
+  if (!fake.requireGroup(res, req, group)) return;
   const props = (body.properties ?? {}) as { addressSpace?: { addressPrefixes?: unknown[] } };
   const prefixes = props.addressSpace?.addressPrefixes ?? [];
   const bad = prefixes.find((p) => !cidr(p));

@@ -126,27 +126,11 @@ export function armRoute(
   const other = networkRoute(fake, method, path, query, body) ?? dnsRoute(fake, method, path, query, body);
   if (other) return other;
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
-    fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(
-          res,
-          req,
-          404,
-          'ResourceNotFound',
-          `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
-        )
-      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    fake.notFound(res, req, type, group, name);
 
   if (method === 'GET' && path === `${fake.subscriptionPath}/providers/Microsoft.Compute/virtualMachines`) {
-    return (req, res) => {
-      const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
-      const statusOnly = query.get('statusOnly') === 'true';
-      fake.sendPage(
-        res,
-        req,
-        query,
-        all.map((vm) => vmJson(vm, statusOnly)),
-      );
-    };
+    const statusOnly = query.get('statusOnly') === 'true';
+    return (req, res) => fake.sendPage(res, req, query, fake.vms.values(), (vm) => vmJson(vm, statusOnly));
   }
   const net =
     /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/(networkInterfaces|publicIPAddresses)$/i.exec(
@@ -284,15 +268,7 @@ function createVm(
   name: string,
   body: Record<string, unknown>,
 ) {
-  if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return fake.error(
-      res,
-      req,
-      404,
-      'ResourceGroupNotFound',
-      `Resource group '${group}' could not be found.`,
-    );
-  }
+  if (!fake.requireGroup(res, req, group)) return;
   const props = (body.properties ?? {}) as { hardwareProfile?: { vmSize?: string } };
   const vm = fake.seedVm({
     resourceGroup: group,
