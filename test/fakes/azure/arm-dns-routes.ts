@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Route } from './arm-disk-routes.js';
+import type { RouteMatcher } from './arm-disk-routes.js';
 import type { ArmFake } from './arm-fake.js';
 
 export interface FakeRecordSet {
@@ -143,13 +143,7 @@ function precondition(fake: ArmFake, req: IncomingMessage, res: ServerResponse, 
   );
 }
 
-export function dnsRoute(
-  fake: ArmFake,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  body: Record<string, unknown>,
-): Route | undefined {
+export const dnsRoute: RouteMatcher = (fake, method, path, query, body) => {
   if (method === 'GET' && LIST_ALL.test(path)) {
     return (req, res) => fake.sendPage(res, req, query, fake.zones.values(), zoneJson);
   }
@@ -242,7 +236,7 @@ export function dnsRoute(
     };
   }
   return undefined;
-}
+};
 
 function putRecordSet(
   fake: ArmFake,

@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Cidr4, cidrContains, cidrsOverlap, parseCidr4 } from '../../../lib/net/ipv4.js';
-import type { Route } from './arm-disk-routes.js';
+import type { RouteMatcher } from './arm-disk-routes.js';
 import type { ArmFake } from './arm-fake.js';
 
 export interface FakeSubnet {
@@ -121,18 +121,29 @@ function inUse(fake: ArmFake, req: IncomingMessage, res: ServerResponse, s: Fake
   );
 }
 
+/** A PUT's answer: the resource as it now is (Updating), Succeeded once its operation is polled to the end. */
+function provision(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  location: string,
+  resource: { provisioning: string },
+  json: () => unknown,
+  created: boolean,
+) {
+  resource.provisioning = 'Updating';
+  const apply = () => {
+    resource.provisioning = 'Succeeded';
+  };
+  fake.startOperation(res, req, location, { apply, result: json }, created ? 201 : 200, json(), NETWORK);
+}
+
 function cidr(text: unknown): Cidr4 | undefined {
   const parsed = typeof text === 'string' ? parseCidr4(text) : undefined;
   return parsed?.ok ? parsed.cidr : undefined;
 }
 
-export function networkRoute(
-  fake: ArmFake,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  body: Record<string, unknown>,
-): Route | undefined {
+export const networkRoute: RouteMatcher = (fake, method, path, query, body) => {
   if (method === 'GET' && LIST_ALL.test(path)) {
     return (req, res) => fake.sendPage(res, req, query, fake.vnets.values(), vnetJson);
   }
@@ -143,7 +154,7 @@ export function networkRoute(
   const missing = (req: IncomingMessage, res: ServerResponse) =>
     fake.notFound(res, req, 'Microsoft.Network/virtualNetworks', group, name);
   if (!subnets) {
-    if (method === 'PUT') return (req, res) => putVnet(fake, req, res, group, name, body);
+    if (method === 'PUT') return (req, res) => putVnet(fake, req, res, { group, name }, body);
     if (method === 'DELETE' && !vnet) return (req, res) => fake.send(res, req, 204, undefined);
     if (!vnet) return missing;
     if (method === 'GET') return (req, res) => fake.send(res, req, 200, vnetJson(vnet));
@@ -194,16 +205,17 @@ export function networkRoute(
     };
   }
   return undefined;
-}
+};
 
+/** PUT of a virtual network `at` its group and name: made (201) or its address space and tags replaced (200). */
 function putVnet(
   fake: ArmFake,
   req: IncomingMessage,
   res: ServerResponse,
-  group: string,
-  name: string,
+  at: { group: string; name: string },
   body: Record<string, unknown>,
 ) {
+  const { group, name } = at;
   if (!fake.requireGroup(res, req, group)) return;
   const props = (body.properties ?? {}) as { addressSpace?: { addressPrefixes?: unknown[] } };
   const prefixes = props.addressSpace?.addressPrefixes ?? [];
@@ -229,21 +241,7 @@ function putVnet(
     });
   vnet.addressPrefixes = prefixes as string[];
   vnet.tags = (body.tags as Record<string, string>) ?? {};
-  vnet.provisioning = 'Updating';
-  fake.startOperation(
-    res,
-    req,
-    vnet.location,
-    {
-      apply: () => {
-        vnet.provisioning = 'Succeeded';
-      },
-      result: () => vnetJson(vnet),
-    },
-    existing ? 200 : 201,
-    vnetJson(vnet),
-    NETWORK,
-  );
+  provision(fake, req, res, vnet.location, vnet, () => vnetJson(vnet), !existing);
 }
 
 function putSubnet(
@@ -289,19 +287,5 @@ function putSubnet(
   const existing = vnet.subnets.get(name.toLowerCase());
   const subnet = existing ?? seedSubnet(vnet, name, String(prefix));
   subnet.addressPrefix = String(prefix);
-  subnet.provisioning = 'Updating';
-  fake.startOperation(
-    res,
-    req,
-    vnet.location,
-    {
-      apply: () => {
-        subnet.provisioning = 'Succeeded';
-      },
-      result: () => subnetJson(subnet),
-    },
-    existing ? 200 : 201,
-    subnetJson(subnet),
-    NETWORK,
-  );
+  provision(fake, req, res, vnet.location, subnet, () => subnetJson(subnet), !existing);
 }

@@ -4,7 +4,7 @@
  * (a resource's `properties` envelope, `{ value, nextLink }` pages, `{ error: { code, message } }`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { diskRoute, type Route, snapshotRoute } from './arm-disk-routes.js';
+import { diskRoute, type Route, type RouteMatcher, snapshotRoute } from './arm-disk-routes.js';
 import { dnsRoute } from './arm-dns-routes.js';
 import type { ArmFake, FakeVm, Power } from './arm-fake.js';
 import { networkRoute } from './arm-network-routes.js';
@@ -116,13 +116,7 @@ const ACTIONS: Record<string, { during: Power; after: Power; refuseFrom?: Power[
   restart: { during: 'starting', after: 'running', refuseFrom: ['deallocated', 'deallocating', 'stopped'] },
 };
 
-export function armRoute(
-  fake: ArmFake,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  body: Record<string, unknown>,
-): Route | undefined {
+export const armRoute: RouteMatcher = (fake, method, path, query, body) => {
   const other = networkRoute(fake, method, path, query, body) ?? dnsRoute(fake, method, path, query, body);
   if (other) return other;
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
@@ -258,7 +252,7 @@ export function armRoute(
   m = SNAP_PATH.exec(path);
   if (m) return snapshotRoute(fake, method, m[1]!, m[2], body, notFound);
   return undefined;
-}
+};
 
 function createVm(
   fake: ArmFake,

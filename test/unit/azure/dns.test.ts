@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AzureDnsDriver, DNS_RESOURCE_GROUP } from '../../../lib/providers/azure/dns.js';
 import type { RecordChange } from '../../../lib/providers/dns.js';
 import {
@@ -9,19 +9,13 @@ import {
   ProviderThrottledError,
 } from '../../../lib/providers/errors.js';
 import { type FakeZone, seedRecordSet, seedZone, zoneId } from '../../fakes/azure/arm-dns-routes.js';
-import { ArmFake, SECRET } from '../../fakes/azure/arm-fake.js';
-import { type FixtureOptions, fakeCloud } from './fixtures.js';
+import { type ArmFake, SECRET } from '../../fakes/azure/arm-fake.js';
+import { useArmFake } from './fixtures.js';
 
 let fake: ArmFake;
-beforeEach(async () => {
-  fake = await ArmFake.start();
+const makeDnsDriver = useArmFake(AzureDnsDriver, (started) => {
+  fake = started;
 });
-afterEach(() => fake.close());
-
-function makeDnsDriver(options: FixtureOptions = {}) {
-  const { config, deps, sleeps } = fakeCloud(fake, options);
-  return { driver: new AzureDnsDriver(config, deps), sleeps };
-}
 
 function seedExample(): FakeZone {
   const zone = seedZone(fake, { resourceGroup: 'rg-dns', name: 'example.com' });

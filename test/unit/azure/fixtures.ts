@@ -1,7 +1,8 @@
 /** The drivers wired to a fresh ARM fake: real SDKs, real HTTPS, 127.0.0.1 only, no real waiting. */
+import { afterEach, beforeEach } from 'vitest';
 import { AzureComputeDriver } from '../../../lib/providers/azure/compute.js';
 import type { AzureCloudConfig, AzureDriverDeps } from '../../../lib/providers/azure/setup.js';
-import { type ArmFake, CLIENT, SECRET, SUBSCRIPTION, TENANT } from '../../fakes/azure/arm-fake.js';
+import { ArmFake, CLIENT, SECRET, SUBSCRIPTION, TENANT } from '../../fakes/azure/arm-fake.js';
 
 export const credentials = {
   tenantId: TENANT,
@@ -38,4 +39,24 @@ export function fakeCloud(fake: ArmFake, options: FixtureOptions = {}) {
 export function makeDriver(fake: ArmFake, options: FixtureOptions = {}) {
   const { config, deps, sleeps } = fakeCloud(fake, options);
   return { driver: new AzureComputeDriver(config, deps), sleeps };
+}
+
+/**
+ * A fresh ARM fake for each test of the file (handed to `started`), closed after the test; answers a
+ * factory of `Driver`s wired to the current fake.
+ */
+export function useArmFake<D>(
+  Driver: new (config: AzureCloudConfig, deps: AzureDriverDeps) => D,
+  started: (fake: ArmFake) => void,
+): (options?: FixtureOptions) => { driver: D; sleeps: number[] } {
+  let fake: ArmFake | undefined;
+  beforeEach(async () => {
+    fake = await ArmFake.start();
+    started(fake);
+  });
+  afterEach(() => fake?.close());
+  return (options = {}) => {
+    const { config, deps, sleeps } = fakeCloud(fake!, options);
+    return { driver: new Driver(config, deps), sleeps };
+  };
 }

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AzureNetworkDriver } from '../../../lib/providers/azure/network.js';
 import {
   ProviderAuthError,
@@ -7,20 +7,14 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
 } from '../../../lib/providers/errors.js';
-import { ArmFake, SECRET, SUBSCRIPTION } from '../../fakes/azure/arm-fake.js';
+import { type ArmFake, SECRET, SUBSCRIPTION } from '../../fakes/azure/arm-fake.js';
 import { attachNic, seedSubnet, seedVnet, vnetId } from '../../fakes/azure/arm-network-routes.js';
-import { type FixtureOptions, fakeCloud } from './fixtures.js';
+import { useArmFake } from './fixtures.js';
 
 let fake: ArmFake;
-beforeEach(async () => {
-  fake = await ArmFake.start();
+const makeNetworkDriver = useArmFake(AzureNetworkDriver, (started) => {
+  fake = started;
 });
-afterEach(() => fake.close());
-
-function makeNetworkDriver(options: FixtureOptions = {}) {
-  const { config, deps, sleeps } = fakeCloud(fake, options);
-  return { driver: new AzureNetworkDriver(config, deps), sleeps };
-}
 
 const LIST = /^GET \/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks$/;
 
