@@ -6,17 +6,14 @@
  * state lives in memory. Long-running operations answer 202 with Azure-AsyncOperation and Location,
  * polled InProgress once, then Succeeded, when the state change is applied.
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { FakeZone } from './arm-dns-routes.js';
 import type { FakeVnet } from './arm-network-routes.js';
 import { armRoute, type Route } from './arm-routes.js';
+import { selfSignedCert } from './self-signed.js';
 
 export const TENANT = '11111111-1111-4111-8111-111111111111';
 export const CLIENT = '22222222-2222-4222-8222-222222222222';
@@ -82,42 +79,6 @@ export interface Seen {
   method: string;
   path: string;
   status: number;
-}
-
-/** A self-signed certificate for 127.0.0.1, valid one day, in a temporary directory removed at once. */
-function selfSignedCert(): { key: string; cert: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'arm-fake-'));
-  try {
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
-    return {
-      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
-      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 export class ArmFake {

@@ -138,6 +138,21 @@ function provision(
   fake.startOperation(res, req, location, { apply, result: json }, created ? 201 : 200, json(), NETWORK);
 }
 
+/** Microsoft.Network's rule for resource names: word characters, '.', '-', '_'; up to 80; ending in a word character or '_'. */
+const RESOURCE_NAME = /^\w(?:[\w.-]{0,78}\w)?$/;
+
+function invalidName(fake: ArmFake, req: IncomingMessage, res: ServerResponse, name: string): boolean {
+  if (RESOURCE_NAME.test(name)) return false;
+  fake.error(
+    res,
+    req,
+    400,
+    'InvalidResourceName',
+    `Resource name ${name} is invalid. The name can be up to 80 characters long. It must begin with a word character, and it must end with a word character or with '_'. The name may contain word characters or '.', '-', '_'.`,
+  );
+  return true;
+}
+
 function cidr(text: unknown): Cidr4 | undefined {
   const parsed = typeof text === 'string' ? parseCidr4(text) : undefined;
   return parsed?.ok ? parsed.cidr : undefined;
@@ -216,7 +231,7 @@ function putVnet(
   body: Record<string, unknown>,
 ) {
   const { group, name } = at;
-  if (!fake.requireGroup(res, req, group)) return;
+  if (!fake.requireGroup(res, req, group) || invalidName(fake, req, res, name)) return;
   const props = (body.properties ?? {}) as { addressSpace?: { addressPrefixes?: unknown[] } };
   const prefixes = props.addressSpace?.addressPrefixes ?? [];
   const bad = prefixes.find((p) => !cidr(p));
@@ -252,6 +267,7 @@ function putSubnet(
   name: string,
   body: Record<string, unknown>,
 ) {
+  if (invalidName(fake, req, res, name)) return;
   const prefix = ((body.properties ?? {}) as { addressPrefix?: unknown }).addressPrefix;
   const range = cidr(prefix);
   if (!range) {

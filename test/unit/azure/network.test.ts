@@ -145,6 +145,15 @@ describe('creating and deleting networks', () => {
     expect(fake.count(/^PUT .*virtualNetworks/)).toBe(0);
   });
 
+  it('refuses a name Azure does not take (a space) with a rejection', async () => {
+    const { driver } = makeNetworkDriver();
+    const err = await driver
+      .createNetwork({ name: 'my lab', cidr: '10.20.0.0/16', region: 'westeurope' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderRejectedError);
+    expect(err.message).toMatch(/InvalidResourceName/);
+  });
+
   it('refuses a malformed range with a rejection', async () => {
     const { driver } = makeNetworkDriver();
     await expect(
