@@ -1,6 +1,8 @@
 /**
  * The resource groups Nimbo creates into (`nimbo-<location>` for machines and networks, `nimbo-dns` for
- * zones): a PUT is idempotent, so "create when missing" is one call that also succeeds when it exists.
+ * zones). The README has operators make them up front and grant Contributor on them only, so a group
+ * that exists is only read (a PUT would need write on it, and fails on a group of another location);
+ * a missing one is created, which works where the principal may.
  */
 import type { AzureClients } from './client.js';
 
@@ -17,6 +19,10 @@ export async function ensureResourceGroup(
   location: string,
 ): Promise<void> {
   const resources = await azure.resources();
+  const found = await azure.call(`look up resource group ${group}`, () =>
+    resources.resourceGroups.checkExistence(group),
+  );
+  if (found.body) return;
   await azure.call(`create resource group ${group}`, () =>
     resources.resourceGroups.createOrUpdate(group, { location, tags: { ...MANAGED_BY_TAG } }),
   );

@@ -104,7 +104,7 @@ export function seedZone(
   };
   fake.resourceGroups.set(
     z.resourceGroup.toLowerCase(),
-    fake.resourceGroups.get(z.resourceGroup.toLowerCase()) ?? 'global',
+    fake.resourceGroups.get(z.resourceGroup.toLowerCase()) ?? 'westeurope',
   );
   const apex = (type: string, ttl: number, records: Record<string, unknown>) =>
     zone.recordSets.set(key(type, '@'), { name: '@', type, ttl, etag: etag(), records });

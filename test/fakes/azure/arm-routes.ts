@@ -143,10 +143,24 @@ export const armRoute: RouteMatcher = (fake, method, path, query, body) => {
   m = DISK_PATH.exec(path);
   if (m) return diskRoute(fake, method, m[1]!, m[2]!, body);
   m = RG_PATH.exec(path);
+  if (m && method === 'HEAD') {
+    const exists = fake.resourceGroups.has(m[1]!.toLowerCase());
+    return (req, res) => fake.send(res, req, exists ? 204 : 404, undefined);
+  }
   if (m && method === 'PUT') {
     const group = m[1]!;
     return (req, res) => {
       const existed = fake.resourceGroups.has(group.toLowerCase());
+      const was = fake.resourceGroups.get(group.toLowerCase());
+      if (existed && was !== String(body.location)) {
+        return fake.error(
+          res,
+          req,
+          409,
+          'InvalidResourceGroupLocation',
+          `Invalid resource group location '${String(body.location)}'. The Resource group already exists in location '${was}'.`,
+        );
+      }
       fake.resourceGroups.set(group.toLowerCase(), String(body.location));
       fake.send(res, req, existed ? 200 : 201, {
         id: `${fake.subscriptionPath}/resourceGroups/${group}`,

@@ -82,6 +82,15 @@ describe('zones', () => {
     expect(await driver.getChange(status.id)).toEqual(status);
   });
 
+  it('creates into a nimbo-dns made up front (of any location) without writing the group', async () => {
+    fake.resourceGroups.set(DNS_RESOURCE_GROUP, 'northeurope');
+    const { driver } = makeDnsDriver();
+    await driver.createZone({ name: 'example.com', private: false });
+    expect(fake.count(/^PUT \/subscriptions\/[^/]+\/resourcegroups\//i)).toBe(0);
+    expect(fake.count(/^HEAD /)).toBe(1);
+    expect(fake.resourceGroups.get(DNS_RESOURCE_GROUP)).toBe('northeurope');
+  });
+
   it('refuses a zone that already exists with a conflict (If-None-Match)', async () => {
     seedZone(fake, { resourceGroup: DNS_RESOURCE_GROUP, name: 'example.com' });
     const { driver } = makeDnsDriver();
