@@ -86,7 +86,7 @@ describe('zones', () => {
     fake.resourceGroups.set(DNS_RESOURCE_GROUP, 'northeurope');
     const { driver } = makeDnsDriver();
     await driver.createZone({ name: 'example.com', private: false });
-    expect(fake.count(/^PUT \/subscriptions\/[^/]+\/resourcegroups\//i)).toBe(0);
+    expect(fake.count(/^PUT \/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/i)).toBe(0);
     expect(fake.count(/^HEAD /)).toBe(1);
     expect(fake.resourceGroups.get(DNS_RESOURCE_GROUP)).toBe('northeurope');
   });
