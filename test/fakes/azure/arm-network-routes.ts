@@ -153,6 +153,23 @@ function invalidName(fake: ArmFake, req: IncomingMessage, res: ServerResponse, n
   return true;
 }
 
+/** A DELETE's answer: 202, the resource Deleting until its operation ends (gone), or back if it fails. */
+function deprovision(
+  fake: ArmFake,
+  req: IncomingMessage,
+  res: ServerResponse,
+  location: string,
+  resource: { provisioning: string },
+  remove: () => void,
+) {
+  const before = resource.provisioning;
+  resource.provisioning = 'Deleting';
+  const rollback = () => {
+    resource.provisioning = before;
+  };
+  fake.startOperation(res, req, location, { apply: remove, rollback }, 202, undefined, NETWORK);
+}
+
 function cidr(text: unknown): Cidr4 | undefined {
   const parsed = typeof text === 'string' ? parseCidr4(text) : undefined;
   return parsed?.ok ? parsed.cidr : undefined;
@@ -177,16 +194,7 @@ export const networkRoute: RouteMatcher = (fake, method, path, query, body) => {
       return (req, res) => {
         const busy = [...vnet.subnets.values()].find((s) => s.ipConfigurations.length > 0);
         if (busy) return inUse(fake, req, res, busy);
-        vnet.provisioning = 'Deleting';
-        fake.startOperation(
-          res,
-          req,
-          vnet.location,
-          { apply: () => fake.vnets.delete(vnet.id.toLowerCase()) },
-          202,
-          undefined,
-          NETWORK,
-        );
+        deprovision(fake, req, res, vnet.location, vnet, () => fake.vnets.delete(vnet.id.toLowerCase()));
       };
     }
     return undefined;
@@ -207,16 +215,7 @@ export const networkRoute: RouteMatcher = (fake, method, path, query, body) => {
   if (method === 'DELETE') {
     return (req, res) => {
       if (subnet.ipConfigurations.length > 0) return inUse(fake, req, res, subnet);
-      subnet.provisioning = 'Deleting';
-      fake.startOperation(
-        res,
-        req,
-        vnet.location,
-        { apply: () => vnet.subnets.delete(subnetName.toLowerCase()) },
-        202,
-        undefined,
-        NETWORK,
-      );
+      deprovision(fake, req, res, vnet.location, subnet, () => vnet.subnets.delete(subnetName.toLowerCase()));
     };
   }
   return undefined;

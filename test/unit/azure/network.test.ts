@@ -251,6 +251,18 @@ describe('creating and deleting subnets', () => {
     expect(hub.subnets.get('app')?.addressPrefix).toBe('10.0.1.0/26');
   });
 
+  it('maps an operation that ends Failed with InUseSubnetCannotBeDeleted to a conflict, the subnet kept', async () => {
+    const hub = seedNetworks();
+    fake.failNextOperation = { code: 'InUseSubnetCannotBeDeleted', message: 'Subnet app is in use.' };
+    const { driver } = makeNetworkDriver();
+    const err = await driver
+      .deleteSubnet({ externalId: `${hub.id}/subnets/app`, region: 'westeurope' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderConflictError);
+    expect(err.message).toMatch(/InUseSubnetCannotBeDeleted/);
+    expect(hub.subnets.get('app')?.provisioning).toBe('Succeeded');
+  });
+
   it('answers a subnet in an unknown network with not found', async () => {
     const { driver } = makeNetworkDriver();
     await expect(
