@@ -6,19 +6,23 @@
  * state lives in memory. Long-running operations answer 202 with Azure-AsyncOperation and Location,
  * polled InProgress once, then Succeeded, when the state change is applied.
  */
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FakeZone } from './arm-dns-routes.js';
 import type { FakeVnet } from './arm-network-routes.js';
 import { armRoute, type Route } from './arm-routes.js';
-import { selfSignedCert } from './self-signed.js';
+import { identityRoute } from './identity-routes.js';
 
-export const TENANT = '11111111-1111-4111-8111-111111111111';
-export const CLIENT = '22222222-2222-4222-8222-222222222222';
+/** The fake tenant's service principal: the one secret the token endpoint takes. */
+export { CLIENT, SECRET, TENANT } from './identity-routes.js';
+
 export const SUBSCRIPTION = '33333333-3333-4333-8333-333333333333';
-export const SECRET = 'fake-client-secret-Zq8~w0rd';
 
 export type Power = 'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
 
@@ -81,6 +85,41 @@ export interface Seen {
   status: number;
 }
 
+/** A self-signed certificate for 127.0.0.1, valid one day, in a temporary directory removed at once. */
+function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'arm-fake-'));
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'ignore' },
+    );
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 export class ArmFake {
   readonly vms = new Map<string, FakeVm>();
   readonly snapshots = new Map<string, FakeSnapshot>();
@@ -290,19 +329,9 @@ export class ArmFake {
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
-    // The identity platform: MSAL reads the tenant's OpenID configuration, then asks for a token.
-    if (path === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
-      const t = `${this.url}/${TENANT}`;
-      return this.send(res, req, 200, {
-        issuer: `${t}/v2.0`,
-        token_endpoint: `${t}/oauth2/v2.0/token`,
-        authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${t}/oauth2/v2.0/logout`,
-        jwks_uri: `${t}/discovery/v2.0/keys`,
-        response_types_supported: ['code', 'id_token', 'token'],
-      });
-    }
-    if (req.method === 'POST' && path === `/${TENANT}/oauth2/v2.0/token`) return this.token(req, res, raw);
+    // The identity platform (identity-routes.ts) is never faulted: ARM requests are.
+    const identity = identityRoute(this, req.method ?? 'GET', path, raw);
+    if (identity) return identity(req, res);
     const fault = this.faults.find(
       (f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)),
     );
@@ -339,25 +368,5 @@ export class ArmFake {
     const route: Route | undefined = armRoute(this, req.method ?? 'GET', path, url.searchParams, body);
     if (!route) return this.error(res, req, 404, 'NotFound', `no route for ${req.method} ${path}`);
     return route(req, res);
-  }
-
-  /** client_credentials grant: a wrong secret answers like Entra ID does, with an AADSTS code. */
-  private token(req: IncomingMessage, res: ServerResponse, raw: string) {
-    const form = new URLSearchParams(raw);
-    if (form.get('client_id') !== CLIENT || form.get('client_secret') !== SECRET) {
-      return this.send(res, req, 401, {
-        error: 'invalid_client',
-        error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT}'.`,
-        error_codes: [7000215],
-      });
-    }
-    const token = `fake-token-${randomUUID()}`;
-    this.tokens.add(token);
-    return this.send(res, req, 200, {
-      token_type: 'Bearer',
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: token,
-    });
   }
 }
