@@ -8,7 +8,7 @@ import { describe, it } from 'vitest';
 import { AzureDnsDriver } from '../../lib/providers/azure/dns.js';
 import { CAPABILITIES } from '../../lib/providers/capabilities.js';
 import { ArmFake, SUBSCRIPTION } from '../fakes/azure/arm-fake.js';
-import { fakeCloud } from '../unit/azure/fixtures.js';
+import { fakeCloud, fakeFaults } from '../unit/azure/fixtures.js';
 import { dnsConformance } from './dns-suite.js';
 
 if (CAPABILITIES.azure.dns && CAPABILITIES.azure.privateZones === false) {
@@ -23,11 +23,7 @@ if (CAPABILITIES.azure.dns && CAPABILITIES.azure.privateZones === false) {
       return {
         driver: new AzureDnsDriver(config, deps),
         settle: async () => {},
-        failAuthentication: () => fake.inject(1, 401, 'InvalidAuthenticationToken'),
-        throttle: (times) =>
-          fake.inject(Number.isFinite(times) ? times : 1000, 429, 'TooManyRequests', { retryAfter: '0' }),
-        backoffSleeps: () => sleeps.length,
-        close: () => fake.close(),
+        ...fakeFaults(fake, sleeps),
       };
     },
   });

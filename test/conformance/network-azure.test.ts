@@ -8,7 +8,7 @@ import { AzureNetworkDriver } from '../../lib/providers/azure/network.js';
 import { NETWORK_LIMITS } from '../../lib/providers/network.js';
 import { ArmFake, SUBSCRIPTION } from '../fakes/azure/arm-fake.js';
 import { attachNic } from '../fakes/azure/arm-network-routes.js';
-import { fakeCloud } from '../unit/azure/fixtures.js';
+import { fakeCloud, fakeFaults } from '../unit/azure/fixtures.js';
 import { networkConformance } from './network-suite.js';
 
 if (NETWORK_LIMITS.azure) {
@@ -31,11 +31,7 @@ if (NETWORK_LIMITS.azure) {
             throw new Error(`the fake has no subnet ${subnet.externalId}`);
           }
         },
-        failAuthentication: () => fake.inject(1, 401, 'InvalidAuthenticationToken'),
-        throttle: (times) =>
-          fake.inject(Number.isFinite(times) ? times : 1000, 429, 'TooManyRequests', { retryAfter: '0' }),
-        backoffSleeps: () => sleeps.length,
-        close: () => fake.close(),
+        ...fakeFaults(fake, sleeps),
       };
     },
   });

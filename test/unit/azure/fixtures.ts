@@ -60,3 +60,17 @@ export function useArmFake<D>(
     return { driver: new Driver(config, deps), sleeps };
   };
 }
+
+/**
+ * What a conformance world asks of the fake: the next call's token refused, `times` tries throttled
+ * (Retry-After 0: the SDK's own single retry then waits for nothing), the backoff sleeps so far.
+ */
+export function fakeFaults(fake: ArmFake, sleeps: readonly number[]) {
+  return {
+    failAuthentication: () => fake.inject(1, 401, 'InvalidAuthenticationToken'),
+    throttle: (times: number) =>
+      fake.inject(Number.isFinite(times) ? times : 1000, 429, 'TooManyRequests', { retryAfter: '0' }),
+    backoffSleeps: () => sleeps.length,
+    close: () => fake.close(),
+  };
+}
