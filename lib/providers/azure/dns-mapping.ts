@@ -103,7 +103,8 @@ export function toProviderRecord(set: AzureRecordSet, zone: string): ProviderRec
     type: recordTypeOf(set),
     ttl: set.ttl ?? null,
     values: recordValues(set),
-    // An Azure alias record set points at a resource (targetResource) and holds no values.
+    // Route 53's alias (a name in a hosted zone) has no Azure counterpart: an Azure alias record set
+    // points at a resource id (targetResource) and is listed with no values.
     alias: null,
     setIdentifier: null,
   };

@@ -69,16 +69,24 @@ export class AzureNetworkDriver implements NetworkDriver {
     return (await this.vnets()).map(toProviderNetwork);
   }
 
-  /** Each network's subnets, one paged listing per network; any failing call fails the listing. */
+  /**
+   * Each network's subnets, one paged listing per network. Any failing call fails the listing, but for
+   * a network deleted since it was listed: it has no subnets left to show.
+   */
   async listSubnets(): Promise<ProviderSubnet[]> {
     const network = await this.azure.network();
     const vnets = await this.vnets();
     const perVnet = await Promise.all(
       vnets.map(async (v) => {
         const n = this.vnetName(v.id ?? '');
-        const subnets = await this.azure.call(`list subnets of ${n.resourceGroup}/${n.vnet}`, () =>
-          collect(network.subnets.list(n.resourceGroup, n.vnet)),
-        );
+        const subnets = await this.azure
+          .call(`list subnets of ${n.resourceGroup}/${n.vnet}`, () =>
+            collect(network.subnets.list(n.resourceGroup, n.vnet)),
+          )
+          .catch((err: unknown) => {
+            if (err instanceof ProviderNotFoundError) return [];
+            throw err;
+          });
         const owner = { id: v.id ?? '', location: v.location ?? '' };
         return subnets.map((s) => toProviderSubnet(s, owner));
       }),

@@ -99,6 +99,13 @@ describe('listing networks and subnets', () => {
     expect(fake.count(/^GET .*\/virtualNetworks\/hub\/subnets$/)).toBe(2);
   });
 
+  it('lists no subnets for a network deleted between the two listings, and the others’ all the same', async () => {
+    seedNetworks();
+    fake.inject(1, 404, 'ResourceNotFound', { match: /\/virtualNetworks\/busy\/subnets$/ });
+    const { driver } = makeNetworkDriver({ regions: ['westeurope'] });
+    expect((await driver.listSubnets()).map((s) => s.name).sort()).toEqual(['app', 'db', 'default']);
+  });
+
   it('fails the whole listing when a subnet page fails, rather than answering part of it', async () => {
     seedNetworks();
     fake.inject(1, 403, 'AuthorizationFailed', { match: /\/subnets$/, skip: 1 });
