@@ -40,9 +40,15 @@ export function availableIps(cidr: string): number | null {
   return Math.max(0, 2 ** (32 - prefix) - 5);
 }
 
+/**
+ * ARM ids compare case-insensitively and Azure answers them in varying case: ids are lowercased, as the
+ * compute driver records a machine's subnetId and vpcId, so a network knows the machines inside it.
+ */
+export const armId = (id: string | undefined) => (id ?? '').toLowerCase();
+
 export function toProviderNetwork(vnet: VirtualNetwork): ProviderNetwork {
   return {
-    externalId: vnet.id ?? '',
+    externalId: armId(vnet.id),
     name: vnet.name ?? '',
     cidr: vnet.addressSpace?.addressPrefixes?.[0] ?? '',
     region: (vnet.location ?? '').toLowerCase(),
@@ -56,8 +62,8 @@ export function toProviderNetwork(vnet: VirtualNetwork): ProviderNetwork {
 export function toProviderSubnet(subnet: Subnet, vnet: { id: string; location: string }): ProviderSubnet {
   const cidr = subnet.addressPrefix ?? subnet.addressPrefixes?.[0] ?? '';
   return {
-    externalId: subnet.id ?? '',
-    networkExternalId: vnet.id,
+    externalId: armId(subnet.id),
+    networkExternalId: armId(vnet.id),
     name: subnet.name ?? '',
     cidr,
     region: vnet.location.toLowerCase(),

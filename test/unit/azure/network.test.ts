@@ -61,12 +61,12 @@ describe('listing networks and subnets', () => {
     expect(fake.count(LIST)).toBe(2);
   });
 
-  it('maps a virtual network: ARM id, first address prefix, location, state, tags', async () => {
+  it('maps a virtual network: ARM id (lowercased, as machines record it), first address prefix, location, state, tags', async () => {
     seedNetworks();
     const { driver } = makeNetworkDriver();
     const byName = new Map((await driver.listNetworks()).map((n) => [n.name, n]));
     expect(byName.get('hub')).toEqual({
-      externalId: vnetId(fake, 'rg-net', 'hub'),
+      externalId: vnetId(fake, 'rg-net', 'hub').toLowerCase(),
       name: 'hub',
       cidr: '10.0.0.0/16',
       region: 'westeurope',
@@ -85,8 +85,8 @@ describe('listing networks and subnets', () => {
     expect(subnets.map((s) => s.name).sort()).toEqual(['app', 'db', 'default']);
     const app = subnets.find((s) => s.name === 'app')!;
     expect(app).toEqual({
-      externalId: `${vnetId(fake, 'rg-net', 'hub')}/subnets/app`,
-      networkExternalId: vnetId(fake, 'rg-net', 'hub'),
+      externalId: `${vnetId(fake, 'rg-net', 'hub')}/subnets/app`.toLowerCase(),
+      networkExternalId: vnetId(fake, 'rg-net', 'hub').toLowerCase(),
       name: 'app',
       cidr: '10.0.1.0/26',
       region: 'westeurope',
@@ -124,7 +124,7 @@ describe('creating and deleting networks', () => {
       tags: { team: 'a' },
     });
     expect(made).toMatchObject({
-      externalId: vnetId(fake, 'nimbo-westeurope', 'lab'),
+      externalId: vnetId(fake, 'nimbo-westeurope', 'lab').toLowerCase(),
       name: 'lab',
       cidr: '10.20.0.0/16',
       region: 'westeurope',
@@ -173,7 +173,9 @@ describe('creating and deleting networks', () => {
     const { driver } = makeNetworkDriver();
     await driver.deleteNetwork({ externalId: hub.id, region: 'westeurope' });
     expect(fake.vnets.has(hub.id.toLowerCase())).toBe(false);
-    expect((await driver.listSubnets()).some((s) => s.networkExternalId === hub.id)).toBe(false);
+    expect((await driver.listSubnets()).some((s) => s.networkExternalId === hub.id.toLowerCase())).toBe(
+      false,
+    );
   });
 
   it('refuses to delete a network whose subnet holds a NIC, with a conflict', async () => {
@@ -215,8 +217,8 @@ describe('creating and deleting subnets', () => {
       networkExternalId: hub.id,
     });
     expect(made).toMatchObject({
-      externalId: `${hub.id}/subnets/web`,
-      networkExternalId: hub.id,
+      externalId: `${hub.id}/subnets/web`.toLowerCase(),
+      networkExternalId: hub.id.toLowerCase(),
       cidr: '10.0.8.0/24',
       region: 'westeurope',
       availabilityZone: '',
