@@ -3,19 +3,24 @@
  * the publishers the driver asks for, under their real owner ids and aliases), regions and availability
  * zones. DescribeImages matches Owners ('self', an alias, an account id) and the state/name filters.
  */
-import type {
-  DescribeAvailabilityZonesCommandInput,
-  DescribeAvailabilityZonesCommandOutput,
-  DescribeImagesCommandInput,
-  DescribeImagesCommandOutput,
-  DescribeInstanceTypesCommandInput,
-  DescribeInstanceTypesCommandOutput,
-  DescribeRegionsCommandInput,
-  DescribeRegionsCommandOutput,
-  Image,
-  InstanceTypeInfo,
+import {
+  DescribeAvailabilityZonesCommand,
+  type DescribeAvailabilityZonesCommandInput,
+  type DescribeAvailabilityZonesCommandOutput,
+  DescribeImagesCommand,
+  type DescribeImagesCommandInput,
+  type DescribeImagesCommandOutput,
+  DescribeInstanceTypesCommand,
+  type DescribeInstanceTypesCommandInput,
+  type DescribeInstanceTypesCommandOutput,
+  DescribeRegionsCommand,
+  type DescribeRegionsCommandInput,
+  type DescribeRegionsCommandOutput,
+  type Image,
+  type InstanceTypeInfo,
 } from '@aws-sdk/client-ec2';
-import { ACCOUNT_ID, checkMaxResults, type Ec2Handler, ec2Error, matchesFilters } from './ec2-state.js';
+import { describeItems } from './ec2-describe.js';
+import { ACCOUNT_ID, type CommandTable, type Ec2Handler, ec2Error } from './ec2-state.js';
 
 export const INSTANCE_TYPES: Array<{ type: string; vcpus: number; memoryMiB: number }> = [
   { type: 't3.nano', vcpus: 2, memoryMiB: 512 },
@@ -98,26 +103,14 @@ export const describeImages: Ec2Handler<DescribeImagesCommandInput, DescribeImag
   if (input.ImageIds?.length && input.MaxResults !== undefined) {
     throw ec2Error('InvalidParameterCombination', 'The parameter ImageIds cannot be used with MaxResults');
   }
-  checkMaxResults(input.MaxResults, 1, 1000);
-  const matching = IMAGES.filter(
-    (i) =>
-      ownedBy(i, input.Owners) &&
-      (!input.ImageIds?.length || input.ImageIds.includes(i.ImageId ?? '')) &&
-      matchesFilters(
-        input.Filters,
-        (name) =>
-          ({ state: [i.State ?? ''], name: [i.Name ?? ''], 'image-id': [i.ImageId ?? ''] })[name] as
-            | string[]
-            | undefined,
-        {},
-      ),
+  const mine = IMAGES.filter(
+    (i) => ownedBy(i, input.Owners) && (!input.ImageIds?.length || input.ImageIds.includes(i.ImageId ?? '')),
   );
-  const page = state.page(
-    `images:${JSON.stringify([input.Owners, input.Filters])}`,
-    matching,
-    input.NextToken,
-    input.MaxResults,
-  );
+  const page = describeItems(state, `images:${JSON.stringify(input.Owners)}`, input, {
+    items: mine,
+    fields: (i) => ({ state: [i.State ?? ''], name: [i.Name ?? ''], 'image-id': [i.ImageId ?? ''] }),
+    bounds: [1, 1000],
+  });
   return { Images: page.items.map((i) => ({ ...i })), NextToken: page.next };
 };
 
@@ -125,10 +118,13 @@ export const describeInstanceTypes: Ec2Handler<
   DescribeInstanceTypesCommandInput,
   DescribeInstanceTypesCommandOutput
 > = (input, _region, state) => {
-  checkMaxResults(input.MaxResults, 5, 100);
   const wanted = input.InstanceTypes as string[] | undefined;
   const types = INSTANCE_TYPES.filter((t) => !wanted?.length || wanted.includes(t.type));
-  const page = state.page('instance-types', types, input.NextToken, input.MaxResults);
+  const page = describeItems(state, 'instance-types', input, {
+    items: types,
+    fields: (t) => ({ 'instance-type': [t.type] }),
+    bounds: [5, 100],
+  });
   const infos: InstanceTypeInfo[] = page.items.map((t) => ({
     InstanceType: t.type as InstanceTypeInfo['InstanceType'],
     CurrentGeneration: true,
@@ -160,3 +156,10 @@ export const describeRegions: Ec2Handler<DescribeRegionsCommandInput, DescribeRe
     OptInStatus: 'opt-in-not-required',
   })),
 });
+
+export const CATALOG_COMMANDS: CommandTable = [
+  [DescribeImagesCommand, describeImages],
+  [DescribeInstanceTypesCommand, describeInstanceTypes],
+  [DescribeAvailabilityZonesCommand, describeAvailabilityZones],
+  [DescribeRegionsCommand, describeRegions],
+];

@@ -4,40 +4,49 @@
  * (pending, stopping, shutting-down) that the world's settle() finishes, actions refused in the wrong
  * state answer IncorrectInstanceState, DescribeInstances pages with NextToken/MaxResults.
  */
-import type {
-  CreateTagsCommandInput,
-  CreateTagsCommandOutput,
-  DeleteTagsCommandInput,
-  DeleteTagsCommandOutput,
-  DescribeInstancesCommandInput,
-  DescribeInstancesCommandOutput,
-  Instance,
-  InstanceStateChange,
-  InstanceStateName,
-  ModifyInstanceAttributeCommandInput,
-  ModifyInstanceAttributeCommandOutput,
-  RebootInstancesCommandInput,
-  RebootInstancesCommandOutput,
-  Reservation,
-  RunInstancesCommandInput,
-  RunInstancesCommandOutput,
-  StartInstancesCommandInput,
-  StartInstancesCommandOutput,
-  StopInstancesCommandInput,
-  StopInstancesCommandOutput,
-  TerminateInstancesCommandInput,
-  TerminateInstancesCommandOutput,
+import {
+  CreateTagsCommand,
+  type CreateTagsCommandInput,
+  type CreateTagsCommandOutput,
+  DeleteTagsCommand,
+  type DeleteTagsCommandInput,
+  type DeleteTagsCommandOutput,
+  DescribeInstancesCommand,
+  type DescribeInstancesCommandInput,
+  type DescribeInstancesCommandOutput,
+  type Instance,
+  type InstanceStateChange,
+  type InstanceStateName,
+  ModifyInstanceAttributeCommand,
+  type ModifyInstanceAttributeCommandInput,
+  type ModifyInstanceAttributeCommandOutput,
+  RebootInstancesCommand,
+  type RebootInstancesCommandInput,
+  type RebootInstancesCommandOutput,
+  type Reservation,
+  RunInstancesCommand,
+  type RunInstancesCommandInput,
+  type RunInstancesCommandOutput,
+  StartInstancesCommand,
+  type StartInstancesCommandInput,
+  type StartInstancesCommandOutput,
+  StopInstancesCommand,
+  type StopInstancesCommandInput,
+  type StopInstancesCommandOutput,
+  TerminateInstancesCommand,
+  type TerminateInstancesCommandInput,
+  type TerminateInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
 import { knownImage, knownType } from './ec2-catalog.js';
+import { describeItems } from './ec2-describe.js';
 import {
   ACCOUNT_ID,
-  checkMaxResults,
+  type CommandTable,
   type Ec2Handler,
   type Ec2Region,
   type Ec2State,
   ec2Error,
   type FakeInstance,
-  matchesFilters,
   STATE_CODES,
   specTags,
   toTagList,
@@ -190,31 +199,20 @@ export const describeInstances: Ec2Handler<DescribeInstancesCommandInput, Descri
       'The parameter instancesSet cannot be used with the parameter maxResults',
     );
   }
-  checkMaxResults(input.MaxResults, 5, 1000);
-  const picked = input.InstanceIds?.length
-    ? input.InstanceIds.map((id) => region.instance(id))
-    : [...region.instances.values()];
-  const matching = picked.filter((i) =>
-    matchesFilters(
-      input.Filters,
-      (name) =>
-        ({
-          'instance-state-name': [i.state],
-          'instance-id': [i.id],
-          'instance-type': [i.type],
-          'availability-zone': [i.zone],
-          'subnet-id': i.subnetId ? [i.subnetId] : [],
-          'vpc-id': i.vpcId ? [i.vpcId] : [],
-        })[name],
-      i.tags,
-    ),
-  );
-  const page = state.page(
-    `instances:${JSON.stringify(input.Filters ?? [])}`,
-    matching,
-    input.NextToken,
-    input.MaxResults,
-  );
+  const page = describeItems(state, 'instances', input, {
+    items: input.InstanceIds?.length
+      ? input.InstanceIds.map((id) => region.instance(id))
+      : [...region.instances.values()],
+    fields: (i) => ({
+      'instance-state-name': [i.state],
+      'instance-id': [i.id],
+      'instance-type': [i.type],
+      'availability-zone': [i.zone],
+      'subnet-id': i.subnetId ? [i.subnetId] : [],
+      'vpc-id': i.vpcId ? [i.vpcId] : [],
+    }),
+    tags: (i) => i.tags,
+  });
   // A page holds instances; the instances of one reservation that fall on it are grouped as EC2 does.
   const reservations: Reservation[] = [];
   for (const i of page.items) {
@@ -361,3 +359,15 @@ export function settleInstances(region: Ec2Region): void {
     }
   }
 }
+
+export const INSTANCE_COMMANDS: CommandTable = [
+  [DescribeInstancesCommand, describeInstances],
+  [RunInstancesCommand, runInstances],
+  [StartInstancesCommand, startInstances],
+  [StopInstancesCommand, stopInstances],
+  [RebootInstancesCommand, rebootInstances],
+  [TerminateInstancesCommand, terminateInstances],
+  [ModifyInstanceAttributeCommand, modifyInstanceAttribute],
+  [CreateTagsCommand, createTags],
+  [DeleteTagsCommand, deleteTags],
+];

@@ -4,26 +4,30 @@
  * owner, ids and tags and pages, CreateReplaceRootVolumeTask swaps a running instance's root volume for
  * one restored from a snapshot of its root lineage, on settle().
  */
-import type {
-  CreateReplaceRootVolumeTaskCommandInput,
-  CreateReplaceRootVolumeTaskCommandOutput,
-  CreateSnapshotsCommandInput,
-  CreateSnapshotsCommandOutput,
-  DeleteSnapshotCommandInput,
-  DeleteSnapshotCommandOutput,
-  DescribeSnapshotsCommandInput,
-  DescribeSnapshotsCommandOutput,
-  Snapshot,
+import {
+  CreateReplaceRootVolumeTaskCommand,
+  type CreateReplaceRootVolumeTaskCommandInput,
+  type CreateReplaceRootVolumeTaskCommandOutput,
+  CreateSnapshotsCommand,
+  type CreateSnapshotsCommandInput,
+  type CreateSnapshotsCommandOutput,
+  DeleteSnapshotCommand,
+  type DeleteSnapshotCommandInput,
+  type DeleteSnapshotCommandOutput,
+  DescribeSnapshotsCommand,
+  type DescribeSnapshotsCommandInput,
+  type DescribeSnapshotsCommandOutput,
+  type Snapshot,
 } from '@aws-sdk/client-ec2';
+import { describeItems } from './ec2-describe.js';
 import {
   ACCOUNT_ID,
-  checkMaxResults,
+  type CommandTable,
   type Ec2Handler,
   type Ec2Region,
   type Ec2State,
   ec2Error,
   type FakeSnapshot,
-  matchesFilters,
   specTags,
   toTagList,
 } from './ec2-state.js';
@@ -73,19 +77,12 @@ export const createSnapshots: Ec2Handler<CreateSnapshotsCommandInput, CreateSnap
     region.snapshots.set(snapshot.id, snapshot);
     return snapshot;
   });
+  // The answer of CreateSnapshots is SnapshotInfo: a Snapshot without the storage tier.
   return {
-    Snapshots: made.map((s) => ({
-      SnapshotId: s.id,
-      VolumeId: s.volumeId,
-      State: s.state,
-      StartTime: s.startTime,
-      Progress: '',
-      OwnerId: ACCOUNT_ID,
-      Description: s.description,
-      VolumeSize: s.sizeGiB,
-      Encrypted: false,
-      Tags: toTagList(s.tags),
-    })),
+    Snapshots: made.map((s) => {
+      const { StorageTier: _, ...info } = toSnapshot(s);
+      return info;
+    }),
   };
 };
 
@@ -94,31 +91,22 @@ export const describeSnapshots: Ec2Handler<DescribeSnapshotsCommandInput, Descri
   region,
   state,
 ) => {
-  checkMaxResults(input.MaxResults, 5, 1000);
   const owners = input.OwnerIds ?? [];
   // Every snapshot of the fake is the account's own.
   const ownerOk = owners.length === 0 || owners.some((o) => o === 'self' || o === ACCOUNT_ID);
   const picked = input.SnapshotIds?.length
     ? input.SnapshotIds.map((id) => region.snapshot(id))
     : [...region.snapshots.values()];
-  const matching = picked.filter(
-    (s) =>
-      ownerOk &&
-      matchesFilters(
-        input.Filters,
-        (name) =>
-          ({ 'volume-id': [s.volumeId], status: [s.state], 'snapshot-id': [s.id], 'owner-id': [ACCOUNT_ID] })[
-            name
-          ],
-        s.tags,
-      ),
-  );
-  const page = state.page(
-    `snapshots:${JSON.stringify([input.OwnerIds, input.Filters])}`,
-    matching,
-    input.NextToken,
-    input.MaxResults,
-  );
+  const page = describeItems(state, `snapshots:${JSON.stringify(owners)}`, input, {
+    items: ownerOk ? picked : [],
+    fields: (s) => ({
+      'volume-id': [s.volumeId],
+      status: [s.state],
+      'snapshot-id': [s.id],
+      'owner-id': [ACCOUNT_ID],
+    }),
+    tags: (s) => s.tags,
+  });
   return { Snapshots: page.items.map(toSnapshot), NextToken: page.next };
 };
 
@@ -197,3 +185,10 @@ export function settleSnapshots(region: Ec2Region, state: Ec2State): void {
     instance.rootLineage.push(id);
   }
 }
+
+export const SNAPSHOT_COMMANDS: CommandTable = [
+  [CreateSnapshotsCommand, createSnapshots],
+  [DescribeSnapshotsCommand, describeSnapshots],
+  [DeleteSnapshotCommand, deleteSnapshot],
+  [CreateReplaceRootVolumeTaskCommand, createReplaceRootVolumeTask],
+];

@@ -187,55 +187,9 @@ export function specTags(
   return out;
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`);
-}
-
 /** Handles one command: its input, the client's region, the whole fake (for ids and paging). */
 export type Ec2Handler<I, O> = (input: I, region: Ec2Region, state: Ec2State) => Omit<O, '$metadata'>;
 
 type CommandClass = new (input: any) => any;
 /** Which handler answers which command. */
 export type CommandTable = ReadonlyArray<readonly [CommandClass, Ec2Handler<any, any>]>;
-
-/**
- * EC2's Filters: every filter must match (AND), any of its values may (OR), values take * and ?
- * wildcards. `valuesOf` answers a filter's values for one resource, or undefined for a filter name the
- * operation does not know, which EC2 refuses.
- */
-export function matchesFilters(
-  filters: Array<{ Name?: string; Values?: string[] }> | undefined,
-  valuesOf: (name: string) => string[] | undefined,
-  tags: Record<string, string>,
-): boolean {
-  for (const f of filters ?? []) {
-    const name = f.Name ?? '';
-    let have: string[] | undefined;
-    if (name.startsWith('tag:')) {
-      const value = tags[name.slice(4)];
-      have = value === undefined ? [] : [value];
-    } else if (name === 'tag-key') {
-      have = Object.keys(tags);
-    } else {
-      have = valuesOf(name);
-    }
-    if (have === undefined) throw ec2Error('InvalidParameterValue', `The filter '${name}' is invalid`);
-    const wanted = (f.Values ?? []).map(globToRegExp);
-    if (!have.some((v) => wanted.some((re) => re.test(v)))) return false;
-  }
-  return true;
-}
-
-/** EC2's MaxResults bounds per operation: outside them the request is refused. */
-export function checkMaxResults(max: number | undefined, min: number, upTo: number): void {
-  if (max !== undefined && (max < min || max > upTo)) {
-    throw ec2Error(
-      'InvalidParameterValue',
-      `Value ( ${max} ) for parameter maxResults is invalid. Parameter must be between ${min} and ${upTo}.`,
-    );
-  }
-}

@@ -27,16 +27,15 @@ import {
   type Vpc,
 } from '@aws-sdk/client-ec2';
 import { type Cidr4, cidrContains, cidrSize, cidrsOverlap, parseCidr4 } from '../../../lib/net/ipv4.js';
+import { describeItems } from './ec2-describe.js';
 import {
   ACCOUNT_ID,
   type CommandTable,
-  checkMaxResults,
   type Ec2Handler,
   type Ec2Region,
   ec2Error,
   type FakeSubnet,
   type FakeVpc,
-  matchesFilters,
   specTags,
   toTagList,
 } from './ec2-state.js';
@@ -191,26 +190,16 @@ export const describeVpcs: Ec2Handler<DescribeVpcsCommandInput, DescribeVpcsComm
   region,
   state,
 ) => {
-  checkMaxResults(input.MaxResults, 5, 1000);
-  const picked = input.VpcIds?.length
-    ? input.VpcIds.map((id) => vpcOf(region, id))
-    : [...region.vpcs.values()];
-  const matching = picked.filter((v) =>
-    matchesFilters(
-      input.Filters,
-      (name) =>
-        ({ 'vpc-id': [v.id], 'cidr-block': [v.cidr], state: [v.state], 'is-default': [String(v.isDefault)] })[
-          name
-        ],
-      v.tags,
-    ),
-  );
-  const page = state.page(
-    `vpcs:${JSON.stringify(input.Filters ?? [])}`,
-    matching,
-    input.NextToken,
-    input.MaxResults,
-  );
+  const page = describeItems(state, 'vpcs', input, {
+    items: input.VpcIds?.length ? input.VpcIds.map((id) => vpcOf(region, id)) : [...region.vpcs.values()],
+    fields: (v) => ({
+      'vpc-id': [v.id],
+      'cidr-block': [v.cidr],
+      state: [v.state],
+      'is-default': [String(v.isDefault)],
+    }),
+    tags: (v) => v.tags,
+  });
   return { Vpcs: page.items.map((v) => toVpc(v)), NextToken: page.next };
 };
 
@@ -219,30 +208,19 @@ export const describeSubnets: Ec2Handler<DescribeSubnetsCommandInput, DescribeSu
   region,
   state,
 ) => {
-  checkMaxResults(input.MaxResults, 5, 1000);
-  const picked = input.SubnetIds?.length
-    ? input.SubnetIds.map((id) => subnetOf(region, id))
-    : [...region.subnets.values()];
-  const matching = picked.filter((s) =>
-    matchesFilters(
-      input.Filters,
-      (name) =>
-        ({
-          'vpc-id': [s.vpcId],
-          'subnet-id': [s.id],
-          'cidr-block': [s.cidr],
-          'availability-zone': [s.zone],
-          state: [s.state],
-        })[name],
-      s.tags,
-    ),
-  );
-  const page = state.page(
-    `subnets:${JSON.stringify(input.Filters ?? [])}`,
-    matching,
-    input.NextToken,
-    input.MaxResults,
-  );
+  const page = describeItems(state, 'subnets', input, {
+    items: input.SubnetIds?.length
+      ? input.SubnetIds.map((id) => subnetOf(region, id))
+      : [...region.subnets.values()],
+    fields: (s) => ({
+      'vpc-id': [s.vpcId],
+      'subnet-id': [s.id],
+      'cidr-block': [s.cidr],
+      'availability-zone': [s.zone],
+      state: [s.state],
+    }),
+    tags: (s) => s.tags,
+  });
   return { Subnets: page.items.map((s) => toSubnet(s, region)), NextToken: page.next };
 };
 

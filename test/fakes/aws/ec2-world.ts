@@ -4,78 +4,19 @@
  * faults come first (AuthFailure, RequestLimitExceeded); a command the fake does not model fails the
  * test loudly instead of answering something made up.
  */
-import {
-  CreateReplaceRootVolumeTaskCommand,
-  CreateSnapshotsCommand,
-  CreateTagsCommand,
-  DeleteSnapshotCommand,
-  DeleteTagsCommand,
-  DescribeAvailabilityZonesCommand,
-  DescribeImagesCommand,
-  DescribeInstancesCommand,
-  DescribeInstanceTypesCommand,
-  DescribeRegionsCommand,
-  DescribeSnapshotsCommand,
-  EC2Client,
-  type InstanceStateName,
-  ModifyInstanceAttributeCommand,
-  RebootInstancesCommand,
-  RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, type InstanceStateName } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  describeAvailabilityZones,
-  describeImages,
-  describeInstanceTypes,
-  describeRegions,
-  IMAGES,
-} from './ec2-catalog.js';
-import {
-  createTags,
-  deleteTags,
-  describeInstances,
-  type LaunchSpec,
-  launch,
-  modifyInstanceAttribute,
-  rebootInstances,
-  runInstances,
-  settleInstances,
-  startInstances,
-  stopInstances,
-  terminateInstances,
-} from './ec2-instances.js';
-import {
-  createReplaceRootVolumeTask,
-  createSnapshots,
-  deleteSnapshot,
-  describeSnapshots,
-  settleSnapshots,
-} from './ec2-snapshots.js';
+import { CATALOG_COMMANDS, IMAGES } from './ec2-catalog.js';
+import { INSTANCE_COMMANDS, type LaunchSpec, launch, settleInstances } from './ec2-instances.js';
+import { SNAPSHOT_COMMANDS, settleSnapshots } from './ec2-snapshots.js';
 import { type CommandTable, Ec2State, ec2Error, type FakeInstance } from './ec2-state.js';
 import { VPC_COMMANDS } from './ec2-vpcs.js';
 import { Faults } from './faults.js';
 
 const COMMANDS: CommandTable = [
-  [DescribeInstancesCommand, describeInstances],
-  [RunInstancesCommand, runInstances],
-  [StartInstancesCommand, startInstances],
-  [StopInstancesCommand, stopInstances],
-  [RebootInstancesCommand, rebootInstances],
-  [TerminateInstancesCommand, terminateInstances],
-  [ModifyInstanceAttributeCommand, modifyInstanceAttribute],
-  [CreateTagsCommand, createTags],
-  [DeleteTagsCommand, deleteTags],
-  [CreateSnapshotsCommand, createSnapshots],
-  [DescribeSnapshotsCommand, describeSnapshots],
-  [DeleteSnapshotCommand, deleteSnapshot],
-  [CreateReplaceRootVolumeTaskCommand, createReplaceRootVolumeTask],
-  [DescribeImagesCommand, describeImages],
-  [DescribeInstanceTypesCommand, describeInstanceTypes],
-  [DescribeAvailabilityZonesCommand, describeAvailabilityZones],
-  [DescribeRegionsCommand, describeRegions],
+  ...INSTANCE_COMMANDS,
+  ...SNAPSHOT_COMMANDS,
+  ...CATALOG_COMMANDS,
   ...VPC_COMMANDS,
 ];
 
