@@ -37,6 +37,7 @@ import {
   type TerminateInstancesCommandInput,
   type TerminateInstancesCommandOutput,
 } from '@aws-sdk/client-ec2';
+import { formatIPv4, parseCidr4 } from '../../../lib/net/ipv4.js';
 import { knownImage, knownType } from './ec2-catalog.js';
 import { describeItems } from './ec2-describe.js';
 import {
@@ -100,6 +101,8 @@ export interface LaunchSpec {
 export function launch(region: Ec2Region, state: Ec2State, reservationId: string, spec: LaunchSpec) {
   let zone = spec.zone ?? region.zones[0]!;
   let vpcId: string | undefined;
+  // Without a subnet, the default VPC's 172.31.0.0/16 (the fake keeps no default VPC of its own).
+  let network = (172 << 24) + (31 << 16);
   if (spec.subnetId) {
     const subnet = region.subnets.get(spec.subnetId);
     if (!subnet)
@@ -112,6 +115,8 @@ export function launch(region: Ec2Region, state: Ec2State, reservationId: string
     }
     zone = subnet.zone;
     vpcId = subnet.vpcId;
+    const block = parseCidr4(subnet.cidr);
+    if (block.ok) network = block.cidr.network;
   } else if (!region.zones.includes(zone)) {
     throw ec2Error('InvalidParameterValue', `Invalid availability zone: [${zone}]`);
   }
@@ -125,7 +130,8 @@ export function launch(region: Ec2Region, state: Ec2State, reservationId: string
     zone,
     tags: { ...spec.tags, ...(spec.name ? { Name: spec.name } : {}) },
     launchTime: state.now,
-    privateIp: `10.0.${Math.floor(n / 250)}.${(n % 250) + 4}`,
+    // The first four addresses of a subnet are AWS's.
+    privateIp: formatIPv4(network + 3 + n),
     ...(spec.keyName ? { keyName: spec.keyName } : {}),
     ...(spec.subnetId ? { subnetId: spec.subnetId, vpcId } : {}),
     ...(spec.userData ? { userData: spec.userData } : {}),
@@ -341,23 +347,25 @@ export const deleteTags: Ec2Handler<DeleteTagsCommandInput, DeleteTagsCommandOut
 };
 
 /** What settle() does to instances: transitional states end; a terminated instance's volumes go. */
-export function settleInstances(region: Ec2Region): void {
-  for (const i of region.instances.values()) {
-    if (i.state === 'pending') {
-      i.state = 'running';
-      i.publicIp = `203.0.113.${(Number.parseInt(i.id.slice(-2), 16) % 250) + 1}`;
-    } else if (i.state === 'stopping') {
-      i.state = 'stopped';
-      delete i.publicIp;
-    } else if (i.state === 'shutting-down') {
-      i.state = 'terminated';
-      delete i.publicIp;
-      for (const v of region.attached(i)) {
-        if (v.attachment?.deleteOnTermination) region.volumes.delete(v.id);
-        else delete v.attachment;
-      }
+export function settleInstance(region: Ec2Region, i: FakeInstance): void {
+  if (i.state === 'pending') {
+    i.state = 'running';
+    i.publicIp = `203.0.113.${(Number.parseInt(i.id.slice(-2), 16) % 250) + 1}`;
+  } else if (i.state === 'stopping') {
+    i.state = 'stopped';
+    delete i.publicIp;
+  } else if (i.state === 'shutting-down') {
+    i.state = 'terminated';
+    delete i.publicIp;
+    for (const v of region.attached(i)) {
+      if (v.attachment?.deleteOnTermination) region.volumes.delete(v.id);
+      else delete v.attachment;
     }
   }
+}
+
+export function settleInstances(region: Ec2Region): void {
+  for (const i of region.instances.values()) settleInstance(region, i);
 }
 
 export const INSTANCE_COMMANDS: CommandTable = [

@@ -7,7 +7,13 @@
 import { EC2Client, type InstanceStateName } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CATALOG_COMMANDS, IMAGES } from './ec2-catalog.js';
-import { INSTANCE_COMMANDS, type LaunchSpec, launch, settleInstances } from './ec2-instances.js';
+import {
+  INSTANCE_COMMANDS,
+  type LaunchSpec,
+  launch,
+  settleInstance,
+  settleInstances,
+} from './ec2-instances.js';
 import { SNAPSHOT_COMMANDS, settleSnapshots } from './ec2-snapshots.js';
 import { type CommandTable, Ec2State, ec2Error, type FakeInstance } from './ec2-state.js';
 import { VPC_COMMANDS } from './ec2-vpcs.js';
@@ -64,12 +70,13 @@ export class Ec2World {
       dataVolumes: [20],
       ...spec,
     });
+    // Through EC2's own transitions, so a seeded instance looks like one that lived (a running one has
+    // its public address, a terminated one has lost its volumes); only this instance moves.
     const wanted = spec.state ?? 'running';
-    instance.state = wanted === 'stopped' || wanted === 'terminated' ? 'running' : wanted;
-    settleInstances(region);
-    if (wanted === 'stopped') instance.state = 'stopping';
-    if (wanted === 'terminated') instance.state = 'shutting-down';
-    settleInstances(region);
+    if (wanted !== 'pending') settleInstance(region, instance);
+    if (wanted === 'stopped' || wanted === 'stopping') instance.state = 'stopping';
+    if (wanted === 'terminated' || wanted === 'shutting-down') instance.state = 'shutting-down';
+    if (wanted === 'stopped' || wanted === 'terminated') settleInstance(region, instance);
     return instance;
   }
 
