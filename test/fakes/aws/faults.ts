@@ -13,6 +13,12 @@ type ExceptionClass = new (options: {
 
 let requestCounter = 0;
 
+/** The $metadata of an error answer: its HTTP status and a request id of its own. */
+export function errorMetadata(status: number) {
+  requestCounter++;
+  return { httpStatusCode: status, requestId: `req-${requestCounter}` };
+}
+
 /**
  * An error answer as the SDK raises it: the service's exception class, the AWS code as `name`, and (as
  * the SDK's decorateServiceException copies the parsed body onto it) `Code` and `Message` as well.
@@ -23,11 +29,10 @@ export function awsServiceError(
   message: string,
   status = 400,
 ): Error {
-  requestCounter++;
   const err = new Exception({
     name: code,
     $fault: status >= 500 ? 'server' : 'client',
-    $metadata: { httpStatusCode: status, requestId: `req-${requestCounter}` },
+    $metadata: errorMetadata(status),
     message,
   });
   return Object.assign(err, { Code: code, Message: message });
