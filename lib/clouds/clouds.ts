@@ -72,7 +72,7 @@ export async function createCloud(
   }
   const cloudId = newId('cloud');
   const { regions, settings, credentials, credentialsSummary, endpoint } = cloudShape(body);
-  checkEndpoint(endpoint);
+  await checkEndpoint(endpoint);
   const driver = await buildComputeDriver(deps, {
     cloudId,
     provider: body.provider,

@@ -2,9 +2,13 @@
  * A cloud's API base URL override (`settings.endpoint`): how Nimbo is pointed at a local fake of a
  * provider, or at a sovereign/private endpoint. A deployed stack holds real credentials and runs inside
  * a VPC, so there it must be https and may not name an address inside a network (the SSRF guard's rule);
- * the local runtime and the tests take any http(s) URL, loopback included.
+ * the local runtime and the tests take any http(s) URL, loopback included. A host name is resolved when
+ * the cloud is saved and refused if any address it answers is inside a network; the SDKs connect later on
+ * their own sockets, so a name that is re-pointed afterwards (DNS rebinding) is not caught here.
  */
 
+import type { LookupAddress } from 'node:dns';
+import { lookup } from 'node:dns/promises';
 import { type FieldProblem, unprocessable } from '../core/field-errors.js';
 import { isPublicAddress } from '../net/address-guard.js';
 
@@ -37,10 +41,47 @@ export function endpointProblem(endpoint: string, deployed: boolean): string | u
   return undefined;
 }
 
-/** 422 naming `settings.endpoint` when the override may not be used here. */
-export function checkEndpoint(endpoint: string | undefined, deployed = isDeployed()): void {
-  if (endpoint === undefined) return;
+export interface EndpointCheckOptions {
+  deployed?: boolean;
+  /** Resolves a host name to its addresses. Defaults to the system resolver; tests stub it. */
+  resolve?: (hostname: string) => Promise<LookupAddress[]>;
+  /** Which addresses an endpoint may resolve to. Defaults to public ones (lib/net/address-guard.ts). */
+  allowAddress?: (ip: string) => boolean;
+}
+
+const systemResolve = (hostname: string) => lookup(hostname, { all: true });
+
+/** endpointProblem, and in a deployed stack: a host name must resolve, to allowed addresses only. */
+export async function resolvedEndpointProblem(
+  endpoint: string,
+  options: EndpointCheckOptions = {},
+): Promise<string | undefined> {
+  const deployed = options.deployed ?? isDeployed();
   const problem = endpointProblem(endpoint, deployed);
+  if (problem || !deployed) return problem;
+  const host = new URL(endpoint).hostname;
+  if (IP_LITERAL.test(host)) return undefined;
+  const allow = options.allowAddress ?? isPublicAddress;
+  let addresses: LookupAddress[];
+  try {
+    addresses = await (options.resolve ?? systemResolve)(host);
+  } catch {
+    return `must name a host that resolves (${host} does not)`;
+  }
+  if (!addresses.length) return `must name a host that resolves (${host} does not)`;
+  const inside = addresses.find((a) => !allow(a.address));
+  return inside
+    ? `must not resolve to an address inside a network in a deployed stack (${host} is ${inside.address})`
+    : undefined;
+}
+
+/** 422 naming `settings.endpoint` when the override may not be used here. */
+export async function checkEndpoint(
+  endpoint: string | undefined,
+  options: EndpointCheckOptions = {},
+): Promise<void> {
+  if (endpoint === undefined) return;
+  const problem = await resolvedEndpointProblem(endpoint, options);
   if (!problem) return;
   const p: FieldProblem = { path: 'settings.endpoint', message: problem };
   throw unprocessable([p]);

@@ -22,6 +22,7 @@ import type { Actor } from '../model/actor.js';
 import type { CreateZoneBody, ZoneView } from '../model/dns.js';
 import { searchRegex } from '../model/list.js';
 import { domainNameProblem, fqdn } from '../net/dns-name.js';
+import { CAPABILITIES } from '../providers/capabilities.js';
 import type { ChangeStatus } from '../providers/dns.js';
 import { requestChangeSync } from './sync.js';
 
@@ -73,6 +74,11 @@ async function zoneVpc(deps: ServiceDeps, cloud: CloudDoc, body: CreateZoneBody)
       throw unprocessable([{ path: 'vpc', message: 'only a private zone is associated with a VPC' }]);
     }
     return undefined;
+  }
+  if (CAPABILITIES[cloud.provider].privateZones === false) {
+    throw unprocessable([
+      { path: 'private', message: `the ${cloud.provider} provider's DNS serves public zones only` },
+    ]);
   }
   if (body.vpc && body.networkId) {
     throw unprocessable([{ path: 'vpc', message: 'give vpc or networkId, not both' }]);

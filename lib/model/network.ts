@@ -12,8 +12,15 @@ const Cidr = z.string().trim().min(1).max(43).describe('IPv4 CIDR block, e.g. 10
 export const CreateNetworkBody = z
   .strictObject({
     name: z.string().max(256),
-    cidr: Cidr,
-    region: z.string().min(1).max(64).describe("One of the cloud's regions"),
+    cidr: Cidr.optional().describe(
+      'IPv4 CIDR block, e.g. 10.0.0.0/16: required where networks have a range of their own (aws, azure, sim); ' +
+        'refused for gcp, whose VPC networks have none (each subnet has its range)',
+    ),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe('One of the cloud\'s regions; "global" for gcp, whose VPC networks span every region'),
     tags: Tags.optional(),
   })
   .meta({ id: 'CreateNetworkRequest' });
@@ -22,7 +29,23 @@ export const CreateSubnetBody = z
   .strictObject({
     name: z.string().max(256),
     cidr: Cidr,
-    availabilityZone: z.string().min(1).max(64).describe("A zone of the network's region, e.g. eu-west-1a"),
+    region: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "The subnet's region: required in a global network (gcp), one of the cloud's regions; elsewhere the network's",
+      ),
+    availabilityZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .optional()
+      .describe(
+        "A zone of the network's region, e.g. eu-west-1a: required where subnets sit in a zone (aws, sim); " +
+          'refused where they are regional (gcp, azure)',
+      ),
     tags: Tags.optional(),
   })
   .meta({ id: 'CreateSubnetRequest' });

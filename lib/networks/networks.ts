@@ -21,7 +21,13 @@ import type { Actor } from '../model/actor.js';
 import { searchRegex } from '../model/list.js';
 import type { NetworkView, SubnetView } from '../model/network.js';
 import { cidrRange, parseCidr4 } from '../net/ipv4.js';
-import { checkNetworkRequest, checkSubnetRequest, type NetworkLimits } from '../net/network-rules.js';
+import {
+  checkNetworkRequest,
+  checkSubnetRequest,
+  GLOBAL_REGION,
+  type NetworkLimits,
+  type RuleProblem,
+} from '../net/network-rules.js';
 import { NETWORK_LIMITS } from '../providers/network.js';
 import { SIM_LOCATIONS, SIM_REGIONS } from '../providers/sim/catalog.js';
 
@@ -81,6 +87,58 @@ function cloudRegions(cloud: CloudDoc): readonly string[] {
   return cloud.provider === 'sim' ? SIM_REGIONS : cloud.regions;
 }
 
+function regionProblem(cloud: CloudDoc, region: string): string | undefined {
+  return cloudRegions(cloud).includes(region)
+    ? undefined
+    : `must be one of the cloud's regions: ${cloudRegions(cloud).join(', ')}`;
+}
+
+/** A global network (GCP) lives in "global"; any other in one of the cloud's regions. */
+function networkRegionProblem(cloud: CloudDoc, limits: NetworkLimits, region: string): string | undefined {
+  if (!limits.globalNetworks) return regionProblem(cloud, region);
+  return region === GLOBAL_REGION
+    ? undefined
+    : `${cloud.provider} networks span every region: the region is "${GLOBAL_REGION}" (subnets name theirs)`;
+}
+
+/**
+ * Where a subnet goes: in a global network, the region the caller names; in a regional one, the network's.
+ * A zone only where the provider places subnets in zones.
+ */
+function subnetPlacement(
+  cloud: CloudDoc,
+  limits: NetworkLimits,
+  network: NetworkDoc,
+  body: { region?: string | undefined; availabilityZone?: string | undefined },
+): { region: string; problems: RuleProblem[] } {
+  const problems: RuleProblem[] = [];
+  let region = network.region;
+  if (limits.globalNetworks) {
+    region = body.region ?? '';
+    const problem = body.region
+      ? regionProblem(cloud, body.region)
+      : `a subnet of a global network needs its region: one of ${cloudRegions(cloud).join(', ')}`;
+    if (problem) problems.push({ path: 'region', message: problem });
+  } else if (body.region !== undefined && body.region !== network.region) {
+    problems.push({ path: 'region', message: `a subnet is in its network's region, ${network.region}` });
+  }
+  if (!limits.subnetZones) {
+    if (body.availabilityZone !== undefined) {
+      problems.push({
+        path: 'availabilityZone',
+        message: `${cloud.provider} subnets span their region: leave availabilityZone out`,
+      });
+    }
+  } else {
+    const az =
+      body.availabilityZone === undefined
+        ? `must be a zone of ${region}`
+        : zoneProblem(cloud, region, body.availabilityZone);
+    if (az) problems.push({ path: 'availabilityZone', message: az });
+  }
+  return { region, problems };
+}
+
 /** Machines of the inventory inside a network or subnet, by the provider ids a poll records. */
 function machinesIn(
   orgId: string,
@@ -119,19 +177,20 @@ export async function createNetwork(
   deps: ServiceDeps,
   actor: Actor,
   cloudId: string,
-  body: { name: string; cidr: string; region: string; tags?: Record<string, string> },
+  body: {
+    name: string;
+    cidr?: string | undefined;
+    region: string;
+    tags?: Record<string, string> | undefined;
+  },
   requestId: string,
 ): Promise<NetworkView> {
   const { cloud, limits } = await networkCloud(deps, actor.orgId, cloudId);
   requireEnabled(cloud);
   const check = checkNetworkRequest(body, limits);
   const problems = check.ok ? [] : [...check.problems];
-  if (!cloudRegions(cloud).includes(body.region)) {
-    problems.push({
-      path: 'region',
-      message: `must be one of the cloud's regions: ${cloudRegions(cloud).join(', ')}`,
-    });
-  }
+  const region = networkRegionProblem(cloud, limits, body.region);
+  if (region) problems.push({ path: 'region', message: region });
   if (problems.length) throw unprocessable(problems);
   const { networks } = collections(deps.db);
   const twin = await networks.findOne({ orgId: actor.orgId, cloudId, name: body.name, missingSince: null });
@@ -221,7 +280,13 @@ export async function createSubnet(
   deps: ServiceDeps,
   actor: Actor,
   networkId: string,
-  body: { name: string; cidr: string; availabilityZone: string; tags?: Record<string, string> },
+  body: {
+    name: string;
+    cidr: string;
+    region?: string | undefined;
+    availabilityZone?: string | undefined;
+    tags?: Record<string, string> | undefined;
+  },
   requestId: string,
 ): Promise<SubnetView> {
   const network = await findNetwork(deps, actor.orgId, networkId);
@@ -232,9 +297,8 @@ export async function createSubnet(
   const { subnets } = collections(deps.db);
   const siblings = await subnets.find({ orgId: actor.orgId, networkId, missingSince: null }).toArray();
   const check = checkSubnetRequest(body, network, siblings, limits);
-  const problems = check.ok ? [] : [...check.problems];
-  const az = zoneProblem(cloud, network.region, body.availabilityZone);
-  if (az) problems.push({ path: 'availabilityZone', message: az });
+  const placement = subnetPlacement(cloud, limits, network, body);
+  const problems = [...(check.ok ? [] : check.problems), ...placement.problems];
   if (problems.length) throw unprocessable(problems);
   const driver = await networkDriverFor(deps, cloud);
   const created = await audited(
@@ -244,12 +308,17 @@ export async function createSubnet(
       action: 'subnet.create',
       resource: { type: 'network', id: network._id, name: network.name },
       requestId,
-      details: { name: body.name, cidr: body.cidr, availabilityZone: body.availabilityZone },
+      details: {
+        name: body.name,
+        cidr: body.cidr,
+        region: placement.region,
+        availabilityZone: body.availabilityZone,
+      },
     },
     () =>
       driver.createSubnet({
         ...body,
-        region: network.region,
+        region: placement.region,
         networkExternalId: network.externalId,
       }),
   );

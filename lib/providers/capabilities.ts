@@ -39,6 +39,8 @@ export interface ProviderCapabilities {
   stateless?: boolean;
   /** DNS zones and records (lib/providers/dns.ts); absent means not supported. */
   dns?: boolean;
+  /** With `dns`: false when the provider's DNS serves public zones only (Azure: private zones are another API). */
+  privateZones?: boolean;
   /** Networks and subnets (lib/providers/network.ts); absent means not supported. */
   network?: boolean;
   /**

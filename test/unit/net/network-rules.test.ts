@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
   AWS_NETWORK_LIMITS,
+  AZURE_NETWORK_LIMITS,
   checkNetworkRequest,
   checkSubnetRequest,
+  GCP_NETWORK_LIMITS,
 } from '../../../lib/net/network-rules.js';
 
 const limits = AWS_NETWORK_LIMITS;
@@ -66,5 +68,52 @@ describe('subnet requests', () => {
       '10.0.0.0/23 overlaps subnet "a" (10.0.0.0/24)',
       '10.0.0.0/23 overlaps subnet "b" (10.0.1.0/24)',
     ]);
+  });
+});
+
+describe('networks without a range of their own (GCP VPC networks)', () => {
+  it('accepts a network by its name alone', () => {
+    expect(checkNetworkRequest({ name: 'main' }, GCP_NETWORK_LIMITS)).toEqual({ ok: true, cidr: null });
+  });
+
+  it('refuses a range for it, naming the field', () => {
+    const r = checkNetworkRequest({ name: 'main', cidr: '10.0.0.0/16' }, GCP_NETWORK_LIMITS);
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: 'cidr', message: expect.stringMatching(/no address range/) }],
+    });
+  });
+
+  it('checks its subnets against their siblings only, at /8 to /29', () => {
+    const siblings = [{ name: 'a', cidr: '10.0.0.0/24' }];
+    const net = { cidr: '' };
+    expect(
+      checkSubnetRequest({ name: 'b', cidr: '172.16.0.0/12' }, net, siblings, GCP_NETWORK_LIMITS).ok,
+    ).toBe(true);
+    const overlap = checkSubnetRequest({ name: 'b', cidr: '10.0.0.0/16' }, net, siblings, GCP_NETWORK_LIMITS);
+    expect(overlap.ok ? [] : overlap.problems.map((p) => p.message)).toEqual([
+      '10.0.0.0/16 overlaps subnet "a" (10.0.0.0/24)',
+    ]);
+    expect(checkSubnetRequest({ name: 'b', cidr: '10.1.0.0/30' }, net, [], GCP_NETWORK_LIMITS).ok).toBe(
+      false,
+    );
+  });
+});
+
+describe('a network that needs its range (AWS, Azure)', () => {
+  it.each([
+    ['aws', AWS_NETWORK_LIMITS],
+    ['azure', AZURE_NETWORK_LIMITS],
+  ] as const)('%s: refuses a network without a range, naming the field', (_name, l) => {
+    const r = checkNetworkRequest({ name: 'main' }, l);
+    expect(r).toEqual({
+      ok: false,
+      problems: [{ path: 'cidr', message: expect.stringMatching(/needs its address range/) }],
+    });
+  });
+
+  it('azure takes a /8 network that aws refuses', () => {
+    expect(checkNetworkRequest({ name: 'big', cidr: '10.0.0.0/8' }, AZURE_NETWORK_LIMITS).ok).toBe(true);
+    expect(checkNetworkRequest({ name: 'big', cidr: '10.0.0.0/8' }, AWS_NETWORK_LIMITS).ok).toBe(false);
   });
 });
