@@ -1,3 +1,8 @@
+/**
+ * Snapshot sets on EC2, request by request: how a set is tagged, grouped and summarized, how a revert finds
+ * the root snapshot, what an already deleted member does. Taking, listing and deleting a set end to end
+ * is in the conformance suite; reverting over the stateful fake EC2 in revert.test.ts.
+ */
 import {
   CreateReplaceRootVolumeTaskCommand,
   CreateSnapshotsCommand,
