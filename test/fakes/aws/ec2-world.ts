@@ -17,7 +17,7 @@ import {
 import { SNAPSHOT_COMMANDS, settleSnapshots } from './ec2-snapshots.js';
 import { type CommandTable, Ec2State, ec2Error, type FakeInstance } from './ec2-state.js';
 import { VPC_COMMANDS } from './ec2-vpcs.js';
-import { Faults } from './faults.js';
+import { SdkFake } from './faults.js';
 
 const COMMANDS: CommandTable = [
   ...INSTANCE_COMMANDS,
@@ -36,29 +36,24 @@ export interface SeedInstance extends Partial<LaunchSpec> {
   state?: InstanceStateName;
 }
 
-export class Ec2World {
+export class Ec2World extends SdkFake {
   readonly state: Ec2State;
-  readonly faults = new Faults();
-  private readonly mock = mockClient(EC2Client);
 
   constructor(options: Ec2WorldOptions = {}) {
-    this.state = new Ec2State(options.pageSize ?? 2);
-    this.mock.onAnyCommand().callsFake(async (input: unknown) => {
-      throw new Error(`the fake EC2 does not model this command (input ${JSON.stringify(input)})`);
+    super(mockClient(EC2Client), 'EC2', {
+      auth: () =>
+        ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401),
+      throttled: () => ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503),
     });
-    for (const [Command, handler] of COMMANDS) {
-      const operation = Command.name.replace(/Command$/, '');
-      this.mock.on(Command).callsFake(async (input: unknown, getClient) => {
-        const region = await getClient().config.region();
-        this.faults.check(operation, {
-          auth: () =>
-            ec2Error('AuthFailure', 'AWS was not able to validate the provided access credentials', 401),
-          throttled: () => ec2Error('RequestLimitExceeded', 'Request limit exceeded.', 503),
-        });
-        // A copy, so the driver's later mutation of an answer never reaches the fake's state.
-        return structuredClone(handler(input, this.state.region(region), this.state));
-      });
-    }
+    const state = new Ec2State(options.pageSize ?? 2);
+    this.state = state;
+    // Each command in the state of the client's own region: EC2 is regional.
+    this.serve(
+      COMMANDS.map(([Command, handler]) => [
+        Command,
+        async (input, getClient) => handler(input, state.region(await getClient().config.region()), state),
+      ]),
+    );
   }
 
   /** Puts an instance in the world as if launched outside Nimbo, already settled in `state`. */
@@ -87,17 +82,5 @@ export class Ec2World {
       settleInstances(region);
       settleSnapshots(region, this.state);
     }
-  }
-
-  failAuthentication(): void {
-    this.faults.failAuthentication();
-  }
-
-  throttle(times: number): void {
-    this.faults.throttle(times);
-  }
-
-  close(): void {
-    this.mock.restore();
   }
 }

@@ -104,3 +104,57 @@ export class Pager {
 export function awsId(prefix: string, n: number): string {
   return `${prefix}-${n.toString(16).padStart(17, '0')}`;
 }
+
+type AnyCommand = new (input: any) => any;
+type ClientGetter = () => any;
+
+/** The part of aws-sdk-client-mock's stub a fake uses. */
+interface ClientStub {
+  onAnyCommand(): { callsFake(fn: (input: unknown) => unknown): unknown };
+  on(command: AnyCommand): { callsFake(fn: (input: unknown, getClient: ClientGetter) => unknown): unknown };
+  restore(): void;
+}
+
+/**
+ * A fake AWS service behind aws-sdk-client-mock: each command of its table is answered by its handler
+ * after the injected faults, each answer a copy (a driver that mutates an answer never reaches the
+ * fake's state), and a command the fake does not model fails the test loudly instead of answering
+ * something made up.
+ */
+export abstract class SdkFake {
+  readonly faults = new Faults();
+
+  constructor(
+    private readonly stub: ClientStub,
+    service: string,
+    private readonly faultErrors: { auth: () => Error; throttled: () => Error },
+  ) {
+    stub.onAnyCommand().callsFake(async (input: unknown) => {
+      throw new Error(`the fake ${service} does not model this command (input ${JSON.stringify(input)})`);
+    });
+  }
+
+  protected serve(
+    commands: Array<[AnyCommand, (input: unknown, getClient: ClientGetter) => Promise<unknown>]>,
+  ) {
+    for (const [Command, answer] of commands) {
+      const operation = Command.name.replace(/Command$/, '');
+      this.stub.on(Command).callsFake(async (input: unknown, getClient: ClientGetter) => {
+        this.faults.check(operation, this.faultErrors);
+        return structuredClone(await answer(input, getClient));
+      });
+    }
+  }
+
+  failAuthentication(): void {
+    this.faults.failAuthentication();
+  }
+
+  throttle(times: number): void {
+    this.faults.throttle(times);
+  }
+
+  close(): void {
+    this.stub.restore();
+  }
+}

@@ -6,13 +6,15 @@
  * outside the zone, a value not in Route 53's text form, a CNAME beside other types, the apex SOA/NS).
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type {
-  Change,
-  ChangeResourceRecordSetsCommandInput,
-  ChangeResourceRecordSetsCommandOutput,
-  ListResourceRecordSetsCommandInput,
-  ListResourceRecordSetsCommandOutput,
-  ResourceRecordSet,
+import {
+  type Change,
+  ChangeResourceRecordSetsCommand,
+  type ChangeResourceRecordSetsCommandInput,
+  type ChangeResourceRecordSetsCommandOutput,
+  ListResourceRecordSetsCommand,
+  type ListResourceRecordSetsCommandInput,
+  type ListResourceRecordSetsCommandOutput,
+  type ResourceRecordSet,
 } from '@aws-sdk/client-route-53';
 import {
   canonicalName,
@@ -23,7 +25,7 @@ import {
   r53Error,
   recordOrder,
 } from './route53-state.js';
-import type { Route53Handler } from './route53-zones.js';
+import type { Route53Handler, Route53Table } from './route53-zones.js';
 
 const sameSet = (a: ResourceRecordSet, b: ResourceRecordSet) =>
   a.Name === b.Name && a.Type === b.Type && (a.SetIdentifier ?? '') === (b.SetIdentifier ?? '');
@@ -161,3 +163,8 @@ export const listResourceRecordSets: Route53Handler<
     MaxItems: max,
   };
 };
+
+export const RECORD_COMMANDS: Route53Table = [
+  [ChangeResourceRecordSetsCommand, changeResourceRecordSets],
+  [ListResourceRecordSetsCommand, listResourceRecordSets],
+];

@@ -4,34 +4,25 @@
  * SDK raises them: the modeled exception classes (InvalidChangeBatch with its messages, NoSuchHostedZone,
  * HostedZoneNotEmpty, ...) for Route 53's modeled errors, Route53ServiceException with Code for others.
  */
+import * as Route53 from '@aws-sdk/client-route-53';
 import {
-  HostedZoneAlreadyExists,
-  HostedZoneNotEmpty,
   InvalidChangeBatch,
-  InvalidDomainName,
-  InvalidInput,
-  InvalidVPCId,
-  NoSuchChange,
-  NoSuchHostedZone,
   type ResourceRecordSet,
   Route53ServiceException,
 } from '@aws-sdk/client-route-53';
 import { awsServiceError, errorMetadata } from './faults.js';
 
-const MODELED = {
-  HostedZoneAlreadyExists,
-  HostedZoneNotEmpty,
-  InvalidChangeBatch,
-  InvalidDomainName,
-  InvalidInput,
-  InvalidVPCId,
-  NoSuchChange,
-  NoSuchHostedZone,
-};
+type Modeled = new (options: { $metadata: ReturnType<typeof errorMetadata>; message: string }) => Error;
 
+/**
+ * An error answer as the SDK raises it: Route 53's modeled errors as their own exception class (the SDK
+ * exports one per modeled error, named by its code), any other as Route53ServiceException with Code.
+ */
 export function r53Error(code: string, message: string, status = 400): Error {
-  const Modeled = MODELED[code as keyof typeof MODELED];
-  if (Modeled) return new Modeled({ $metadata: errorMetadata(status), message });
+  const exported = (Route53 as unknown as Record<string, unknown>)[code];
+  if (typeof exported === 'function' && exported.prototype instanceof Route53ServiceException) {
+    return new (exported as Modeled)({ $metadata: errorMetadata(status), message });
+  }
   return awsServiceError(Route53ServiceException, code, message, status);
 }
 

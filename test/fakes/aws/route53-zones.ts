@@ -5,22 +5,29 @@
  * the VPCs of a private zone, DeleteHostedZone refused (HostedZoneNotEmpty) while records other than the
  * apex SOA and NS remain, GetChange.
  */
-import type {
-  CreateHostedZoneCommandInput,
-  CreateHostedZoneCommandOutput,
-  DeleteHostedZoneCommandInput,
-  DeleteHostedZoneCommandOutput,
-  GetChangeCommandInput,
-  GetChangeCommandOutput,
-  GetHostedZoneCommandInput,
-  GetHostedZoneCommandOutput,
-  HostedZone,
-  ListHostedZonesCommandInput,
-  ListHostedZonesCommandOutput,
+import {
+  CreateHostedZoneCommand,
+  type CreateHostedZoneCommandInput,
+  type CreateHostedZoneCommandOutput,
+  DeleteHostedZoneCommand,
+  type DeleteHostedZoneCommandInput,
+  type DeleteHostedZoneCommandOutput,
+  GetChangeCommand,
+  type GetChangeCommandInput,
+  type GetChangeCommandOutput,
+  GetHostedZoneCommand,
+  type GetHostedZoneCommandInput,
+  type GetHostedZoneCommandOutput,
+  type HostedZone,
+  ListHostedZonesCommand,
+  type ListHostedZonesCommandInput,
+  type ListHostedZonesCommandOutput,
 } from '@aws-sdk/client-route-53';
 import { canonicalName, changeInfo, type FakeZone, type Route53State, r53Error } from './route53-state.js';
 
 export type Route53Handler<I, O> = (input: I, state: Route53State) => Omit<O, '$metadata'>;
+
+export type Route53Table = Array<[new (input: any) => any, Route53Handler<any, any>]>;
 
 function toHostedZone(z: FakeZone): HostedZone {
   return {
@@ -164,3 +171,11 @@ export const getChange: Route53Handler<GetChangeCommandInput, GetChangeCommandOu
     throw r53Error('NoSuchChange', `A change with the specified change ID does not exist: ${id}`, 404);
   return { ChangeInfo: changeInfo(change) };
 };
+
+export const ZONE_COMMANDS: Route53Table = [
+  [CreateHostedZoneCommand, createHostedZone],
+  [GetHostedZoneCommand, getHostedZone],
+  [ListHostedZonesCommand, listHostedZones],
+  [DeleteHostedZoneCommand, deleteHostedZone],
+  [GetChangeCommand, getChange],
+];
