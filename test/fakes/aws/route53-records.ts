@@ -130,7 +130,9 @@ export const listResourceRecordSets: Route53Handler<
   ListResourceRecordSetsCommandOutput
 > = (input, state) => {
   const zone = state.zone(input.HostedZoneId);
-  const max = input.MaxItems ?? 300;
+  // Route 53 answers at most 300 record sets a page, whatever MaxItems asks.
+  const max = Math.min(input.MaxItems ?? 300, 300);
+  if (max < 1) throw r53Error('InvalidInput', 'MaxItems must be a positive number');
   if (input.StartRecordType && !input.StartRecordName) {
     throw r53Error('InvalidInput', 'The input for StartRecordType requires a value for StartRecordName');
   }

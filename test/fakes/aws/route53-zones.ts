@@ -125,8 +125,9 @@ export const listHostedZones: Route53Handler<ListHostedZonesCommandInput, ListHo
   input,
   state,
 ) => {
-  const max = input.MaxItems ?? 100;
-  if (max < 1 || max > 100) throw r53Error('InvalidInput', 'MaxItems must be between 1 and 100');
+  // Route 53 answers at most 100 zones a page, whatever MaxItems asks.
+  const max = Math.min(input.MaxItems ?? 100, 100);
+  if (max < 1) throw r53Error('InvalidInput', 'MaxItems must be a positive number');
   // In the order of their ids; the Marker is the id of the first zone of the page.
   const zones = [...state.zones.values()].sort((a, b) => a.id.localeCompare(b.id));
   let start = 0;
