@@ -1,5 +1,13 @@
-/** The tags of any taggable resource of a region, by its id's prefix, with EC2's not-found codes. */
-import { type Ec2Region, ec2Error } from './ec2-state.js';
+/**
+ * Tags of any EC2 resource (CreateTags, DeleteTags), found by its id's prefix with EC2's not-found codes.
+ */
+import type {
+  CreateTagsCommandInput,
+  CreateTagsCommandOutput,
+  DeleteTagsCommandInput,
+  DeleteTagsCommandOutput,
+} from '@aws-sdk/client-ec2';
+import { type Ec2Handler, type Ec2Region, ec2Error } from './ec2-state.js';
 
 export function taggable(region: Ec2Region, id: string): Record<string, string> {
   const [prefix] = id.split('-');
@@ -16,3 +24,25 @@ export function taggable(region: Ec2Region, id: string): Record<string, string> 
   if (!found) throw ec2Error(kind.code, `The ID '${id}' does not exist`);
   return found.tags;
 }
+
+export const createTags: Ec2Handler<CreateTagsCommandInput, CreateTagsCommandOutput> = (input, region) => {
+  const resources = (input.Resources ?? []).map((id) => taggable(region, id));
+  for (const tags of resources) {
+    for (const t of input.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? '';
+  }
+  return {};
+};
+
+export const deleteTags: Ec2Handler<DeleteTagsCommandInput, DeleteTagsCommandOutput> = (input, region) => {
+  const resources = (input.Resources ?? []).map((id) => taggable(region, id));
+  for (const tags of resources) {
+    // No Tags: every tag goes; a Tag with a Value goes only when the value matches.
+    for (const key of Object.keys(tags)) {
+      const asked = input.Tags === undefined ? [{ Key: key }] : input.Tags.filter((t) => t.Key === key);
+      if (asked.some((t) => t.Value === undefined || t.Value === tags[key])) delete tags[key];
+    }
+  }
+  return {};
+};
+
+/** What settle() does to instances: transitional states end; a terminated instance's volumes go. */

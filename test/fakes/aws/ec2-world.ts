@@ -7,13 +7,8 @@
 import { EC2Client, type InstanceStateName } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CATALOG_COMMANDS, IMAGES } from './ec2-catalog.js';
-import {
-  INSTANCE_COMMANDS,
-  type LaunchSpec,
-  launch,
-  settleInstance,
-  settleInstances,
-} from './ec2-instances.js';
+import { INSTANCE_COMMANDS } from './ec2-instances.js';
+import { type LaunchSpec, launch, settleInstance, settleInstances } from './ec2-launch.js';
 import { SNAPSHOT_COMMANDS, settleSnapshots } from './ec2-snapshots.js';
 import { type CommandTable, Ec2State, ec2Error, type FakeInstance } from './ec2-state.js';
 import { VPC_COMMANDS } from './ec2-vpcs.js';
