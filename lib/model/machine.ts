@@ -140,10 +140,22 @@ export const CreateMachineBody = z
   .strictObject({
     name: Name,
     region: z.string().min(1).max(64),
-    image: z.string().min(1).max(128),
+    image: z
+      .string()
+      .min(1)
+      .max(512)
+      .describe(
+        'aws: an AMI id; gcp: an image path (projects/debian-cloud/global/images/family/debian-12); ' +
+          'azure: publisher:offer:sku:version or an image id',
+      ),
     size: z.string().min(1).max(64),
     location: z.string().min(1).max(64).optional(),
-    subnetId: z.string().min(1).max(64).optional(),
+    subnetId: z
+      .string()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe("The provider's subnet id (aws subnet-...; azure the subnet's ARM id, required there)"),
     keyName: z.string().min(1).max(255).optional(),
     userData: z.string().max(16_384).optional().describe('cloud-init or a script, run at first boot'),
     tags: Tags.optional(),

@@ -108,4 +108,29 @@ describe('an Azure cloud', () => {
     expect(JSON.stringify(res.body.errors)).toContain('credentials.subscriptionId');
     expect(fake.seen.length).toBe(before);
   });
+
+  it('creates a VM as a job in an existing subnet, given by its ARM id, and inventories it', async () => {
+    const subnetId = `/subscriptions/${SUBSCRIPTION}/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet-main/subnets/default`;
+    const res = await api.request('POST', `/v1/clouds/${cloudId}/machines`, {
+      token: owner,
+      body: {
+        name: 'made-here',
+        region: 'westeurope',
+        image: 'Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest',
+        size: 'Standard_B1s',
+        subnetId,
+        tags: { team: 'ops' },
+      },
+    });
+    expect(res.status).toBe(202);
+    await jobs.drain();
+    const job = await api.request('GET', `/v1/jobs/${res.body.job.id}`, { token: owner });
+    expect(job.body.status).toBe('succeeded');
+    const made = [...fake.vms.values()].find((v) => v.name === 'made-here');
+    expect(made).toMatchObject({ resourceGroup: 'nimbo-westeurope', size: 'Standard_B1s' });
+    expect((await machinesOf(cloudId)).find((m) => m.name === 'made-here')).toMatchObject({
+      provider: 'azure',
+      tags: { team: 'ops' },
+    });
+  });
 });

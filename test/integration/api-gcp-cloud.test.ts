@@ -137,4 +137,28 @@ describe('a Google Cloud cloud', () => {
     expect(JSON.stringify(zone.body.errors)).toContain('regions.0');
     expect(fake.requests.length).toBe(before);
   });
+
+  it('creates an instance as a job in the zone asked for, labelled with its tags, and inventories it', async () => {
+    const res = await api.request('POST', `/v1/clouds/${cloudId}/machines`, {
+      token: owner,
+      body: {
+        name: 'made-here',
+        region: 'europe-west1',
+        location: 'europe-west1-c',
+        image: 'projects/debian-cloud/global/images/debian-12',
+        size: 'e2-small',
+        tags: { team: 'ops' },
+      },
+    });
+    expect(res.status).toBe(202);
+    await jobs.drain();
+    const job = await api.request('GET', `/v1/jobs/${res.body.job.id}`, { token: owner });
+    expect(job.body.status).toBe('succeeded');
+    expect(fake.instance('europe-west1-c', 'made-here')).toMatchObject({ labels: { team: 'ops' } });
+    expect((await machinesOf(cloudId)).find((m) => m.name === 'made-here')).toMatchObject({
+      provider: 'gcp',
+      region: 'europe-west1-c',
+      tags: { team: 'ops' },
+    });
+  });
 });

@@ -128,7 +128,7 @@ export const postCloudMachine = defineRoute({
   operationId: 'createMachine',
   summary: 'Create a machine in a cloud, or register a host by address in an ssh cloud',
   description:
-    'aws and sim clouds take a CreateMachineRequest and answer 202 with the create job. ssh clouds ' +
+    'aws, gcp, azure and sim clouds take a CreateMachineRequest and answer 202 with the create job. ssh clouds ' +
     '(bring-your-own hosts) take a RegisterHostRequest ({address, port, user, keyId}) and answer 201 with ' +
     'the machine; nothing is done on the host until something runs there.',
   tag: 'machines',

@@ -4,6 +4,7 @@
  * throttling is retried with our backoff and any failure becomes a provider error naming what was done.
  */
 import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { DnsManagementClient } from '@azure/arm-dns';
 import type { NetworkManagementClient } from '@azure/arm-network';
 import type { ResourceManagementClient } from '@azure/arm-resources';
 import type { TokenCredential } from '@azure/core-auth';
@@ -39,6 +40,7 @@ export class AzureClients {
   private computeClient?: Promise<ComputeManagementClient>;
   private networkClient?: Promise<NetworkManagementClient>;
   private resourceClient?: Promise<ResourceManagementClient>;
+  private dnsClient?: Promise<DnsManagementClient>;
 
   constructor(private readonly options: AzureClientOptions) {}
 
@@ -120,6 +122,21 @@ export class AzureClients {
       );
     })();
     return this.resourceClient;
+  }
+
+  /**
+   * Azure DNS (Microsoft.Network/dnsZones), an older generated client: it builds its URLs from `$host`,
+   * not from `endpoint`, so an overridden endpoint is given as both.
+   */
+  dns(): Promise<DnsManagementClient> {
+    this.dnsClient ??= (async () => {
+      const { DnsManagementClient } = await import('@azure/arm-dns');
+      return new DnsManagementClient(await this.tokenCredential(), this.options.credentials.subscriptionId, {
+        ...this.clientOptions(),
+        ...(this.options.endpoint ? { $host: this.options.endpoint } : {}),
+      });
+    })();
+    return this.dnsClient;
   }
 
   /** One ARM call (or LRO), retried when throttled; `context` ("start VM rg/web-1") goes into errors. */

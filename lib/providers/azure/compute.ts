@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import type { VirtualMachine } from '@azure/arm-compute';
 import { ConfigurationError, UnprocessableError } from '../../core/errors.js';
-import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
 import type {
   ComputeDriver,
   CreateMachineRequest,
@@ -19,25 +18,12 @@ import type {
   ProviderSnapshot,
 } from '../compute.js';
 import { MachineStateError, ProviderNotFoundError } from '../errors.js';
-import { AzureClients, collect } from './client.js';
-import { type AzureCredentials, credentialSecrets } from './credentials.js';
+import { type AzureClients, collect } from './client.js';
 import { type ArmName, addressesByVm, parseVmId, toProviderMachine, toProviderSnapshot } from './mapping.js';
+import { ensureResourceGroup, locationGroup } from './resource-group.js';
+import { type AzureCloudConfig, type AzureDriverDeps, azureSetup } from './setup.js';
 
-export interface AzureCloudConfig {
-  cloudId: string;
-  /** Azure locations (westeurope, ...): machines elsewhere are left out. Empty: every location. */
-  regions: string[];
-  credentials: AzureCredentials;
-  endpoint?: string;
-}
-
-export interface AzureDriverDeps extends BackoffDeps {
-  /** How often a long-running operation is polled; ARM suggests ~30 s, we ask sooner and tests at once. */
-  pollIntervalMs?: number;
-  /** A CA (PEM) to trust besides the public ones: the cloud's settings.endpointCa (a private CA, a fake's). */
-  tlsCa?: string;
-  requestTimeoutMs?: number;
-}
+export type { AzureCloudConfig, AzureDriverDeps } from './setup.js';
 
 /** Curated marketplace images (publisher:offer:sku:version, the az CLI's URN): listing them all costs hundreds of calls. */
 export const CURATED_IMAGES: { urn: string; name: string; os: string }[] = [
@@ -67,32 +53,19 @@ export class AzureComputeDriver implements ComputeDriver {
   private readonly regions: string[];
   private readonly poll: { updateIntervalInMs: number };
   private readonly now: () => Date;
+  private readonly inRegions: (location: string | undefined) => boolean;
 
   constructor(
     private readonly config: AzureCloudConfig,
     deps: AzureDriverDeps = {},
   ) {
-    this.regions = [...new Set(config.regions.map((r) => r.toLowerCase()))];
-    const backoff: BackoffOptions = {
-      ...DEFAULT_BACKOFF,
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
-    };
-    this.poll = { updateIntervalInMs: deps.pollIntervalMs ?? 5_000 };
-    this.now = deps.now ?? (() => new Date());
-    this.azure = new AzureClients({
-      credentials: config.credentials,
-      ...(config.endpoint ? { endpoint: config.endpoint.replace(/\/+$/, '') } : {}),
-      ...(deps.tlsCa ? { tlsCa: deps.tlsCa } : {}),
-      ...(deps.requestTimeoutMs ? { requestTimeoutMs: deps.requestTimeoutMs } : {}),
-      backoff,
-      secrets: credentialSecrets(config.credentials),
-    });
-  }
-
-  private inRegions(location: string | undefined): boolean {
-    return this.regions.length === 0 || this.regions.includes((location ?? '').toLowerCase());
+    ({
+      azure: this.azure,
+      regions: this.regions,
+      poll: this.poll,
+      now: this.now,
+      inRegions: this.inRegions,
+    } = azureSetup(config, deps));
   }
 
   private vm(ref: MachineRef): ArmName {
@@ -231,11 +204,8 @@ export class AzureComputeDriver implements ComputeDriver {
       );
     }
     const region = req.region.toLowerCase();
-    const group = `nimbo-${region}`;
-    const resources = await this.azure.resources();
-    await this.azure.call(`create resource group ${group}`, () =>
-      resources.resourceGroups.createOrUpdate(group, { location: region, tags: { 'managed-by': 'nimbo' } }),
-    );
+    const group = locationGroup(region);
+    await ensureResourceGroup(this.azure, group, region);
     const sshKey = req.keyName && SSH_KEY.test(req.keyName.trim()) ? req.keyName.trim() : undefined;
     const params: VirtualMachine = {
       location: region,

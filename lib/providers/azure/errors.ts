@@ -32,6 +32,16 @@ const NOT_FOUND_CODES = new Set([
   'NotFound',
   'ParentResourceNotFound',
 ]);
+/**
+ * 400s that mean "something else is in the way", not a malformed request: a subnet still holding NICs,
+ * a subnet range overlapping a sibling's (Microsoft.Network), and a failed If-None-Match / If-Match
+ * (412 PreconditionFailed: the zone or record set already exists, or changed since it was read).
+ */
+const CONFLICT_CODES = new Set([
+  'InUseSubnetCannotBeDeleted',
+  'NetcfgSubnetRangesOverlap',
+  'PreconditionFailed',
+]);
 const REJECTED_CODES = new Set([
   'InvalidParameter',
   'BadRequest',
@@ -129,6 +139,7 @@ export function mapAzureError(err: unknown, context: string, options: MapErrorOp
   if ((code === 'OperationNotAllowed' || code === 'Conflict' || status === 409) && STATE_MESSAGE.test(raw)) {
     return new MachineStateError(text, opts);
   }
+  if (CONFLICT_CODES.has(code) || status === 412) return new ProviderConflictError(text, opts);
   if (code === 'Conflict' || status === 409) return new ProviderConflictError(text, opts);
   if (REJECTED_CODES.has(code) || status === 400) return new ProviderRejectedError(text, opts);
   if (TIMEOUT_CODES.has(code) || status === 408 || status === 504 || /timed? ?out/i.test(raw)) {

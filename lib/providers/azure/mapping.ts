@@ -62,10 +62,16 @@ function imageName(vm: VirtualMachine): string | undefined {
  */
 export function toProviderMachine(
   vm: VirtualMachine,
-  ips: { publicIps: string[]; privateIps: string[] } = { publicIps: [], privateIps: [] },
+  ips: VmAddresses = { publicIps: [], privateIps: [] },
   view?: VirtualMachineInstanceView,
 ): ProviderMachine {
   const extra: Record<string, string> = {};
+  // The ids the network driver lists (lowercased), so a network or subnet knows the machines inside it.
+  const vnet = ips.subnetId ? vnetOfSubnet(ips.subnetId) : undefined;
+  if (ips.subnetId && vnet) {
+    extra.subnetId = ips.subnetId;
+    extra.vpcId = vnet;
+  }
   const parsed = vm.id ? parseVmId(vm.id) : undefined;
   if (parsed) extra.resourceGroup = parsed.resourceGroup;
   if (vm.vmId) extra.vmId = vm.vmId;
@@ -104,7 +110,25 @@ export function toProviderSnapshot(s: Snapshot): ProviderSnapshot {
 /** The little of a NIC and a public IP that addresses need (arm-network's shapes, flattened by the SDK). */
 export interface NicLike {
   virtualMachine?: { id?: string };
-  ipConfigurations?: { privateIPAddress?: string; publicIPAddress?: { id?: string } }[];
+  ipConfigurations?: {
+    privateIPAddress?: string;
+    publicIPAddress?: { id?: string };
+    subnet?: { id?: string };
+  }[];
+}
+
+/** What a VM's NICs tell: its addresses, and the subnet (and so the virtual network) of its first one. */
+export interface VmAddresses {
+  publicIps: string[];
+  privateIps: string[];
+  /** Lowercased ARM id, as the network driver reports subnets: ARM ids are case-insensitive. */
+  subnetId?: string;
+}
+
+/** /subscriptions/.../virtualNetworks/<vnet>/subnets/<subnet> → the virtual network's id. */
+export function vnetOfSubnet(subnetId: string): string | undefined {
+  const m = /^(.*\/virtualnetworks\/[^/]+)\/subnets\/[^/]+$/i.exec(subnetId);
+  return m?.[1];
 }
 export interface PublicIpLike {
   id?: string;
@@ -119,12 +143,13 @@ export function addressesByVm(nics: NicLike[], publicIps: PublicIpLike[]) {
   const publicById = new Map(
     publicIps.filter((p) => p.id && p.ipAddress).map((p) => [p.id!.toLowerCase(), p.ipAddress!]),
   );
-  const out = new Map<string, { publicIps: string[]; privateIps: string[] }>();
+  const out = new Map<string, VmAddresses>();
   for (const nic of nics) {
     const vmId = nic.virtualMachine?.id?.toLowerCase();
     if (!vmId) continue;
-    const entry = out.get(vmId) ?? { publicIps: [], privateIps: [] };
+    const entry: VmAddresses = out.get(vmId) ?? { publicIps: [], privateIps: [] };
     for (const c of nic.ipConfigurations ?? []) {
+      if (!entry.subnetId && c.subnet?.id) entry.subnetId = c.subnet.id.toLowerCase();
       if (c.privateIPAddress && !entry.privateIps.includes(c.privateIPAddress))
         entry.privateIps.push(c.privateIPAddress);
       const pub = c.publicIPAddress?.id ? publicById.get(c.publicIPAddress.id.toLowerCase()) : undefined;

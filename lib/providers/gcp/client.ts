@@ -10,11 +10,14 @@
  */
 import { createSign } from 'node:crypto';
 import type * as Compute from '@google-cloud/compute';
+import type * as Gax from 'google-gax';
 import { type BackoffOptions, retryThrottled } from '../backoff.js';
 import type { GcpCredentials } from './credentials.js';
 import { GcpOperationError, isGcpThrottling, mapGcpError } from './errors.js';
 
-const SCOPE = 'https://www.googleapis.com/auth/compute';
+export const COMPUTE_SCOPE = 'https://www.googleapis.com/auth/compute';
+/** Cloud DNS wants its own scope: a compute-scoped token is refused there. */
+export const DNS_SCOPE = 'https://www.googleapis.com/auth/ndev.clouddns.readwrite';
 const JWT_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
 export interface GceClients {
@@ -27,17 +30,34 @@ export interface GceClients {
   snapshots: Compute.SnapshotsClient;
   zoneOperations: Compute.ZoneOperationsClient;
   globalOperations: Compute.GlobalOperationsClient;
+  regionOperations: Compute.RegionOperationsClient;
+  networks: Compute.NetworksClient;
+  subnetworks: Compute.SubnetworksClient;
+}
+
+export type GoogleAuthClient = InstanceType<typeof Gax.googleAuthLibrary.OAuth2Client>;
+
+/** Where the official clients send their calls: Google's hosts, or a loopback endpoint in tests. */
+export interface GoogleAuthSetup {
+  authClient: GoogleAuthClient;
+  /** gax's apiEndpoint/port/protocol overrides; empty for Google's own hosts. */
+  transport: { apiEndpoint?: string; port?: number; protocol?: string };
 }
 
 const b64url = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 
 /** The signed assertion of the JWT-bearer grant (RFC 7523), as Google's token endpoint checks it. */
-export function signAssertion(c: GcpCredentials, tokenUri: string, nowSeconds: number): string {
+export function signAssertion(
+  c: GcpCredentials,
+  tokenUri: string,
+  nowSeconds: number,
+  scope = COMPUTE_SCOPE,
+): string {
   const header = b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: c.private_key_id }));
   const claims = b64url(
     JSON.stringify({
       iss: c.client_email,
-      scope: SCOPE,
+      scope,
       aud: tokenUri,
       iat: nowSeconds,
       exp: nowSeconds + 3600,
@@ -47,8 +67,8 @@ export function signAssertion(c: GcpCredentials, tokenUri: string, nowSeconds: n
   return `${header}.${claims}.${b64url(signature)}`;
 }
 
-async function loopbackToken(c: GcpCredentials, tokenUri: string, now: () => Date) {
-  const assertion = signAssertion(c, tokenUri, Math.floor(now().getTime() / 1000));
+async function loopbackToken(c: GcpCredentials, tokenUri: string, now: () => Date, scope: string) {
+  const assertion = signAssertion(c, tokenUri, Math.floor(now().getTime() / 1000), scope);
   const res = await fetch(tokenUri, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -63,33 +83,44 @@ async function loopbackToken(c: GcpCredentials, tokenUri: string, now: () => Dat
   return { access_token: body.access_token, expiry_date: now().getTime() + (body.expires_in ?? 3600) * 1000 };
 }
 
+/** The auth client of one API (its scope), and the transport overrides that go with an endpoint. */
+export async function createAuth(
+  credentials: GcpCredentials,
+  endpoint: string | undefined,
+  now: () => Date,
+  scope: string,
+): Promise<GoogleAuthSetup> {
+  const auth = (await import('google-gax')).googleAuthLibrary;
+  if (!endpoint) {
+    const authClient = new auth.JWT({
+      email: credentials.client_email,
+      key: credentials.private_key,
+      keyId: credentials.private_key_id,
+      scopes: [scope],
+    });
+    return { authClient, transport: {} };
+  }
+  const url = new URL(endpoint);
+  const tokenUri = `${endpoint.replace(/\/$/, '')}/token`;
+  const authClient = new auth.OAuth2Client();
+  authClient.refreshHandler = () => loopbackToken(credentials, tokenUri, now, scope);
+  const transport = {
+    apiEndpoint: url.hostname,
+    port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
+    protocol: url.protocol.replace(':', ''),
+  };
+  return { authClient, transport };
+}
+
 export async function createClients(
   credentials: GcpCredentials,
   endpoint: string | undefined,
   now: () => Date,
 ): Promise<GceClients> {
-  const [compute, gax] = await Promise.all([import('@google-cloud/compute'), import('google-gax')]);
-  const auth = gax.googleAuthLibrary;
-  let authClient: InstanceType<typeof auth.OAuth2Client>;
-  let transport: Record<string, unknown> = {};
-  if (endpoint) {
-    const url = new URL(endpoint);
-    const tokenUri = `${endpoint.replace(/\/$/, '')}/token`;
-    authClient = new auth.OAuth2Client();
-    authClient.refreshHandler = () => loopbackToken(credentials, tokenUri, now);
-    transport = {
-      apiEndpoint: url.hostname,
-      port: Number(url.port || (url.protocol === 'http:' ? 80 : 443)),
-      protocol: url.protocol.replace(':', ''),
-    };
-  } else {
-    authClient = new auth.JWT({
-      email: credentials.client_email,
-      key: credentials.private_key,
-      keyId: credentials.private_key_id,
-      scopes: [SCOPE],
-    });
-  }
+  const [compute, { authClient, transport }] = await Promise.all([
+    import('@google-cloud/compute'),
+    createAuth(credentials, endpoint, now, COMPUTE_SCOPE),
+  ]);
   // fallback: true is the REST transport (HTTP/1.1 + JSON); Compute Engine has no gRPC endpoint anyway.
   const opts = { fallback: true, authClient, projectId: credentials.project_id, ...transport };
   return {
@@ -102,6 +133,9 @@ export async function createClients(
     snapshots: new compute.SnapshotsClient(opts),
     zoneOperations: new compute.ZoneOperationsClient(opts),
     globalOperations: new compute.GlobalOperationsClient(opts),
+    regionOperations: new compute.RegionOperationsClient(opts),
+    networks: new compute.NetworksClient(opts),
+    subnetworks: new compute.SubnetworksClient(opts),
   };
 }
 
@@ -125,6 +159,7 @@ export interface GceOperation {
   name?: string | null;
   status?: string | number | null;
   zone?: string | null;
+  region?: string | null;
   httpErrorStatusCode?: number | null;
   error?: { errors?: { code?: string | null; message?: string | null }[] | null } | null;
 }

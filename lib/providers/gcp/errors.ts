@@ -49,6 +49,17 @@ const REJECTED_REASONS = new Set([
   'ZONE_RESOURCE_POOL_EXHAUSTED',
   'ZONE_RESOURCE_POOL_EXHAUSTED_WITH_DETAILS',
 ]);
+/**
+ * GCE refused because of what depends on the resource: a network with subnetworks, a subnetwork with
+ * instances (resourceInUseByAnotherResource, HTTP 400 or a failed operation), a zone with records
+ * (Cloud DNS containerNotEmpty, 400), or a range that overlaps a sibling's (400 invalid, in words).
+ */
+const CONFLICT_REASONS = new Set([
+  'resourceInUseByAnotherResource',
+  'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE',
+  'containerNotEmpty',
+]);
+const CONFLICT_WORDS = /conflicts with existing subnetwork|is already being used by/i;
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'ESOCKETTIMEDOUT', 'ECONNRESET', 'TimeoutError', 'AbortError']);
 
 /** An operation that ended with `error`: its first entry, with the HTTP status GCE recorded on it. */
@@ -102,7 +113,10 @@ export function gcpFailure(err: unknown): GcpFailure {
   for (const s of [e.httpStatusCode, e.httpStatus, e.response?.status]) {
     if (typeof s === 'number' && s >= 400) httpStatus = s;
   }
-  if (httpStatus === undefined && typeof e.code === 'number') httpStatus = GRPC_TO_HTTP[e.code];
+  // @google-cloud/common's ApiError (Cloud DNS) carries the HTTP status as `code`; gax a gRPC code (0-16).
+  if (httpStatus === undefined && typeof e.code === 'number') {
+    httpStatus = e.code >= 400 ? e.code : GRPC_TO_HTTP[e.code];
+  }
   if (httpStatus === undefined && typeof e.status === 'number' && e.status >= 400) httpStatus = e.status;
   const data = e.response?.data as { error?: { errors?: unknown } } | undefined;
   const reason =
@@ -151,6 +165,9 @@ export function mapGcpError(err: unknown, context: string, options: MapErrorOpti
   if (f.httpStatus === 401 || f.httpStatus === 403) return new ProviderAuthError(text, opts);
   if (f.httpStatus === 404) return new ProviderNotFoundError(text, opts);
   if (f.httpStatus === 409 || f.httpStatus === 412) return new ProviderConflictError(text, opts);
+  if (CONFLICT_REASONS.has(reason) || (f.httpStatus === 400 && CONFLICT_WORDS.test(f.message))) {
+    return new ProviderConflictError(text, opts);
+  }
   if (STATE_REASONS.has(reason) || (f.httpStatus === 400 && STATE_WORDS.test(f.message))) {
     return new MachineStateError(text, opts);
   }

@@ -13,7 +13,12 @@ export interface GceInstance {
   labels?: Record<string, string> | null;
   creationTimestamp?: string | null;
   networkInterfaces?:
-    | { networkIP?: string | null; accessConfigs?: { natIP?: string | null }[] | null }[]
+    | {
+        networkIP?: string | null;
+        accessConfigs?: { natIP?: string | null }[] | null;
+        network?: string | null;
+        subnetwork?: string | null;
+      }[]
     | null;
   disks?: { boot?: boolean | null; source?: string | null }[] | null;
 }
@@ -44,6 +49,15 @@ export function regionOfZone(zone: string): string {
   return zone.replace(/-[a-z]$/, '');
 }
 
+/**
+ * A subnetwork's identity: `<region>/<name>` (names are unique per region only, never change, and every
+ * subnetwork call is addressed by region and name). From its URL, as instances link to it.
+ */
+export function subnetworkId(url: string | null | undefined): string | undefined {
+  const m = /\/regions\/([^/]+)\/subnetworks\/([^/]+)$/.exec(url ?? '');
+  return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
 /** The boot disk's name: snapshots are taken of it. */
 export function bootDisk(i: GceInstance): string | undefined {
   const disk = i.disks?.find((d) => d.boot) ?? i.disks?.[0];
@@ -67,6 +81,11 @@ export function toProviderMachine(i: GceInstance): ProviderMachine {
   const disk = bootDisk(i);
   if (disk) extra.bootDisk = disk;
   extra.gcpRegion = regionOfZone(zone);
+  // The ids the network driver lists (network name, <region>/<subnetwork name>): machines inside count.
+  const nic = i.networkInterfaces?.[0];
+  if (nic?.network) extra.vpcId = lastSegment(nic.network);
+  const subnet = subnetworkId(nic?.subnetwork);
+  if (subnet) extra.subnetId = subnet;
   const launched = i.creationTimestamp ? new Date(i.creationTimestamp) : undefined;
   return {
     // The numeric id, not the name: setName renames an instance in place, and a machine that changed its

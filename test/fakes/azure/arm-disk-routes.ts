@@ -7,6 +7,15 @@ import type { ArmFake, FakeSnapshot } from './arm-fake.js';
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => void;
 
+/** One resource provider's routes: the handler of a request, or undefined when the request is not theirs. */
+export type RouteMatcher = (
+  fake: ArmFake,
+  method: string,
+  path: string,
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+) => Route | undefined;
+
 function snapshotJson(s: FakeSnapshot) {
   return {
     id: s.id,

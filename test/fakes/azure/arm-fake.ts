@@ -14,12 +14,15 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FakeZone } from './arm-dns-routes.js';
+import type { FakeVnet } from './arm-network-routes.js';
 import { armRoute, type Route } from './arm-routes.js';
+import { identityRoute } from './identity-routes.js';
 
-export const TENANT = '11111111-1111-4111-8111-111111111111';
-export const CLIENT = '22222222-2222-4222-8222-222222222222';
+/** The fake tenant's service principal: the one secret the token endpoint takes. */
+export { CLIENT, SECRET, TENANT } from './identity-routes.js';
+
 export const SUBSCRIPTION = '33333333-3333-4333-8333-333333333333';
-export const SECRET = 'fake-client-secret-Zq8~w0rd';
 
 export type Power = 'running' | 'starting' | 'stopping' | 'stopped' | 'deallocating' | 'deallocated';
 
@@ -117,7 +120,6 @@ function selfSignedCert(): { key: string; cert: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-
 export class ArmFake {
   readonly vms = new Map<string, FakeVm>();
   readonly snapshots = new Map<string, FakeSnapshot>();
@@ -127,6 +129,10 @@ export class ArmFake {
     { id: string; name: string; location: string; source: string; provisioning: string }
   >();
   readonly resourceGroups = new Map<string, string>();
+  /** Microsoft.Network virtual networks (with their subnets), by lowercase ARM id. */
+  readonly vnets = new Map<string, FakeVnet>();
+  /** Microsoft.Network DNS zones (with their record sets), by lowercase ARM id. */
+  readonly zones = new Map<string, FakeZone>();
   readonly sizes = new Map<string, { name: string; numberOfCores: number; memoryInMB: number }[]>();
   readonly seen: Seen[] = [];
   readonly faults: Fault[] = [];
@@ -206,7 +212,10 @@ export class ArmFake {
     return this.seen.filter((s) => re.test(`${s.method} ${s.path}`)).length;
   }
 
-  /** A long-running operation: 202 with both headers; `apply` runs when a poll first finds it Succeeded. */
+  /**
+   * A long-running operation: 202 with both headers; `apply` runs when a poll first finds it Succeeded.
+   * The operation lives under the resource provider that started it (Microsoft.Compute, Microsoft.Network).
+   */
   startOperation(
     res: ServerResponse,
     req: IncomingMessage,
@@ -214,12 +223,13 @@ export class ArmFake {
     op: Omit<Operation, 'polls' | 'done'>,
     status = 202,
     body?: unknown,
+    namespace = 'Microsoft.Compute',
   ) {
     const opId = randomUUID();
     const failure = this.failNextOperation;
     this.failNextOperation = undefined;
     this.operations.set(opId, { ...op, polls: 0, done: false, ...(failure ? { failure } : {}) });
-    const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Compute/locations/${location}/operations/${opId}`;
+    const base = `${this.url}/subscriptions/${SUBSCRIPTION}/providers/${namespace}/locations/${location}/operations/${opId}`;
     res.setHeader('Azure-AsyncOperation', `${base}?api-version=2026-04-01`);
     res.setHeader('Location', `${base}?monitor=true&api-version=2026-04-01`);
     res.setHeader('Retry-After', '0');
@@ -246,6 +256,49 @@ export class ArmFake {
       status: op.done ? 'Succeeded' : 'InProgress',
       startTime: new Date().toISOString(),
     });
+  }
+
+  /**
+   * One page of a listing, ARM's way: `{ value, nextLink }`, the link carrying a $skiptoken; items in
+   * the order of their ids, so pages stay stable between requests.
+   */
+  sendPage<T extends { id: string }>(
+    res: ServerResponse,
+    req: IncomingMessage,
+    query: URLSearchParams,
+    items: Iterable<T>,
+    json: (item: T) => unknown,
+  ) {
+    const all = [...items].sort((a, b) => a.id.localeCompare(b.id));
+    const url = new URL(req.url ?? '/', this.url);
+    const skip = Number(query.get('$skiptoken') ?? 0);
+    const end = skip + this.pageSize;
+    const next = end < all.length ? new URLSearchParams(query) : undefined;
+    next?.set('$skiptoken', String(end));
+    this.send(res, req, 200, {
+      value: all.slice(skip, end).map(json),
+      ...(next ? { nextLink: `${this.url}${url.pathname}?${next}` } : {}),
+    });
+  }
+
+  /** ARM's 404 for a resource: ResourceNotFound in a group that exists, ResourceGroupNotFound otherwise. */
+  notFound(res: ServerResponse, req: IncomingMessage, type: string, group: string, name: string) {
+    if (this.requireGroup(res, req, group)) {
+      this.error(
+        res,
+        req,
+        404,
+        'ResourceNotFound',
+        `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
+      );
+    }
+  }
+
+  /** Whether the resource group exists; when not, ARM's ResourceGroupNotFound has been answered. */
+  requireGroup(res: ServerResponse, req: IncomingMessage, group: string): boolean {
+    if (this.resourceGroups.has(group.toLowerCase())) return true;
+    this.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    return false;
   }
 
   send(res: ServerResponse, req: IncomingMessage, status: number, body: unknown) {
@@ -276,19 +329,9 @@ export class ArmFake {
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.url);
     const path = url.pathname;
-    // The identity platform: MSAL reads the tenant's OpenID configuration, then asks for a token.
-    if (path === `/${TENANT}/v2.0/.well-known/openid-configuration`) {
-      const t = `${this.url}/${TENANT}`;
-      return this.send(res, req, 200, {
-        issuer: `${t}/v2.0`,
-        token_endpoint: `${t}/oauth2/v2.0/token`,
-        authorization_endpoint: `${t}/oauth2/v2.0/authorize`,
-        end_session_endpoint: `${t}/oauth2/v2.0/logout`,
-        jwks_uri: `${t}/discovery/v2.0/keys`,
-        response_types_supported: ['code', 'id_token', 'token'],
-      });
-    }
-    if (req.method === 'POST' && path === `/${TENANT}/oauth2/v2.0/token`) return this.token(req, res, raw);
+    // The identity platform (identity-routes.ts) is never faulted: ARM requests are.
+    const identity = identityRoute(this, req.method ?? 'GET', path, raw);
+    if (identity) return identity(req, res);
     const fault = this.faults.find(
       (f) => f.remaining > 0 && (!f.match || f.match.test(`${req.method} ${path}`)),
     );
@@ -325,25 +368,5 @@ export class ArmFake {
     const route: Route | undefined = armRoute(this, req.method ?? 'GET', path, url.searchParams, body);
     if (!route) return this.error(res, req, 404, 'NotFound', `no route for ${req.method} ${path}`);
     return route(req, res);
-  }
-
-  /** client_credentials grant: a wrong secret answers like Entra ID does, with an AADSTS code. */
-  private token(req: IncomingMessage, res: ServerResponse, raw: string) {
-    const form = new URLSearchParams(raw);
-    if (form.get('client_id') !== CLIENT || form.get('client_secret') !== SECRET) {
-      return this.send(res, req, 401, {
-        error: 'invalid_client',
-        error_description: `AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${CLIENT}'.`,
-        error_codes: [7000215],
-      });
-    }
-    const token = `fake-token-${randomUUID()}`;
-    this.tokens.add(token);
-    return this.send(res, req, 200, {
-      token_type: 'Bearer',
-      expires_in: 3599,
-      ext_expires_in: 3599,
-      access_token: token,
-    });
   }
 }

@@ -4,8 +4,10 @@
  * (a resource's `properties` envelope, `{ value, nextLink }` pages, `{ error: { code, message } }`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { diskRoute, type Route, snapshotRoute } from './arm-disk-routes.js';
+import { diskRoute, type Route, type RouteMatcher, snapshotRoute } from './arm-disk-routes.js';
+import { dnsRoute } from './arm-dns-routes.js';
 import type { ArmFake, FakeVm, Power } from './arm-fake.js';
+import { networkRoute } from './arm-network-routes.js';
 
 export type { Route };
 
@@ -14,7 +16,7 @@ const VM_PATH =
 const SNAP_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/snapshots(?:\/([^/]+))?$/i;
 const OP_PATH =
-  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/operations\/([^/]+)$/i;
+  /^\/subscriptions\/[^/]+\/providers\/Microsoft\.(?:Compute|Network)\/locations\/([^/]+)\/operations\/([^/]+)$/i;
 const SIZES_PATH = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Compute\/locations\/([^/]+)\/vmSizes$/i;
 const DISK_PATH =
   /^\/subscriptions\/[^/]+\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i;
@@ -114,36 +116,15 @@ const ACTIONS: Record<string, { during: Power; after: Power; refuseFrom?: Power[
   restart: { during: 'starting', after: 'running', refuseFrom: ['deallocated', 'deallocating', 'stopped'] },
 };
 
-export function armRoute(
-  fake: ArmFake,
-  method: string,
-  path: string,
-  query: URLSearchParams,
-  body: Record<string, unknown>,
-): Route | undefined {
+export const armRoute: RouteMatcher = (fake, method, path, query, body) => {
+  const other = networkRoute(fake, method, path, query, body) ?? dnsRoute(fake, method, path, query, body);
+  if (other) return other;
   const notFound = (req: IncomingMessage, res: ServerResponse, type: string, group: string, name: string) =>
-    fake.resourceGroups.has(group.toLowerCase())
-      ? fake.error(
-          res,
-          req,
-          404,
-          'ResourceNotFound',
-          `The Resource '${type}/${name}' under resource group '${group}' was not found.`,
-        )
-      : fake.error(res, req, 404, 'ResourceGroupNotFound', `Resource group '${group}' could not be found.`);
+    fake.notFound(res, req, type, group, name);
 
   if (method === 'GET' && path === `${fake.subscriptionPath}/providers/Microsoft.Compute/virtualMachines`) {
-    return (req, res) => {
-      const all = [...fake.vms.values()].sort((a, b) => a.id.localeCompare(b.id));
-      const skip = Number(query.get('$skiptoken') ?? 0);
-      const page = all.slice(skip, skip + fake.pageSize);
-      const next = skip + fake.pageSize < all.length ? new URLSearchParams(query) : undefined;
-      next?.set('$skiptoken', String(skip + fake.pageSize));
-      fake.send(res, req, 200, {
-        value: page.map((vm) => vmJson(vm, query.get('statusOnly') === 'true')),
-        ...(next ? { nextLink: `${fake.url}${path}?${next}` } : {}),
-      });
-    };
+    const statusOnly = query.get('statusOnly') === 'true';
+    return (req, res) => fake.sendPage(res, req, query, fake.vms.values(), (vm) => vmJson(vm, statusOnly));
   }
   const net =
     /^\/subscriptions\/[^/]+\/providers\/Microsoft\.Network\/(networkInterfaces|publicIPAddresses)$/i.exec(
@@ -162,10 +143,24 @@ export function armRoute(
   m = DISK_PATH.exec(path);
   if (m) return diskRoute(fake, method, m[1]!, m[2]!, body);
   m = RG_PATH.exec(path);
+  if (m && method === 'HEAD') {
+    const exists = fake.resourceGroups.has(m[1]!.toLowerCase());
+    return (req, res) => fake.send(res, req, exists ? 204 : 404, undefined);
+  }
   if (m && method === 'PUT') {
     const group = m[1]!;
     return (req, res) => {
       const existed = fake.resourceGroups.has(group.toLowerCase());
+      const was = fake.resourceGroups.get(group.toLowerCase());
+      if (existed && was !== String(body.location)) {
+        return fake.error(
+          res,
+          req,
+          409,
+          'InvalidResourceGroupLocation',
+          `Invalid resource group location '${String(body.location)}'. The Resource group already exists in location '${was}'.`,
+        );
+      }
       fake.resourceGroups.set(group.toLowerCase(), String(body.location));
       fake.send(res, req, existed ? 200 : 201, {
         id: `${fake.subscriptionPath}/resourceGroups/${group}`,
@@ -271,7 +266,7 @@ export function armRoute(
   m = SNAP_PATH.exec(path);
   if (m) return snapshotRoute(fake, method, m[1]!, m[2], body, notFound);
   return undefined;
-}
+};
 
 function createVm(
   fake: ArmFake,
@@ -281,15 +276,7 @@ function createVm(
   name: string,
   body: Record<string, unknown>,
 ) {
-  if (!fake.resourceGroups.has(group.toLowerCase())) {
-    return fake.error(
-      res,
-      req,
-      404,
-      'ResourceGroupNotFound',
-      `Resource group '${group}' could not be found.`,
-    );
-  }
+  if (!fake.requireGroup(res, req, group)) return;
   const props = (body.properties ?? {}) as { hardwareProfile?: { vmSize?: string } };
   const vm = fake.seedVm({
     resourceGroup: group,

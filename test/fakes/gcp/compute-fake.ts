@@ -7,6 +7,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { instanceRoute } from './instances-route.js';
+import { FakeVpc } from './networks-route.js';
+import { type FakeSnapshot, snapshotRoute } from './snapshots-route.js';
 
 export interface FakeInstance {
   id: string;
@@ -20,7 +22,17 @@ export interface FakeInstance {
   creationTimestamp: string;
   metadata: { key: string; value: string }[];
   disk: string;
+  /** The subnetwork's URL its interface is in; absent: the default network. */
+  subnetwork?: string;
 }
+
+/** Another Google API behind the same host (the DNS fake), past the token check and injected faults. */
+export type MountedApi = (
+  res: ServerResponse,
+  url: URL,
+  method: string,
+  body: Record<string, unknown>,
+) => void;
 
 interface FakeOperation {
   name: string;
@@ -30,16 +42,6 @@ interface FakeOperation {
   targetLink: string;
   apply: () => void;
   error?: { code: string; message: string; httpStatus: number };
-}
-
-interface FakeSnapshot {
-  id: string;
-  name: string;
-  description: string;
-  sourceDisk: string;
-  status: string;
-  creationTimestamp: string;
-  labels: Record<string, string>;
 }
 
 export const BASE = '/compute/v1/projects/';
@@ -63,9 +65,16 @@ export class GcpComputeFake {
   readonly unreachable = new Set<string>();
   /** zone/name of every instance reset, when its operation completed. */
   readonly resets: string[] = [];
+  /** Networks and subnetworks (global/networks, regions/{r}/subnetworks). */
+  readonly vpc = new FakeVpc(this);
+  private readonly mounts = new Map<string, MountedApi>();
   private faults: { status: number; reason: string; left: number; skip: number }[] = [];
   private server: Server | undefined;
   private seq = 0;
+  /** A fresh number for ids and operation names. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
 
   constructor(readonly project = 'nimbo-test') {}
 
@@ -98,6 +107,11 @@ export class GcpComputeFake {
   /** The next operation started ends DONE with this error (e.g. QUOTA_EXCEEDED, 403), its effect not applied. */
   failNextOperation(code: string, message: string, httpStatus = 400) {
     this.nextOperationError = { code, message, httpStatus };
+  }
+
+  /** Serves every path under `prefix` (e.g. /dns/v1/) with `api`, sharing this host, token and faults. */
+  mount(prefix: string, api: MountedApi) {
+    this.mounts.set(prefix, api);
   }
 
   seed(zone: string, name: string, overrides: Partial<FakeInstance> = {}): FakeInstance {
@@ -147,6 +161,7 @@ export class GcpComputeFake {
       networkInterfaces: [
         {
           network: this.url('global/networks/default'),
+          ...(i.subnetwork ? { subnetwork: i.subnetwork } : {}),
           networkIP: i.networkIP,
           accessConfigs: i.natIP ? [{ type: 'ONE_TO_ONE_NAT', name: 'External NAT', natIP: i.natIP }] : [],
         },
@@ -193,11 +208,13 @@ export class GcpComputeFake {
 
   private opJson(op: FakeOperation) {
     const zone = op.scope.startsWith('zones/') ? { zone: this.url(op.scope) } : {};
+    const region = op.scope.startsWith('regions/') ? { region: this.url(op.scope) } : {};
     return {
       kind: 'compute#operation',
       id: String(this.seq),
       name: op.name,
       ...zone,
+      ...region,
       operationType: op.operationType,
       targetLink: op.targetLink,
       status: op.status,
@@ -223,7 +240,7 @@ export class GcpComputeFake {
     return JSON.parse(text) as Record<string, unknown>;
   }
 
-  private page<T>(res: ServerResponse, url: URL, all: T[], wrap: (items: T[]) => Record<string, unknown>) {
+  page<T>(res: ServerResponse, url: URL, all: T[], wrap: (items: T[]) => Record<string, unknown>) {
     const size = Math.min(this.pageSize, Number(url.searchParams.get('maxResults') || 500));
     const offset = Number(url.searchParams.get('pageToken') || 0);
     const next = offset + size < all.length ? { nextPageToken: String(offset + size) } : {};
@@ -256,6 +273,9 @@ export class GcpComputeFake {
         (fault.reason === 'rateLimitExceeded' ? 'Rate Limit Exceeded' : `Injected ${fault.status}`);
       return this.error(res, fault.status, fault.reason, words);
     }
+    const body = ['POST', 'PUT', 'PATCH'].includes(method) ? await this.body(req) : {};
+    for (const [prefix, api] of this.mounts)
+      if (url.pathname.startsWith(prefix)) return api(res, url, method, body);
     // The project's own resources, and the public image projects' images.
     const [project, ...parts] = url.pathname.startsWith(BASE)
       ? url.pathname.slice(BASE.length).split('/')
@@ -265,7 +285,6 @@ export class GcpComputeFake {
       return this.error(res, 404, 'notFound', `The resource '${url.pathname}' was not found`);
     }
     if (images) return this.images(res, url, project);
-    const body = method === 'POST' ? await this.body(req) : {};
     return this.route(res, url, method, parts, body);
   }
 
@@ -313,30 +332,11 @@ export class GcpComputeFake {
       }));
       return this.page(res, url, all, (items) => ({ items }));
     }
-    if (a === 'global' && b === 'snapshots') {
-      if (c && method === 'DELETE') {
-        const snap = this.snapshots.get(c);
-        if (!snap)
-          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
-        return this.send(
-          res,
-          200,
-          this.operation('global', 'delete', this.url(`global/snapshots/${c}`), () =>
-            this.snapshots.delete(c),
-          ),
-        );
-      }
-      if (c) {
-        const snap = this.snapshots.get(c);
-        if (!snap)
-          return this.error(res, 404, 'notFound', `The resource 'global/snapshots/${c}' was not found`);
-        return this.send(res, 200, { kind: 'compute#snapshot', ...snap });
-      }
-      const filter = /sourceDisk\s*=\s*"?([^"]+)"?/.exec(url.searchParams.get('filter') ?? '')?.[1];
-      const all = [...this.snapshots.values()].filter((s) => !filter || s.sourceDisk === filter);
-      return this.page(res, url, all, (items) => ({ items }));
-    }
-    if ((a === 'global' && b === 'operations') || (a === 'zones' && c === 'operations')) {
+    if (snapshotRoute(this, res, { url, method, parts: p, body })) return;
+    if (
+      (a === 'global' && b === 'operations') ||
+      ((a === 'zones' || a === 'regions') && c === 'operations')
+    ) {
       const name = a === 'global' ? c : d;
       const op = this.operations.get(name ?? '');
       if (!op) return this.error(res, 404, 'notFound', `The resource 'operations/${name}' was not found`);
@@ -354,30 +354,7 @@ export class GcpComputeFake {
       ].map((m) => ({ kind: 'compute#machineType', zone: b, ...m }));
       return this.page(res, url, all, (items) => ({ items }));
     }
-    if (a === 'zones' && b && c === 'disks' && d && e === 'createSnapshot' && method === 'POST') {
-      const owner = [...this.instances.values()].find((i) => i.zone === b && i.disk === d);
-      if (!owner)
-        return this.error(res, 404, 'notFound', `The resource 'zones/${b}/disks/${d}' was not found`);
-      const name = String(body.name ?? '');
-      if (this.snapshots.has(name))
-        return this.error(res, 409, 'alreadyExists', `The resource '${name}' already exists`);
-      const snap: FakeSnapshot = {
-        id: String(5000 + ++this.seq),
-        name,
-        description: String(body.description ?? ''),
-        sourceDisk: this.url(`zones/${b}/disks/${d}`),
-        status: 'READY',
-        creationTimestamp: new Date().toISOString(),
-        labels: (body.labels as Record<string, string>) ?? {},
-      };
-      return this.send(
-        res,
-        200,
-        this.operation(`zones/${b}`, 'createSnapshot', this.url(`global/snapshots/${name}`), () =>
-          this.snapshots.set(name, snap),
-        ),
-      );
-    }
+    if (this.vpc.route(res, url, method, p, body)) return;
     if (a === 'zones' && b && c === 'instances')
       return instanceRoute(this, res, { method, zone: b, name: d, verb: e, body });
     return this.error(res, 404, 'notFound', `The resource '${p.join('/')}' was not found`);

@@ -32,6 +32,12 @@ describe('mapAzureError', () => {
     [429, 'TooManyRequests', ProviderThrottledError],
     [409, 'Conflict', ProviderConflictError],
     [400, 'InvalidParameter', ProviderRejectedError],
+    // Something else is in the way, not a malformed request: a subnet holding NICs, an overlapping
+    // subnet range, a failed If-None-Match (the zone or record set exists).
+    [400, 'InUseSubnetCannotBeDeleted', ProviderConflictError],
+    [400, 'NetcfgSubnetRangesOverlap', ProviderConflictError],
+    [400, 'NetcfgSubnetRangeOutsideVnet', ProviderRejectedError],
+    [412, 'PreconditionFailed', ProviderConflictError],
     [500, 'InternalServerError', ProviderError],
   ])('HTTP %i %s', (status, code, cls) => {
     const err = mapAzureError(restError(status, code, 'boom'), 'Azure start VM rg/web-1');

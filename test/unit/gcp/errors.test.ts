@@ -98,6 +98,8 @@ describe('auth', () => {
 describe('mapGcpError', () => {
   const grpc = (code: number, message: string, httpStatusCode?: number) =>
     Object.assign(new Error(message), { code, ...(httpStatusCode ? { httpStatusCode } : {}) });
+  const apiError = (code: number, reason: string, message: string) =>
+    Object.assign(new Error(message), { code, errors: [{ reason, message }] });
 
   it.each([
     [grpc(16, 'unauthenticated', 401), ProviderAuthError],
@@ -111,6 +113,18 @@ describe('mapGcpError', () => {
     [new GcpOperationError(400, 'RESOURCE_NOT_READY', 'busy'), MachineStateError],
     [Object.assign(new Error('socket hang up'), { code: 'ETIMEDOUT' }), ProviderTimeoutError],
     [grpc(4, 'Deadline exceeded'), ProviderTimeoutError],
+    // A network with subnetworks, a subnetwork with instances: the delete operation fails so.
+    [new GcpOperationError(400, 'RESOURCE_IN_USE_BY_ANOTHER_RESOURCE', 'in use'), ProviderConflictError],
+    [
+      grpc(3, "Invalid IPCidrRange: 10.0.0.0/24 conflicts with existing subnetwork 'a'", 400),
+      ProviderConflictError,
+    ],
+    // @google-cloud/common's ApiError (Cloud DNS): the HTTP status is its `code`.
+    [apiError(400, 'containerNotEmpty', 'not empty'), ProviderConflictError],
+    [apiError(404, 'notFound', 'no such zone'), ProviderNotFoundError],
+    [apiError(409, 'alreadyExists', 'exists'), ProviderConflictError],
+    [apiError(429, 'rateLimitExceeded', 'Rate Limit Exceeded'), ProviderThrottledError],
+    [apiError(401, 'authError', 'Invalid Credentials'), ProviderAuthError],
   ])('%s', (err, cls) => {
     const mapped = mapGcpError(err, 'instances.start web in europe-west1-b');
     expect(mapped).toBeInstanceOf(cls);
