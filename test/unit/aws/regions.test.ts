@@ -4,22 +4,15 @@
  * an instance asked for in another region is InvalidInstanceID.NotFound, as on AWS.
  */
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { AwsComputeDriver } from '../../../lib/providers/aws/compute.js';
+import type { AwsComputeDriver } from '../../../lib/providers/aws/compute.js';
 import { Ec2World } from '../../fakes/aws/ec2-world.js';
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './fixtures.js';
+import { makeDriver } from './fixtures.js';
 
 let world: Ec2World;
 let driver: AwsComputeDriver;
 beforeEach(() => {
   world = new Ec2World({ pageSize: 2 });
-  driver = new AwsComputeDriver(
-    {
-      cloudId: 'cloud-1',
-      regions: ['us-east-1', 'eu-west-1'],
-      credentials: { type: 'accessKeys', accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    },
-    { sleep: async () => {}, random: () => 0.5 },
-  );
+  driver = makeDriver({ regions: ['us-east-1', 'eu-west-1'] }).driver;
 });
 afterEach(() => world.close());
 

@@ -4,23 +4,16 @@
  * replace-root-volume task, for running instances only), so it is specified here.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsComputeDriver } from '../../../lib/providers/aws/compute.js';
+import type { AwsComputeDriver } from '../../../lib/providers/aws/compute.js';
 import { MachineStateError, ProviderNotFoundError } from '../../../lib/providers/errors.js';
 import { Ec2World } from '../../fakes/aws/ec2-world.js';
-import { ACCESS_KEY_ID, SECRET_ACCESS_KEY } from './fixtures.js';
+import { makeDriver } from './fixtures.js';
 
 let world: Ec2World;
 let driver: AwsComputeDriver;
 beforeEach(() => {
   world = new Ec2World({ pageSize: 2 });
-  driver = new AwsComputeDriver(
-    {
-      cloudId: 'cloud-1',
-      regions: ['eu-west-1'],
-      credentials: { type: 'accessKeys', accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY },
-    },
-    { sleep: async () => {}, random: () => 0.5 },
-  );
+  driver = makeDriver({ regions: ['eu-west-1'] }).driver;
 });
 afterEach(() => world.close());
 
