@@ -41,6 +41,8 @@ export interface FakeVm {
   /** Addresses of the VM's NIC (and its public IP resource), served by the Microsoft.Network listings. */
   privateIp?: string;
   publicIp?: string;
+  /** The subnet (ARM id) the VM's NIC is in, as the NIC listing shows it. */
+  subnetId?: string;
 }
 
 export interface FakeSnapshot {
@@ -249,6 +251,8 @@ export class ArmFake {
       }
       op.apply();
     }
+    // ARM says when to poll again; the SDK waits that long (its own 5 s default otherwise).
+    if (!op.done) res.setHeader('Retry-After', '1');
     if (monitor)
       return op.done ? this.send(res, req, 200, op.result?.() ?? {}) : this.send(res, req, 202, undefined);
     return this.send(res, req, 200, {

@@ -58,6 +58,7 @@ function networkListing(fake: ArmFake, kind: string) {
           properties: {
             ...(vm.privateIp ? { privateIPAddress: vm.privateIp } : {}),
             ...(vm.publicIp ? { publicIPAddress: { id: `${nicId(vm)}-pip` } } : {}),
+            ...(vm.subnetId ? { subnet: { id: vm.subnetId } } : {}),
           },
         },
       ],
