@@ -3,7 +3,6 @@
  * 127.0.0.1 (Compute Engine's network paths and Cloud DNS on one endpoint): the same routes and rules as for
  * AWS, with GCE's own shape (global networks without a range, regional subnets) checked before any call.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { GcpComputeFake } from '../fakes/gcp/compute-fake.js';
@@ -11,10 +10,7 @@ import { GcpDnsFake } from '../fakes/gcp/dns-fake.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { useTestDatabase } from '../helpers/mongo.js';
-
-const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
+import { credentials } from '../unit/gcp/fixtures.js';
 
 describe('DNS and networks of a Google Cloud cloud', () => {
   const t = useTestDatabase('gcpnet');
@@ -39,13 +35,7 @@ describe('DNS and networks of a Google Cloud cloud', () => {
       provider: 'gcp',
       name: 'gce',
       regions: ['europe-west1'],
-      credentials: {
-        type: 'service_account',
-        project_id: 'nimbo-test',
-        client_email: 'nimbo@nimbo-test.iam.gserviceaccount.com',
-        private_key: PRIVATE_KEY,
-        private_key_id: 'abcdef0123456789',
-      },
+      credentials,
       settings: { endpoint },
     });
     expect(res.status).toBe(201);

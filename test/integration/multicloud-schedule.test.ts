@@ -3,7 +3,6 @@
  * conditions, the schedule run and the machine jobs have no provider branch, so tags (GCE labels, Azure
  * tags) select across clouds and each stop lands through its own driver on its fake (127.0.0.1).
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import { claimDueSchedules } from '../../lib/schedules/runs.js';
@@ -12,10 +11,7 @@ import { GcpComputeFake } from '../fakes/gcp/compute-fake.js';
 import { createTestOrg, testApi } from '../helpers/api.js';
 import { testJobs } from '../helpers/jobs.js';
 import { type AnyDoc, useTestDatabase } from '../helpers/mongo.js';
-
-const PRIVATE_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 })
-  .privateKey.export({ type: 'pkcs8', format: 'pem' })
-  .toString();
+import { credentials } from '../unit/gcp/fixtures.js';
 
 describe('a schedule over machines of several clouds', () => {
   const t = useTestDatabase('multicloud');
@@ -44,13 +40,7 @@ describe('a schedule over machines of several clouds', () => {
         provider: 'gcp',
         name: 'gce',
         regions: ['europe-west1'],
-        credentials: {
-          type: 'service_account',
-          project_id: 'nimbo-test',
-          client_email: 'nimbo@nimbo-test.iam.gserviceaccount.com',
-          private_key: PRIVATE_KEY,
-          private_key_id: 'abcdef0123456789',
-        },
+        credentials,
         settings: { endpoint },
       }),
       post('/v1/clouds', {
