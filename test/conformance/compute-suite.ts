@@ -18,6 +18,7 @@ import {
   ProviderNotFoundError,
   ProviderThrottledError,
 } from '../../lib/providers/errors.js';
+import type { WorldFaults } from './world.js';
 
 export interface SeedMachine {
   name: string;
@@ -26,19 +27,12 @@ export interface SeedMachine {
 }
 
 /** One provider's world, fresh for every test. */
-export interface ComputeWorld {
+export interface ComputeWorld extends WorldFaults {
   driver: ComputeDriver;
   /** Puts machines in the world, as if made outside Nimbo. */
   seed(machines: SeedMachine[]): Promise<void>;
   /** Lets transitions that the provider finishes later finish (the simulator's clock). */
   settle(): Promise<void>;
-  /** The next call fails authentication. */
-  failAuthentication(): void;
-  /** The next `times` tries are throttled (Infinity: every try). */
-  throttle(times: number): void;
-  /** How many times the driver slept in backoff so far. */
-  backoffSleeps(): number;
-  close(): Promise<void>;
 }
 
 export interface ComputeConformance {

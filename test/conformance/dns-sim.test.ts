@@ -5,6 +5,7 @@ import { newId } from '../../lib/model/common.js';
 import { SimDnsDriver } from '../../lib/providers/sim/dns.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 import { dnsConformance } from './dns-suite.js';
+import { simFaults } from './world.js';
 
 const t = useTestDatabase('conformance-dns');
 const vpc = { region: 'sim-east-1', vpcId: 'vpc-0c0nf0rmance0001' };
@@ -35,15 +36,7 @@ dnsConformance({
       settle: async () => {
         clock = new Date(clock.getTime() + transitionMs);
       },
-      failAuthentication: () => {
-        faults.auth = true;
-      },
-      // The simulator throttles by rate, not by count: a rate of 1 is every try.
-      throttle: () => {
-        faults.throttleRate = 1;
-      },
-      backoffSleeps: () => 0,
-      close: async () => {},
+      ...simFaults(faults),
     };
   },
 });

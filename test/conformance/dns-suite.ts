@@ -14,19 +14,13 @@ import {
   ProviderRejectedError,
   ProviderThrottledError,
 } from '../../lib/providers/errors.js';
+import type { WorldFaults } from './world.js';
 
 /** One provider's world, fresh for every test. */
-export interface DnsWorld {
+export interface DnsWorld extends WorldFaults {
   driver: DnsDriver;
   /** Lets pending changes finish (the provider's propagation). */
   settle(): Promise<void>;
-  /** The next call fails authentication. */
-  failAuthentication(): void;
-  /** The next `times` tries are throttled (Infinity: every try). */
-  throttle(times: number): void;
-  /** How many times the driver slept in backoff so far. */
-  backoffSleeps(): number;
-  close(): Promise<void>;
 }
 
 export interface DnsConformance {

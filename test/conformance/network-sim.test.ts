@@ -7,6 +7,7 @@ import { SimComputeDriver } from '../../lib/providers/sim/compute.js';
 import { SimNetworkDriver } from '../../lib/providers/sim/network.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 import { networkConformance } from './network-suite.js';
+import { simFaults } from './world.js';
 
 const t = useTestDatabase('conformance-net');
 
@@ -38,14 +39,7 @@ networkConformance({
           subnetId: subnet.externalId,
         });
       },
-      failAuthentication: () => {
-        faults.auth = true;
-      },
-      throttle: () => {
-        faults.throttleRate = 1;
-      },
-      backoffSleeps: () => 0,
-      close: async () => {},
+      ...simFaults(faults),
     };
   },
 });

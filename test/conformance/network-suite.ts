@@ -22,19 +22,13 @@ import {
   type ProviderNetwork,
   type ProviderSubnet,
 } from '../../lib/providers/network.js';
+import type { WorldFaults } from './world.js';
 
 /** One provider's world, fresh for every test. */
-export interface NetworkWorld {
+export interface NetworkWorld extends WorldFaults {
   driver: NetworkDriver;
   /** Puts a machine (its network interface) in the subnet, as if made outside Nimbo. */
   attachMachine(subnet: ProviderSubnet): Promise<void>;
-  /** The next call fails authentication. */
-  failAuthentication(): void;
-  /** The next `times` tries are throttled (Infinity: every try). */
-  throttle(times: number): void;
-  /** How many times the driver slept in backoff so far. */
-  backoffSleeps(): number;
-  close(): Promise<void>;
 }
 
 export interface NetworkConformance {
