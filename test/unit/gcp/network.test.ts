@@ -129,6 +129,16 @@ describe('subnets', () => {
     expect(both).toHaveLength(5);
   });
 
+  it('fails as a whole when a configured region is unreachable, not when another one is', async () => {
+    ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedSubnetwork('europe-west1', 'eu-1', 'net-a', '10.0.0.0/24');
+    const { driver } = makeNetworkDriver(['europe-west1']);
+    ctx.fake.unreachable.add('us-central1');
+    await expect(driver.listSubnets()).resolves.toHaveLength(1);
+    ctx.fake.unreachable.add('europe-west1');
+    await expect(driver.listSubnets()).rejects.toThrow(/region europe-west1 is unreachable/);
+  });
+
   it('refuses an overlapping range with a conflict, in any region of the network', async () => {
     ctx.fake.vpc.seedNetwork('net-a');
     ctx.fake.vpc.seedSubnetwork('us-central1', 'us-1', 'net-a', '10.0.0.0/16');
