@@ -4,8 +4,9 @@ import type { RecordChange, RecordSet } from '../../../lib/providers/dns.js';
 import * as E from '../../../lib/providers/errors.js';
 import { GcpDnsDriver } from '../../../lib/providers/gcp/dns.js';
 import { GcpDnsFake } from '../../fakes/gcp/dns-fake.js';
-import { credentials, keyLines, useFake } from './fixtures.js';
+import { credentials, keyLines, preloadGcpSdks, useFake } from './fixtures.js';
 
+preloadGcpSdks();
 const ctx = useFake();
 
 function setup(maxAttempts = 3, callTimeoutMs?: number) {

@@ -8,8 +8,9 @@ import {
   ProviderThrottledError,
 } from '../../../lib/providers/errors.js';
 import { GcpNetworkDriver } from '../../../lib/providers/gcp/network.js';
-import { credentials, keyLines, useFake } from './fixtures.js';
+import { credentials, keyLines, preloadGcpSdks, useFake } from './fixtures.js';
 
+preloadGcpSdks();
 const ctx = useFake();
 
 function makeNetworkDriver(regions = ['europe-west1'], maxAttempts = 3) {
