@@ -180,7 +180,9 @@ describe('records', () => {
       create(set('new.example.com.', 'A', ['192.0.2.9'])),
       create(set('www.example.com.', 'A', ['192.0.2.2'])),
     ];
-    await expect(driver.changeRecords(z.id, batch)).rejects.toThrow(E.ProviderConflictError);
+    const err = await driver.changeRecords(z.id, batch).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(E.ProviderConflictError);
+    expect((err as Error).message).toMatch(/^changes\.create in zone \d+: Cloud DNS 409 alreadyExists: /);
     expect(z.rrsets.has('new.example.com.|A')).toBe(false);
   });
 
