@@ -89,6 +89,17 @@ function cloudConfig(spec: DriverSpec) {
   return { cloudId: spec.cloudId, regions: spec.regions, credentials: spec.credentials, ...endpointOf(spec) };
 }
 
+const gcpConfig = (spec: DriverSpec) => ({ ...cloudConfig(spec), credentials: spec.credentials as GcpCredentials });
+const azureConfig = (spec: DriverSpec) => ({
+  ...cloudConfig(spec),
+  credentials: spec.credentials as AzureCredentials,
+});
+/** `settings.endpointCa`: a CA the Azure SDK's TLS trusts besides the public ones (a fake, a private endpoint). */
+function azureDeps(spec: DriverSpec): { tlsCa?: string } {
+  const ca = spec.settings?.endpointCa;
+  return typeof ca === 'string' ? { tlsCa: ca } : {};
+}
+
 export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
   sim: (deps, spec) =>
     new SimComputeDriver(simSettings(spec), {
@@ -100,15 +111,11 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
   // The driver modules are small; each loads its SDK on its first call (chunks/ in the bundle).
   gcp: async (_deps, spec) => {
     const { GcpComputeDriver } = await import('../providers/gcp/compute.js');
-    return new GcpComputeDriver({ ...cloudConfig(spec), credentials: spec.credentials as GcpCredentials });
+    return new GcpComputeDriver(gcpConfig(spec));
   },
   azure: async (_deps, spec) => {
     const { AzureComputeDriver } = await import('../providers/azure/compute.js');
-    const ca = spec.settings?.endpointCa;
-    return new AzureComputeDriver(
-      { ...cloudConfig(spec), credentials: spec.credentials as AzureCredentials },
-      typeof ca === 'string' ? { tlsCa: ca } : {},
-    );
+    return new AzureComputeDriver(azureConfig(spec), azureDeps(spec));
   },
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
@@ -121,6 +128,14 @@ export const DNS_DRIVERS: Partial<Record<Provider, DriverFactory<DnsDriver>>> = 
       now: deps.now,
     }),
   aws: (_deps, spec) => new AwsDnsDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
+  gcp: async (_deps, spec) => {
+    const { GcpDnsDriver } = await import('../providers/gcp/dns.js');
+    return new GcpDnsDriver(gcpConfig(spec));
+  },
+  azure: async (_deps, spec) => {
+    const { AzureDnsDriver } = await import('../providers/azure/dns.js');
+    return new AzureDnsDriver(azureConfig(spec), azureDeps(spec));
+  },
 };
 
 export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriver>>> = {
@@ -131,6 +146,14 @@ export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriv
       now: deps.now,
     }),
   aws: (_deps, spec) => new AwsNetworkDriver({ ...cloudConfig(spec), credentials: awsCredentials(spec) }),
+  gcp: async (_deps, spec) => {
+    const { GcpNetworkDriver } = await import('../providers/gcp/network.js');
+    return new GcpNetworkDriver(gcpConfig(spec));
+  },
+  azure: async (_deps, spec) => {
+    const { AzureNetworkDriver } = await import('../providers/azure/network.js');
+    return new AzureNetworkDriver(azureConfig(spec), azureDeps(spec));
+  },
 };
 
 const UNSUPPORTED = { dns: 'DNS zones and records are', network: 'Networks and subnets are' } as const;

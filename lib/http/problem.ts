@@ -72,6 +72,12 @@ export function problemHeaders(err: unknown): Record<string, string> {
   return err instanceof MethodNotAllowedError ? { allow: err.allow.join(', ') } : {};
 }
 
+/** middy's timeoutEarly: the invocation is about to hit its limit, and the reply goes out before it does. */
+function isInvocationTimeout(err: unknown): boolean {
+  const cause = (err as { cause?: { package?: unknown } } | null)?.cause;
+  return err instanceof Error && err.name === 'TimeoutError' && cause?.package === '@middy/core';
+}
+
 export function toProblem(err: unknown, instance?: string): Problem {
   if (err instanceof NimboError) {
     const match = statusByClass.find(([cls]) => err instanceof cls);
@@ -86,6 +92,18 @@ export function toProblem(err: unknown, instance?: string): Problem {
       code: err.code,
       ...(instance ? { instance } : {}),
       ...(err.details ?? {}),
+    };
+  }
+  if (isInvocationTimeout(err)) {
+    return {
+      type: 'https://nimbo.dev/problems/timeout',
+      title: 'Gateway Timeout',
+      status: 504,
+      detail:
+        'The request did not finish within the time the API has to answer. What it started may still ' +
+        'complete: look before repeating it (GET the resource or GET /v1/audit).',
+      code: 'timeout',
+      ...(instance ? { instance } : {}),
     };
   }
   if (isHttpLikeError(err) && err.statusCode < 500) {

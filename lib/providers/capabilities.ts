@@ -75,6 +75,9 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     resizeStates: ['stopped'],
     renameStates: ['stopped'],
     label: 'Google Cloud (Compute Engine)',
+    // Cloud DNS (public and private managed zones); custom-mode VPC networks and their subnetworks.
+    dns: true,
+    network: true,
     // The name of a GCE snapshot Nimbo took (lib/providers/gcp/compute.ts).
     snapshotIds: {
       pattern: /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/,
@@ -90,6 +93,10 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     // A running VM is resized in place when its cluster offers the size; a deallocated one always.
     resizeStates: ['stopped', 'running'],
     label: 'Microsoft Azure (Virtual Machines)',
+    // Azure DNS serves public zones; private ones are Azure Private DNS, another API not used here.
+    dns: true,
+    privateZones: false,
+    network: true,
     // A managed-disk snapshot's name in the VM's resource group (lib/providers/azure/compute.ts).
     snapshotIds: {
       pattern: /^nimbo-snap-\d{14}-[0-9a-f]{8}$/,

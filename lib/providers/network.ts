@@ -2,7 +2,12 @@
  * The network capability: networks (EC2 VPCs) and their subnets, the same shapes for every provider.
  * Limits per provider are checked by Nimbo before any call (lib/net/network-rules.ts).
  */
-import { AWS_NETWORK_LIMITS, type NetworkLimits } from '../net/network-rules.js';
+import {
+  AWS_NETWORK_LIMITS,
+  AZURE_NETWORK_LIMITS,
+  GCP_NETWORK_LIMITS,
+  type NetworkLimits,
+} from '../net/network-rules.js';
 import type { Provider } from './capabilities.js';
 
 export interface ProviderNetwork {
@@ -69,5 +74,7 @@ export interface NetworkDriver {
 /** Per provider; a provider without an entry has no network capability. The simulator copies AWS. */
 export const NETWORK_LIMITS: Partial<Record<Provider, NetworkLimits>> = {
   aws: AWS_NETWORK_LIMITS,
+  gcp: GCP_NETWORK_LIMITS,
+  azure: AZURE_NETWORK_LIMITS,
   sim: AWS_NETWORK_LIMITS,
 };

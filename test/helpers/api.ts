@@ -64,7 +64,9 @@ export function makeEvent(
 
 export function testApi(getDb: () => Db, now: () => Date = () => new Date(), queue?: MessageQueue) {
   const handler = createApiHandler({ deps: async () => ({ db: getDb(), now, ...(queue ? { queue } : {}) }) });
-  const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
+  // The deployed api function's budget (infra/constructs/api.ts: API Gateway's 29 s): a loaded test machine
+  // takes seconds for a provider SDK's first load, and a 10 s budget turned that into 504s.
+  const context = { getRemainingTimeInMillis: () => 29_000 } as Context;
   return {
     async request(method: string, path: string, opts: RequestOptions = {}): Promise<ApiReply> {
       const res = await handler(makeEvent(method, path, opts), context);

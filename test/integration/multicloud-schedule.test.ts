@@ -66,9 +66,10 @@ describe('a schedule over machines of several clouds', () => {
         settings: { endpoint: azure.url, endpointCa: azure.ca },
       }),
     ]);
-    for (const res of made) expect(res.status).toBe(201);
+    for (const res of made) expect(res.status, JSON.stringify(res.body)).toBe(201);
     await jobs.drain();
-  });
+    // Two SDKs' first load, a key pair and a certificate: slow on a loaded machine.
+  }, 60_000);
   afterAll(async () => {
     await gcp.stop();
     await azure.close();

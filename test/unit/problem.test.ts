@@ -1,3 +1,4 @@
+import middy from '@middy/core';
 import { createError } from '@middy/util';
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +9,7 @@ import {
   ProviderError,
   ValidationError,
 } from '../../lib/core/errors.js';
+import { problemJson } from '../../lib/http/middleware/problem-json.js';
 import { toProblem } from '../../lib/http/problem.js';
 
 describe('problem+json mapping', () => {
@@ -51,5 +53,20 @@ describe('problem+json mapping', () => {
     const p = toProblem(createError(502, 'upstream 10.0.0.12 refused'));
     expect(p.status).toBe(500);
     expect(JSON.stringify(p)).not.toContain('10.0.0.12');
+  });
+
+  it('answers 504, not 500, when the invocation runs out of time, and says what may still happen', async () => {
+    const slow = middy(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return { statusCode: 201, body: '' };
+    }).use(problemJson());
+    const event = { rawPath: '/v1/clouds', requestContext: { requestId: 'r1' } } as never;
+    const res = await slow(event, { getRemainingTimeInMillis: () => 30 } as never);
+    expect(res.statusCode).toBe(504);
+    expect(JSON.parse(res.body)).toMatchObject({
+      code: 'timeout',
+      status: 504,
+      detail: expect.stringMatching(/look before repeating/),
+    });
   });
 });

@@ -1,14 +1,10 @@
-import {
-  CreateTagsCommand,
-  DescribeInstancesCommand,
-  EC2Client,
-  ModifyInstanceAttributeCommand,
-  RebootInstancesCommand,
-  RunInstancesCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+/**
+ * What the AWS compute driver does that is AWS-specific: how an EC2 instance maps to a machine, how regions
+ * are asked (in parallel, once each, failing as a whole), the SDK settings and the shape of RunInstances.
+ * What every driver does (actions, listing across pages, errors, throttling) is in the conformance suite
+ * (test/conformance/compute-aws.test.ts, over the stateful fake EC2).
+ */
+import { DescribeInstancesCommand, EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigurationError, ProviderError } from '../../../lib/core/errors.js';
@@ -18,24 +14,7 @@ const ec2 = mockClient(EC2Client);
 beforeEach(() => ec2.reset());
 afterAll(() => ec2.restore());
 
-const ref = { externalId: 'i-0123', region: 'eu-west-1' };
-
 describe('listing machines', () => {
-  it('lists every instance across DescribeInstances pages', async () => {
-    ec2
-      .on(DescribeInstancesCommand)
-      .resolvesOnce({ Reservations: [{ Instances: [instance('i-1'), instance('i-2')] }], NextToken: 'p2' })
-      .resolvesOnce({ Reservations: [{ Instances: [instance('i-3')] }, { Instances: [] }], NextToken: 'p3' })
-      .resolvesOnce({ Reservations: [{ Instances: [instance('i-4')] }] });
-    const { driver } = makeDriver();
-    const machines = await driver.listMachines();
-    expect(machines.map((m) => m.externalId)).toEqual(['i-1', 'i-2', 'i-3', 'i-4']);
-    expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 3);
-    expect(ec2).toHaveReceivedNthCommandWith(DescribeInstancesCommand, 1, { NextToken: undefined });
-    expect(ec2).toHaveReceivedNthCommandWith(DescribeInstancesCommand, 2, { NextToken: 'p2' });
-    expect(ec2).toHaveReceivedNthCommandWith(DescribeInstancesCommand, 3, { NextToken: 'p3' });
-  });
-
   it('maps an instance to a provider machine: name, state, placement, all addresses, tags, extras', async () => {
     const launched = new Date('2026-11-20T08:00:00Z');
     ec2.on(DescribeInstancesCommand).resolves({
@@ -188,50 +167,6 @@ describe('checking the connection', () => {
     await driver.checkConnection();
     expect(ec2).toHaveReceivedCommandTimes(DescribeInstancesCommand, 2);
     expect(ec2).toHaveReceivedCommandWith(DescribeInstancesCommand, { MaxResults: 5 });
-  });
-});
-
-describe('machine actions', () => {
-  it('starts, stops, reboots and terminates the one instance in its own region', async () => {
-    const regions: string[] = [];
-    ec2.onAnyCommand().callsFake(async (_input, getClient) => {
-      regions.push(await getClient().config.region());
-      return {};
-    });
-    const { driver } = makeDriver();
-    await driver.startMachine(ref);
-    await driver.stopMachine(ref);
-    await driver.rebootMachine(ref);
-    await driver.destroyMachine(ref);
-    for (const command of [
-      StartInstancesCommand,
-      StopInstancesCommand,
-      RebootInstancesCommand,
-      TerminateInstancesCommand,
-    ]) {
-      expect(ec2).toHaveReceivedCommandWith(command, { InstanceIds: ['i-0123'] });
-    }
-    expect(regions).toEqual(['eu-west-1', 'eu-west-1', 'eu-west-1', 'eu-west-1']);
-  });
-
-  it('resizes with ModifyInstanceAttribute InstanceType', async () => {
-    ec2.on(ModifyInstanceAttributeCommand).resolves({});
-    const { driver } = makeDriver();
-    await driver.resizeMachine(ref, 'm7i.xlarge');
-    expect(ec2).toHaveReceivedCommandWith(ModifyInstanceAttributeCommand, {
-      InstanceId: 'i-0123',
-      InstanceType: { Value: 'm7i.xlarge' },
-    });
-  });
-
-  it('renames by setting the Name tag', async () => {
-    ec2.on(CreateTagsCommand).resolves({});
-    const { driver } = makeDriver();
-    await driver.renameMachine(ref, 'db-primary');
-    expect(ec2).toHaveReceivedCommandWith(CreateTagsCommand, {
-      Resources: ['i-0123'],
-      Tags: [{ Key: 'Name', Value: 'db-primary' }],
-    });
   });
 });
 
