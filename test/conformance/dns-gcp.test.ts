@@ -1,11 +1,13 @@
 /** The GCP dns driver against the dns conformance suite: Cloud DNS on the fake Google host. */
 import { GcpDnsDriver } from '../../lib/providers/gcp/dns.js';
 import { GcpDnsFake } from '../fakes/gcp/dns-fake.js';
-import { gcpWorld } from '../fakes/gcp/world.js';
+import { gcpWorld, preloadGcpSdks } from '../fakes/gcp/world.js';
 import { dnsConformance } from './dns-suite.js';
 
 /** A private zone answers in a VPC network, named as the network driver names it. */
 const vpc = { region: 'global', vpcId: 'conformance-net' };
+
+preloadGcpSdks();
 
 dnsConformance({
   provider: 'gcp',

@@ -1,12 +1,9 @@
 /** The GCP network driver against the network conformance suite: VPC networks on the fake Compute Engine. */
-import { GCP_NETWORK_LIMITS } from '../../lib/net/network-rules.js';
 import { GcpNetworkDriver } from '../../lib/providers/gcp/network.js';
-import { NETWORK_LIMITS } from '../../lib/providers/network.js';
-import { gcpWorld } from '../fakes/gcp/world.js';
+import { gcpWorld, preloadGcpSdks } from '../fakes/gcp/world.js';
 import { networkConformance } from './network-suite.js';
 
-// Until lib/providers/network.ts lists gcp (the integrator's wiring), the suite reads the limits from here.
-NETWORK_LIMITS.gcp ??= GCP_NETWORK_LIMITS;
+preloadGcpSdks();
 
 networkConformance({
   provider: 'gcp',

@@ -148,10 +148,11 @@ export function callWithBackoff<T>(
   fn: () => Promise<T>,
   options: BackoffOptions,
   secrets: readonly string[],
+  service?: string,
 ): Promise<T> {
   return retryThrottled(fn, options, {
     isThrottled: isGcpThrottling,
-    fail: (err, attempts) => mapGcpError(err, context, { attempts, secrets }),
+    fail: (err, attempts) => mapGcpError(err, context, { attempts, secrets }, service),
   });
 }
 

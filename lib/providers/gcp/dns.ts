@@ -45,7 +45,8 @@ export class GcpDnsDriver implements Dns.DnsDriver {
   private readonly timeoutMs: number;
 
   constructor(config: GcpDriverConfig, deps: GcpSessionDeps = {}) {
-    this.s = new GcpSession(config, deps, (c, now) => createDnsClient(c.credentials, c.endpoint, now));
+    const load = (c: GcpDriverConfig, now: () => Date) => createDnsClient(c.credentials, c.endpoint, now);
+    this.s = new GcpSession(config, deps, load, 'Cloud DNS');
     this.timeoutMs = deps.callTimeoutMs ?? 30_000;
   }
 

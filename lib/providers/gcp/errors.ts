@@ -146,14 +146,20 @@ function isThrottled(f: GcpFailure): boolean {
 
 /**
  * Map an error of a GCE call. `context` says what was done and where, e.g. "instances.stop web-1 in
- * europe-west1-b". Errors already mapped pass through unchanged.
+ * europe-west1-b"; `service` names the API in the message (Compute Engine, or Cloud DNS). Errors
+ * already mapped pass through unchanged.
  */
-export function mapGcpError(err: unknown, context: string, options: MapErrorOptions = {}): NimboError {
+export function mapGcpError(
+  err: unknown,
+  context: string,
+  options: MapErrorOptions = {},
+  service = 'GCE',
+): NimboError {
   if (err instanceof NimboError) return err;
   const f = gcpFailure(err);
   const message = redactSecrets(f.message, options.secrets);
   const label = [f.httpStatus, f.reason].filter((x) => x !== undefined).join(' ');
-  const text = `${context}: GCE ${label ? `${label}: ` : ''}${message}`;
+  const text = `${context}: ${service} ${label ? `${label}: ` : ''}${message}`;
   // The cause goes to logs: when it held a secret, logs get nothing rather than the secret.
   const opts = { cause: message === f.message ? err : undefined };
   const reason = f.reason ?? '';

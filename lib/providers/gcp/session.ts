@@ -35,6 +35,8 @@ export class GcpSession<Clients> {
     readonly config: GcpDriverConfig,
     deps: GcpSessionDeps,
     private readonly load: (config: GcpDriverConfig, now: () => Date) => Promise<Clients>,
+    /** How errors name the API: GCE (Compute Engine) or Cloud DNS. */
+    readonly service = 'GCE',
   ) {
     this.regions = [...new Set(config.regions)];
     if (this.regions.length === 0) {
@@ -70,6 +72,6 @@ export class GcpSession<Clients> {
   /** One call, throttling retried with backoff, any failure mapped with `context` and secrets redacted. */
   async call<T>(context: string, fn: (clients: Clients) => Promise<T>): Promise<T> {
     const clients = await this.clients();
-    return callWithBackoff(context, () => fn(clients), this.backoff, this.secrets);
+    return callWithBackoff(context, () => fn(clients), this.backoff, this.secrets, this.service);
   }
 }

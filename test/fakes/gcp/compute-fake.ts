@@ -61,7 +61,7 @@ export class GcpComputeFake {
   tokenRequests = 0;
   /** Every API call answers this late (the token endpoint does not): tests of timeouts. */
   delayMs = 0;
-  /** Zones the aggregated list flags UNREACHABLE (answering 200), as GCE does during a zone outage. */
+  /** Zones (instances) or regions (subnetworks) aggregated lists flag UNREACHABLE, answering 200, as in an outage. */
   readonly unreachable = new Set<string>();
   /** zone/name of every instance reset, when its operation completed. */
   readonly resets: string[] = [];

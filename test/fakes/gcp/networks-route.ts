@@ -203,9 +203,12 @@ export class FakeVpc {
       const out: Record<string, unknown> = {};
       for (const r of this.regions) {
         const here = items.filter((s) => s.region === r).map((s) => this.subnetworkJson(s));
-        out[`regions/${r}`] = here.length
-          ? { subnetworks: here }
-          : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
+        const unreachable = { code: 'UNREACHABLE', message: `Scope regions/${r} is unreachable` };
+        out[`regions/${r}`] = this.fake.unreachable.has(r)
+          ? { warning: unreachable }
+          : here.length
+            ? { subnetworks: here }
+            : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope' } };
       }
       return { kind: 'compute#subnetworkAggregatedList', items: out };
     });

@@ -4,7 +4,10 @@
  * through the official clients, backoff sleeps recorded, operations polled at once.
  */
 import type { GcpSessionDeps } from '../../../lib/providers/gcp/session.js';
-import { credentials } from '../../unit/gcp/fixtures.js';
+import { credentials, preloadGcpSdks } from '../../unit/gcp/fixtures.js';
+
+export { preloadGcpSdks };
+
 import { GcpComputeFake } from './compute-fake.js';
 
 export const GCP_REGIONS = ['europe-west1', 'us-central1'];

@@ -4,8 +4,9 @@ import type { RecordChange, RecordSet } from '../../../lib/providers/dns.js';
 import * as E from '../../../lib/providers/errors.js';
 import { GcpDnsDriver } from '../../../lib/providers/gcp/dns.js';
 import { GcpDnsFake } from '../../fakes/gcp/dns-fake.js';
-import { credentials, keyLines, useFake } from './fixtures.js';
+import { credentials, keyLines, preloadGcpSdks, useFake } from './fixtures.js';
 
+preloadGcpSdks();
 const ctx = useFake();
 
 function setup(maxAttempts = 3, callTimeoutMs?: number) {
@@ -179,7 +180,9 @@ describe('records', () => {
       create(set('new.example.com.', 'A', ['192.0.2.9'])),
       create(set('www.example.com.', 'A', ['192.0.2.2'])),
     ];
-    await expect(driver.changeRecords(z.id, batch)).rejects.toThrow(E.ProviderConflictError);
+    const err = await driver.changeRecords(z.id, batch).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(E.ProviderConflictError);
+    expect((err as Error).message).toMatch(/^changes\.create in zone \d+: Cloud DNS 409 alreadyExists: /);
     expect(z.rrsets.has('new.example.com.|A')).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 /** Shared fixtures of the GCE driver tests: a fake on 127.0.0.1, a throwaway key, a driver with no waits. */
 import { generateKeyPairSync } from 'node:crypto';
-import { afterEach, beforeEach, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, vi } from 'vitest';
 import { GcpComputeDriver, type GcpDriverDeps } from '../../../lib/providers/gcp/compute.js';
 import type { GcpCredentials } from '../../../lib/providers/gcp/credentials.js';
 import { GcpComputeFake } from '../../fakes/gcp/compute-fake.js';
@@ -43,4 +43,14 @@ export function makeDriver(
     { sleep, random: () => 0.5, ...deps },
   );
   return { driver, sleep };
+}
+
+/**
+ * Loads the Google SDKs before the file's first test: loading them (protos and all) takes seconds, more
+ * on a busy machine, and would count against the first test's timeout rather than the longer hook's.
+ */
+export function preloadGcpSdks() {
+  beforeAll(async () => {
+    await Promise.all([import('@google-cloud/compute'), import('@google-cloud/dns'), import('google-gax')]);
+  });
 }

@@ -8,8 +8,9 @@ import {
   ProviderThrottledError,
 } from '../../../lib/providers/errors.js';
 import { GcpNetworkDriver } from '../../../lib/providers/gcp/network.js';
-import { credentials, keyLines, useFake } from './fixtures.js';
+import { credentials, keyLines, preloadGcpSdks, useFake } from './fixtures.js';
 
+preloadGcpSdks();
 const ctx = useFake();
 
 function makeNetworkDriver(regions = ['europe-west1'], maxAttempts = 3) {
@@ -127,6 +128,16 @@ describe('subnets', () => {
     ]);
     const both = await makeNetworkDriver(['europe-west1', 'us-central1']).driver.listSubnets();
     expect(both).toHaveLength(5);
+  });
+
+  it('fails as a whole when a configured region is unreachable, not when another one is', async () => {
+    ctx.fake.vpc.seedNetwork('net-a');
+    ctx.fake.vpc.seedSubnetwork('europe-west1', 'eu-1', 'net-a', '10.0.0.0/24');
+    const { driver } = makeNetworkDriver(['europe-west1']);
+    ctx.fake.unreachable.add('us-central1');
+    await expect(driver.listSubnets()).resolves.toHaveLength(1);
+    ctx.fake.unreachable.add('europe-west1');
+    await expect(driver.listSubnets()).rejects.toThrow(/region europe-west1 is unreachable/);
   });
 
   it('refuses an overlapping range with a conflict, in any region of the network', async () => {
