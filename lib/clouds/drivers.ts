@@ -89,7 +89,10 @@ function cloudConfig(spec: DriverSpec) {
   return { cloudId: spec.cloudId, regions: spec.regions, credentials: spec.credentials, ...endpointOf(spec) };
 }
 
-const gcpConfig = (spec: DriverSpec) => ({ ...cloudConfig(spec), credentials: spec.credentials as GcpCredentials });
+const gcpConfig = (spec: DriverSpec) => ({
+  ...cloudConfig(spec),
+  credentials: spec.credentials as GcpCredentials,
+});
 const azureConfig = (spec: DriverSpec) => ({
   ...cloudConfig(spec),
   credentials: spec.credentials as AzureCredentials,
