@@ -25,6 +25,8 @@ export interface NetworkLimits {
   globalNetworks: boolean;
   /** Whether a subnet is placed in a zone of its region (AWS: yes; GCP and Azure subnets are regional). */
   subnetZones: boolean;
+  /** The provider's own rule for network and subnet names, where it is stricter than Nimbo's (NETWORK_NAME). */
+  names?: { pattern: RegExp; rule: string };
 }
 
 export const AWS_NETWORK_LIMITS: NetworkLimits = {
@@ -54,6 +56,11 @@ export const GCP_NETWORK_LIMITS: NetworkLimits = {
   networkCidr: false,
   globalNetworks: true,
   subnetZones: false,
+  // RFC 1035 labels, as every GCE resource name.
+  names: {
+    pattern: /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/,
+    rule: 'gcp names have 1 to 63 characters: lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen',
+  },
 };
 
 /**
@@ -70,6 +77,10 @@ export const AZURE_NETWORK_LIMITS: NetworkLimits = {
   networkCidr: true,
   globalNetworks: false,
   subnetZones: false,
+  names: {
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/,
+    rule: 'azure names have 1 to 64 characters: letters, digits, dots, underscores and hyphens, starting with a letter or digit and ending with a letter, digit or underscore',
+  },
 };
 
 /** The region a global network (limits.globalNetworks) is reported in. */
@@ -83,6 +94,11 @@ export const NETWORK_NAME_RULE =
 export interface RuleProblem {
   path: string;
   message: string;
+}
+
+function nameProblem(name: string, limits: NetworkLimits): RuleProblem | undefined {
+  const rule = limits.names ?? { pattern: NETWORK_NAME, rule: NETWORK_NAME_RULE };
+  return rule.pattern.test(name) ? undefined : { path: 'name', message: rule.rule };
 }
 
 export type CidrCheck = { ok: true; cidr: Cidr4 } | { ok: false; problems: RuleProblem[] };
@@ -102,7 +118,8 @@ export function checkNetworkRequest(
   limits: NetworkLimits,
 ): NetworkCheck {
   const problems: RuleProblem[] = [];
-  if (!NETWORK_NAME.test(req.name)) problems.push({ path: 'name', message: NETWORK_NAME_RULE });
+  const badName = nameProblem(req.name, limits);
+  if (badName) problems.push(badName);
   if (!limits.networkCidr) {
     if (req.cidr !== undefined) {
       problems.push({
@@ -137,7 +154,8 @@ export function checkSubnetRequest(
   limits: NetworkLimits,
 ): CidrCheck {
   const problems: RuleProblem[] = [];
-  if (!NETWORK_NAME.test(req.name)) problems.push({ path: 'name', message: NETWORK_NAME_RULE });
+  const badName = nameProblem(req.name, limits);
+  if (badName) problems.push(badName);
   const parsed = parseCidr4(req.cidr);
   if (!parsed.ok) {
     problems.push({ path: 'cidr', message: parsed.reason });

@@ -117,3 +117,37 @@ describe('a network that needs its range (AWS, Azure)', () => {
     expect(checkNetworkRequest({ name: 'big', cidr: '10.0.0.0/8' }, AWS_NETWORK_LIMITS).ok).toBe(false);
   });
 });
+
+describe("the provider's own name rules", () => {
+  it.each(['Prod', 'my net', 'web_tier', '1st', 'ends-'])(
+    'gcp refuses the name %j, naming its rule',
+    (name) => {
+      const r = checkNetworkRequest({ name }, GCP_NETWORK_LIMITS);
+      expect(r).toEqual({
+        ok: false,
+        problems: [{ path: 'name', message: expect.stringMatching(/^gcp names/) }],
+      });
+    },
+  );
+
+  it('gcp takes a lowercase RFC 1035 name, for networks and subnets', () => {
+    expect(checkNetworkRequest({ name: 'prod-eu1' }, GCP_NETWORK_LIMITS).ok).toBe(true);
+    expect(
+      checkSubnetRequest({ name: 'web-1', cidr: '10.0.0.0/24' }, { cidr: '' }, [], GCP_NETWORK_LIMITS).ok,
+    ).toBe(true);
+    expect(
+      checkSubnetRequest({ name: 'Web 1', cidr: '10.0.0.0/24' }, { cidr: '' }, [], GCP_NETWORK_LIMITS).ok,
+    ).toBe(false);
+  });
+
+  it('azure refuses spaces and a trailing dot that Nimbo itself allows', () => {
+    expect(checkNetworkRequest({ name: 'my net', cidr: '10.0.0.0/16' }, AWS_NETWORK_LIMITS).ok).toBe(true);
+    for (const name of ['my net', 'main.']) {
+      const r = checkNetworkRequest({ name, cidr: '10.0.0.0/16' }, AZURE_NETWORK_LIMITS);
+      expect(r.ok ? [] : r.problems.map((p) => p.path)).toEqual(['name']);
+    }
+    expect(checkNetworkRequest({ name: 'Main_VNet-1', cidr: '10.0.0.0/16' }, AZURE_NETWORK_LIMITS).ok).toBe(
+      true,
+    );
+  });
+});
