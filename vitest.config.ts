@@ -9,6 +9,9 @@ export default defineConfig({
     // beforeAll hooks start servers and synthesize stacks (notes/toolchain.md P8).
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker per CPU but one: a single fork on this 2-CPU machine. Most files wait
+    // on servers, fakes and child processes, so three forks take the run from ~8 to ~4 minutes.
+    maxWorkers: 3,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: 'us-east-1',

@@ -22,6 +22,7 @@ describe('an Azure cloud', () => {
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     fake = await ArmFake.start();
+    fake.pollRetryAfter = '1';
     fake.seedVm({ resourceGroup: 'rg-a', name: 'web-1', location: 'westeurope', tags: { env: 'prod' } });
     fake.seedVm({ resourceGroup: 'rg-b', name: 'web-2', location: 'westeurope', power: 'deallocated' });
     fake.seedVm({ resourceGroup: 'rg-b', name: 'db-1', location: 'northeurope' });

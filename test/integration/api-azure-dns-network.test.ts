@@ -28,6 +28,7 @@ describe('DNS and networks of an Azure cloud', () => {
     await ensureIndexes(t.db);
     ({ token: owner } = await createTestOrg(t.db));
     fake = await ArmFake.start();
+    fake.pollRetryAfter = '1';
     const vnet = seedVnet(fake, {
       resourceGroup: 'rg-net',
       name: 'Main',

@@ -32,6 +32,7 @@ describe('a schedule over machines of several clouds', () => {
     gcp.seed('europe-west1-b', 'gce-prod', { labels: { env: 'prod' } });
     gcp.seed('europe-west1-c', 'gce-dev', { labels: { env: 'dev' } });
     azure = await ArmFake.start();
+    azure.pollRetryAfter = '1';
     azure.seedVm({ resourceGroup: 'rg-a', name: 'az-prod', location: 'westeurope', tags: { env: 'prod' } });
     azure.seedVm({ resourceGroup: 'rg-a', name: 'az-dev', location: 'westeurope', tags: { env: 'dev' } });
 

@@ -19,7 +19,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('mongoIsEmbedded', false);
     return async () => {};
   }
-  const server = await startMongoServer({ host: '127.0.0.1', port: 0 });
+  // No TTL sweeps in the shared server: tests run on fixed past clocks, so what they write with a
+  // retention (runs, jobs, audit) is already expired by the wall clock, and a sweep landing mid-test
+  // deleted it (schedules-runs, seen once). The sweeper itself is tested on servers of its own.
+  const server = await startMongoServer({ host: '127.0.0.1', port: 0, ttlSweepMs: 24 * 60 * 60 * 1000 });
   project.provide('mongoUri', server.uri);
   project.provide('mongoIsEmbedded', true);
   return () => server.close();

@@ -124,6 +124,11 @@ function selfSignedCert(): { key: string; cert: string } {
 }
 export class ArmFake {
   readonly vms = new Map<string, FakeVm>();
+  /**
+   * Retry-After (seconds) on a running operation's polls. Through the API the driver polls every 5 s
+   * unless told otherwise, so API tests set '1'; driver tests poll at once and leave it unset.
+   */
+  pollRetryAfter: string | undefined;
   readonly snapshots = new Map<string, FakeSnapshot>();
   /** Managed disks made from snapshots (a VM's original OS disk is implied by its osDiskId). */
   readonly disks = new Map<
@@ -251,8 +256,8 @@ export class ArmFake {
       }
       op.apply();
     }
-    // ARM says when to poll again; the SDK waits that long (its own 5 s default otherwise).
-    if (!op.done) res.setHeader('Retry-After', '1');
+    // ARM says when to poll again; the SDK then waits that long instead of its own interval.
+    if (!op.done && this.pollRetryAfter) res.setHeader('Retry-After', this.pollRetryAfter);
     if (monitor)
       return op.done ? this.send(res, req, 200, op.result?.() ?? {}) : this.send(res, req, 202, undefined);
     return this.send(res, req, 200, {
