@@ -6,8 +6,7 @@
  * for their operation to be DONE, so a returned start really started the machine.
  */
 import { randomBytes } from 'node:crypto';
-import { ConfigurationError, ProviderError, UnprocessableError } from '../../core/errors.js';
-import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
+import { ProviderError, UnprocessableError } from '../../core/errors.js';
 import type {
   ComputeDriver,
   CreateMachineRequest,
@@ -19,16 +18,7 @@ import type {
   ProviderSnapshot,
 } from '../compute.js';
 import { ProviderNotFoundError } from '../errors.js';
-import {
-  callWithBackoff,
-  createClients,
-  type GceClients,
-  type GceOperation,
-  isDone,
-  operationOutcome,
-} from './client.js';
-import { credentialSecrets, type GcpCredentials } from './credentials.js';
-import { mapGcpError } from './errors.js';
+import { createClients, type GceClients } from './client.js';
 import {
   bootDisk,
   type GceInstance,
@@ -40,108 +30,35 @@ import {
   toProviderSnapshot,
 } from './mapping.js';
 
-export interface GcpCloudConfig {
-  cloudId: string;
-  /** GCP regions, e.g. europe-west1. */
-  regions: string[];
-  credentials: GcpCredentials;
-  /** Overrides https://compute.googleapis.com and the token URI (`${endpoint}/token`): tests only. */
-  endpoint?: string;
-}
+import { mutateAndWait } from './operations.js';
+import { type GcpCloudConfig, type GcpDriverDeps, GcpSession } from './session.js';
 
-export interface GcpDriverDeps extends BackoffDeps {
-  /** How many times an operation is waited on (each wait blocks up to ~2 minutes at Google). */
-  maxOperationWaits?: number;
-  /** How long one HTTP call may take before it is a ProviderTimeoutError (30 s; an operation wait 130 s). */
-  callTimeoutMs?: number;
-}
+export type { GcpCloudConfig, GcpDriverDeps };
 
 /** Public image projects offered in the catalogue. */
 export const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
-/**
- * gax's own retries are off (`retry: null`): it would retry an UNAVAILABLE for up to ten minutes, past
- * any Lambda's life; throttling is retried by callWithBackoff, with the injected sleep.
- */
-const CALL_TIMEOUT_MS = 30_000;
-/** zoneOperations.wait blocks up to two minutes at Google before answering RUNNING. */
-const WAIT_TIMEOUT_MS = 130_000;
 /** The ids createSnapshot hands out: GCE snapshot names, recognisable as Nimbo's. */
 export const SNAPSHOT_ID = /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/;
 
 export class GcpComputeDriver implements ComputeDriver {
   private readonly config: GcpCloudConfig;
-  private readonly project: string;
-  private readonly backoff: BackoffOptions;
-  private readonly now: () => Date;
-  private readonly secrets: string[];
-  private readonly maxWaits: number;
-  private clients: Promise<GceClients> | undefined;
-  private readonly callOptions: { retry: null; timeout: number };
-  private readonly waitOptions: { retry: null; timeout: number };
-  private readonly pagedOptions: { retry: null; timeout: number; autoPaginate: false };
+  private readonly s: GcpSession<GceClients>;
 
   constructor(config: GcpCloudConfig, deps: GcpDriverDeps = {}) {
-    this.config = { ...config, regions: [...new Set(config.regions)] };
-    if (this.config.regions.length === 0) {
-      throw new ConfigurationError(`GCP cloud ${config.cloudId} has no regions configured`);
-    }
-    this.project = config.credentials.project_id;
-    this.now = deps.now ?? (() => new Date());
-    this.secrets = credentialSecrets(config.credentials);
-    this.maxWaits = deps.maxOperationWaits ?? 30;
-    this.callOptions = { retry: null, timeout: deps.callTimeoutMs ?? CALL_TIMEOUT_MS };
-    this.waitOptions = { retry: null, timeout: deps.callTimeoutMs ?? WAIT_TIMEOUT_MS };
-    // The async iterators follow nextPageToken themselves; saying so silences gax's AutopaginateTrueWarning.
-    this.pagedOptions = { ...this.callOptions, autoPaginate: false };
-    this.backoff = {
-      ...DEFAULT_BACKOFF,
-      ...(deps.sleep ? { sleep: deps.sleep } : {}),
-      ...(deps.random ? { random: deps.random } : {}),
-      ...(deps.maxAttempts ? { maxAttempts: deps.maxAttempts } : {}),
-    };
+    this.s = new GcpSession(config, deps, (c, now) => createClients(c.credentials, c.endpoint, now));
+    this.config = { ...config, regions: [...this.s.regions] };
   }
 
-  private gce(): Promise<GceClients> {
-    if (!this.clients) {
-      const loading = createClients(this.config.credentials, this.config.endpoint, this.now);
-      // A failed load is not cached: the next call tries again.
-      loading.catch(() => {
-        if (this.clients === loading) this.clients = undefined;
-      });
-      this.clients = loading;
-    }
-    return this.clients;
+  private get project() {
+    return this.s.project;
   }
 
-  private async call<T>(context: string, fn: (gce: GceClients) => Promise<T>): Promise<T> {
-    const gce = await this.gce();
-    return callWithBackoff(context, () => fn(gce), this.backoff, this.secrets);
+  private call<T>(context: string, fn: (gce: GceClients) => Promise<T>): Promise<T> {
+    return this.s.call(context, fn);
   }
 
-  /** Wait until the operation is DONE (zoneOperations.wait, or globalOperations.wait), then its outcome. */
-  private async settle(context: string, started: unknown): Promise<void> {
-    let op = ((started as { latestResponse?: GceOperation })?.latestResponse ?? started) as GceOperation;
-    for (let i = 0; !isDone(op); i++) {
-      if (i >= this.maxWaits) throw new ProviderError(`${context}: operation ${op.name} still not done`);
-      const operation = op.name ?? '';
-      const zone = op.zone ? lastSegment(op.zone) : undefined;
-      const [next] = await this.call(`${context} (waiting on ${operation})`, (gce) =>
-        zone
-          ? gce.zoneOperations.wait({ project: this.project, zone, operation }, this.waitOptions)
-          : gce.globalOperations.wait({ project: this.project, operation }, this.waitOptions),
-      );
-      op = next as GceOperation;
-    }
-    try {
-      operationOutcome(op);
-    } catch (err) {
-      throw mapGcpError(err, context, { secrets: this.secrets });
-    }
-  }
-
-  private async mutate(context: string, fn: (gce: GceClients) => Promise<unknown[]>): Promise<void> {
-    const [started] = await this.call(context, fn);
-    await this.settle(context, started);
+  private mutate(context: string, fn: (gce: GceClients) => Promise<unknown[]>): Promise<void> {
+    return mutateAndWait(this.s, context, fn);
   }
 
   private where(ref: MachineRef, what: string) {
@@ -160,7 +77,7 @@ export class GcpComputeDriver implements ComputeDriver {
   async checkConnection(): Promise<void> {
     for (const region of this.config.regions) {
       await this.call(`regions.get ${region}`, (gce) =>
-        gce.regions.get({ project: this.project, region }, this.callOptions),
+        gce.regions.get({ project: this.project, region }, this.s.callOptions),
       );
     }
   }
@@ -170,7 +87,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const out: ProviderMachine[] = [];
       const pages = gce.instances.aggregatedListAsync(
         { project: this.project, maxResults: 500 },
-        this.pagedOptions,
+        this.s.pagedOptions,
       );
       for await (const [scope, list] of pages) {
         const zone = lastSegment(scope);
@@ -192,7 +109,7 @@ export class GcpComputeDriver implements ComputeDriver {
     for (const project of IMAGE_PROJECTS) {
       const images = await this.call(`images.list of ${project}`, async (gce) => {
         const found: ProviderImage[] = [];
-        for await (const img of gce.images.listAsync({ project, maxResults: 500 }, this.pagedOptions)) {
+        for await (const img of gce.images.listAsync({ project, maxResults: 500 }, this.s.pagedOptions)) {
           if (!img.deprecated?.state) found.push(toProviderImage(img, project));
         }
         return found;
@@ -210,7 +127,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const out: ProviderSize[] = [];
       for await (const m of gce.machineTypes.listAsync(
         { project: this.project, zone, maxResults: 500 },
-        this.pagedOptions,
+        this.s.pagedOptions,
       )) {
         const name = m.name ?? '';
         out.push({ id: name, name, cpus: m.guestCpus ?? 0, memoryMiB: m.memoryMb ?? 0 });
@@ -224,7 +141,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const out: ProviderLocation[] = [];
       for await (const z of gce.zones.listAsync(
         { project: this.project, maxResults: 500 },
-        this.pagedOptions,
+        this.s.pagedOptions,
       )) {
         const name = z.name ?? '';
         if (this.inRegions(name)) out.push({ id: name, name, region: regionOfZone(name) });
@@ -235,26 +152,26 @@ export class GcpComputeDriver implements ComputeDriver {
 
   startMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.start'), (gce) =>
-      gce.instances.start(this.instanceArgs(ref), this.callOptions),
+      gce.instances.start(this.instanceArgs(ref), this.s.callOptions),
     );
   }
 
   stopMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.stop'), (gce) =>
-      gce.instances.stop(this.instanceArgs(ref), this.callOptions),
+      gce.instances.stop(this.instanceArgs(ref), this.s.callOptions),
     );
   }
 
   /** instances.reset is a hard reset (like pressing the button): GCE has no soft reboot call. */
   rebootMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.reset'), (gce) =>
-      gce.instances.reset(this.instanceArgs(ref), this.callOptions),
+      gce.instances.reset(this.instanceArgs(ref), this.s.callOptions),
     );
   }
 
   destroyMachine(ref: MachineRef): Promise<void> {
     return this.mutate(this.where(ref, 'instances.delete'), (gce) =>
-      gce.instances.delete(this.instanceArgs(ref), this.callOptions),
+      gce.instances.delete(this.instanceArgs(ref), this.s.callOptions),
     );
   }
 
@@ -267,7 +184,7 @@ export class GcpComputeDriver implements ComputeDriver {
           ...this.instanceArgs(ref),
           instancesSetMachineTypeRequestResource: { machineType },
         },
-        this.callOptions,
+        this.s.callOptions,
       ),
     );
   }
@@ -278,7 +195,7 @@ export class GcpComputeDriver implements ComputeDriver {
    */
   async renameMachine(ref: MachineRef, name: string): Promise<void> {
     const [current] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref), this.callOptions),
+      gce.instances.get(this.instanceArgs(ref), this.s.callOptions),
     );
     await this.mutate(this.where(ref, 'instances.setName'), (gce) =>
       gce.instances.setName(
@@ -286,7 +203,7 @@ export class GcpComputeDriver implements ComputeDriver {
           ...this.instanceArgs(ref),
           instancesSetNameRequestResource: { currentName: current.name ?? ref.externalId, name },
         },
-        this.callOptions,
+        this.s.callOptions,
       ),
     );
   }
@@ -322,18 +239,18 @@ export class GcpComputeDriver implements ComputeDriver {
             metadata: { items },
           },
         },
-        this.callOptions,
+        this.s.callOptions,
       ),
     );
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref), this.callOptions),
+      gce.instances.get(this.instanceArgs(ref), this.s.callOptions),
     );
     return toProviderMachine(instance as GceInstance);
   }
 
   private async diskOf(ref: MachineRef): Promise<string> {
     const [instance] = await this.call(this.where(ref, 'instances.get'), (gce) =>
-      gce.instances.get(this.instanceArgs(ref), this.callOptions),
+      gce.instances.get(this.instanceArgs(ref), this.s.callOptions),
     );
     const disk = bootDisk(instance as GceInstance);
     if (!disk)
@@ -350,7 +267,7 @@ export class GcpComputeDriver implements ComputeDriver {
       const filter = `sourceDisk = "https://www.googleapis.com/compute/v1/projects/${this.project}${suffix}"`;
       for await (const s of gce.snapshots.listAsync(
         { project: this.project, filter, maxResults: 500 },
-        this.pagedOptions,
+        this.s.pagedOptions,
       )) {
         // Checked here too: the filter syntax is lenient and a wrong match would list another disk's.
         if (s.sourceDisk?.endsWith(suffix)) out.push(toProviderSnapshot(s));
@@ -361,7 +278,7 @@ export class GcpComputeDriver implements ComputeDriver {
 
   async createSnapshot(ref: MachineRef, name: string): Promise<ProviderSnapshot> {
     const disk = await this.diskOf(ref);
-    const id = `nimbo-snap-${this.now().getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const id = `nimbo-snap-${this.s.now().getTime().toString(36)}-${randomBytes(4).toString('hex')}`;
     await this.mutate(this.where(ref, 'disks.createSnapshot of'), (gce) =>
       gce.disks.createSnapshot(
         {
@@ -374,11 +291,11 @@ export class GcpComputeDriver implements ComputeDriver {
             labels: toLabels({ 'nimbo-machine': ref.externalId }),
           },
         },
-        this.callOptions,
+        this.s.callOptions,
       ),
     );
     const [snap] = await this.call(`snapshots.get ${id}`, (gce) =>
-      gce.snapshots.get({ project: this.project, snapshot: id }, this.callOptions),
+      gce.snapshots.get({ project: this.project, snapshot: id }, this.s.callOptions),
     );
     return toProviderSnapshot(snap);
   }
@@ -390,7 +307,7 @@ export class GcpComputeDriver implements ComputeDriver {
       );
     }
     await this.mutate(`snapshots.delete ${snapshotId}`, (gce) =>
-      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, this.callOptions),
+      gce.snapshots.delete({ project: this.project, snapshot: snapshotId }, this.s.callOptions),
     );
   }
 

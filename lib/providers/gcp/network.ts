@@ -10,10 +10,9 @@ import { GLOBAL_REGION } from '../../net/network-rules.js';
 import { ProviderRejectedError } from '../errors.js';
 import type * as Net from '../network.js';
 import { createClients, type GceClients } from './client.js';
-import { mapGcpError } from './errors.js';
 import { lastSegment } from './mapping.js';
 import { type GceNetwork, parseSubnetId, toProviderNetwork, toProviderSubnet } from './network-mapping.js';
-import { awaitOperation } from './operations.js';
+import { mutateAndWait } from './operations.js';
 import { type GcpDriverConfig, GcpSession, type GcpSessionDeps } from './session.js';
 
 export class GcpNetworkDriver implements Net.NetworkDriver {
@@ -27,20 +26,8 @@ export class GcpNetworkDriver implements Net.NetworkDriver {
     return this.s.project;
   }
 
-  /** Start the mutation, then wait on its operation; a failed operation is mapped with `context`. */
-  private async mutate(context: string, fn: (gce: GceClients) => Promise<unknown[]>): Promise<void> {
-    const [started] = await this.s.call(context, fn);
-    const waiter = {
-      project: this.project,
-      maxWaits: this.s.maxWaits,
-      waitOptions: this.s.waitOptions,
-      call: <T>(what: string, f: (gce: GceClients) => Promise<T>) => this.s.call(what, f),
-    };
-    try {
-      await awaitOperation(waiter, context, started);
-    } catch (err) {
-      throw mapGcpError(err, context, { secrets: this.s.secrets });
-    }
+  private mutate(context: string, fn: (gce: GceClients) => Promise<unknown[]>): Promise<void> {
+    return mutateAndWait(this.s, context, fn);
   }
 
   private async rawNetworks(): Promise<GceNetwork[]> {

@@ -6,7 +6,9 @@
 import { ProviderError } from '../../core/errors.js';
 import type { GceClients, GceOperation } from './client.js';
 import { isDone, operationOutcome } from './client.js';
+import { mapGcpError } from './errors.js';
 import { lastSegment } from './mapping.js';
+import type { GcpSession } from './session.js';
 
 export interface OperationWaiter {
   project: string;
@@ -46,4 +48,24 @@ export async function awaitOperation(w: OperationWaiter, context: string, starte
     op = await waitOnce(w, op, context);
   }
   operationOutcome(op);
+}
+
+/** Start a mutation through the session, then wait on its operation; a failed operation is mapped with `context`. */
+export async function mutateAndWait(
+  s: GcpSession<GceClients>,
+  context: string,
+  fn: (gce: GceClients) => Promise<unknown[]>,
+): Promise<void> {
+  const [started] = await s.call(context, fn);
+  const waiter: OperationWaiter = {
+    project: s.project,
+    maxWaits: s.maxWaits,
+    waitOptions: s.waitOptions,
+    call: (what, f) => s.call(what, f),
+  };
+  try {
+    await awaitOperation(waiter, context, started);
+  } catch (err) {
+    throw mapGcpError(err, context, { secrets: s.secrets });
+  }
 }

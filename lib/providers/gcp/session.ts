@@ -1,15 +1,30 @@
 /**
- * What every GCP driver but compute shares: the cloud's config checked, the backoff built from the test
+ * What every GCP driver shares: the cloud's config checked, the backoff built from the test
  * seams, the credentials' secrets, and one lazily loaded set of clients (a failed load is retried by the
  * next call, not cached). A driver holds one session and calls through it.
  */
 import { ConfigurationError } from '../../core/errors.js';
-import { type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
+import { type BackoffDeps, type BackoffOptions, DEFAULT_BACKOFF } from '../backoff.js';
 import { callWithBackoff } from './client.js';
-import type { GcpCloudConfig, GcpDriverDeps } from './compute.js';
-import { credentialSecrets } from './credentials.js';
+import { credentialSecrets, type GcpCredentials } from './credentials.js';
 
-/** The same config and test seams as the compute driver's (its endpoint serves compute/v1 and dns/v1). */
+export interface GcpCloudConfig {
+  cloudId: string;
+  /** GCP regions, e.g. europe-west1. */
+  regions: string[];
+  credentials: GcpCredentials;
+  /** Overrides Google's hosts (compute/v1 and dns/v1 under one URL) and the token URI (`${endpoint}/token`). */
+  endpoint?: string;
+}
+
+export interface GcpDriverDeps extends BackoffDeps {
+  /** How many times an operation is waited on (each wait blocks up to ~2 minutes at Google). */
+  maxOperationWaits?: number;
+  /** How long one HTTP call may take before it is a ProviderTimeoutError (30 s; an operation wait 130 s). */
+  callTimeoutMs?: number;
+}
+
+/** Every GCP driver's config and test seams (compute, network, dns). */
 export type GcpDriverConfig = GcpCloudConfig;
 export type GcpSessionDeps = GcpDriverDeps;
 
