@@ -130,10 +130,8 @@ function subnetPlacement(
       });
     }
   } else {
-    const az =
-      body.availabilityZone === undefined
-        ? `must be a zone of ${region}`
-        : zoneProblem(cloud, region, body.availabilityZone);
+    // A missing zone gets the same answer as a wrong one: which zones there are.
+    const az = zoneProblem(cloud, region, body.availabilityZone ?? '');
     if (az) problems.push({ path: 'availabilityZone', message: az });
   }
   return { region, problems };

@@ -109,6 +109,11 @@ describe('networks and subnets', () => {
       availabilityZone: 'sim-east-1a',
     });
     expect(outside.body.detail).toMatch(/not inside the network's 10\.0\.0\.0\/16/);
+    const zoneless = await post(`/v1/networks/${networkId}/subnets`, { name: 'd', cidr: '10.0.2.0/24' });
+    expect(zoneless.status).toBe(422);
+    expect(zoneless.body.errors).toEqual([
+      expect.objectContaining({ path: 'availabilityZone', message: expect.stringContaining('sim-east-1a') }),
+    ]);
     expect(await count('sim_net')).toBe(before);
   });
 

@@ -41,12 +41,10 @@ export const IMAGE_PROJECTS = ['debian-cloud', 'ubuntu-os-cloud'];
 export const SNAPSHOT_ID = /^nimbo-snap-[a-z0-9]{1,12}-[0-9a-f]{8}$/;
 
 export class GcpComputeDriver implements ComputeDriver {
-  private readonly config: GcpCloudConfig;
   private readonly s: GcpSession<GceClients>;
 
   constructor(config: GcpCloudConfig, deps: GcpDriverDeps = {}) {
     this.s = new GcpSession(config, deps, (c, now) => createClients(c.credentials, c.endpoint, now));
-    this.config = { ...config, regions: [...this.s.regions] };
   }
 
   private get project() {
@@ -70,12 +68,12 @@ export class GcpComputeDriver implements ComputeDriver {
   }
 
   private inRegions(zone: string): boolean {
-    return this.config.regions.includes(regionOfZone(zone));
+    return this.s.regions.includes(regionOfZone(zone));
   }
 
   /** regions.get of every configured region: proves the key, the project and that each region exists. */
   async checkConnection(): Promise<void> {
-    for (const region of this.config.regions) {
+    for (const region of this.s.regions) {
       await this.call(`regions.get ${region}`, (gce) =>
         gce.regions.get({ project: this.project, region }, this.s.callOptions),
       );
@@ -121,8 +119,8 @@ export class GcpComputeDriver implements ComputeDriver {
 
   /** The machine types of the first zone of the first region: GCE's API gives no prices. */
   async listSizes(): Promise<ProviderSize[]> {
-    const zone = (await this.listLocations()).find((l) => l.region === this.config.regions[0])?.id;
-    if (!zone) throw new ProviderNotFoundError(`no zone found in region ${this.config.regions[0]}`);
+    const zone = (await this.listLocations()).find((l) => l.region === this.s.regions[0])?.id;
+    if (!zone) throw new ProviderNotFoundError(`no zone found in region ${this.s.regions[0]}`);
     return this.call(`machineTypes.list in ${zone}`, async (gce) => {
       const out: ProviderSize[] = [];
       for await (const m of gce.machineTypes.listAsync(
