@@ -120,6 +120,13 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
     const { AzureComputeDriver } = await import('../providers/azure/compute.js');
     return new AzureComputeDriver(azureConfig(spec), azureDeps(spec));
   },
+  // Being built (issue 14); no cloud of these providers can be created until their drivers land here.
+  digitalocean: () => {
+    throw new ConfigurationError('The digitalocean compute driver is not available yet');
+  },
+  hetzner: () => {
+    throw new ConfigurationError('The hetzner compute driver is not available yet');
+  },
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
 };

@@ -25,6 +25,13 @@ export interface NetworkLimits {
   globalNetworks: boolean;
   /** Whether a subnet is placed in a zone of its region (AWS: yes; GCP and Azure subnets are regional). */
   subnetZones: boolean;
+  /** Whether networks have subnets at all (a DigitalOcean VPC has none: machines join the VPC itself). */
+  subnets: boolean;
+  /**
+   * Where a global network's subnets sit when that is not one of the cloud's regions: Hetzner subnets
+   * sit in network zones (eu-central), each holding several of the cloud's locations (fsn1, nbg1, hel1).
+   */
+  subnetRegions?: { of: (cloudRegion: string) => string | undefined; what: string };
   /** The provider's own rule for network and subnet names, where it is stricter than Nimbo's (NETWORK_NAME). */
   names?: { pattern: RegExp; rule: string };
 }
@@ -39,6 +46,7 @@ export const AWS_NETWORK_LIMITS: NetworkLimits = {
   networkCidr: true,
   globalNetworks: false,
   subnetZones: true,
+  subnets: true,
 };
 
 /**
@@ -56,6 +64,7 @@ export const GCP_NETWORK_LIMITS: NetworkLimits = {
   networkCidr: false,
   globalNetworks: true,
   subnetZones: false,
+  subnets: true,
   // RFC 1035 labels, as every GCE resource name.
   names: {
     pattern: /^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/,
@@ -77,9 +86,68 @@ export const AZURE_NETWORK_LIMITS: NetworkLimits = {
   networkCidr: true,
   globalNetworks: false,
   subnetZones: false,
+  subnets: true,
   names: {
     pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9_])?$/,
     rule: 'azure names have 1 to 64 characters: letters, digits, dots, underscores and hyphens, starting with a letter or digit and ending with a letter, digit or underscore',
+  },
+};
+
+/**
+ * A DigitalOcean VPC: regional, its range /16 to /28 inside RFC 1918 and clear of the account's other
+ * VPCs, no subnets (a droplet joins the VPC itself). Names: letters, digits, hyphens and dots.
+ */
+export const DIGITALOCEAN_NETWORK_LIMITS: NetworkLimits = {
+  networkMinPrefix: 16,
+  networkMaxPrefix: 28,
+  subnetMinPrefix: 16,
+  subnetMaxPrefix: 28,
+  deleteWithSubnets: false,
+  reservedPerSubnet: 0,
+  networkCidr: true,
+  globalNetworks: false,
+  subnetZones: false,
+  subnets: false,
+  names: {
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$/,
+    rule: 'digitalocean VPC names have 1 to 255 characters: letters, digits, hyphens and dots, starting and ending with a letter or digit',
+  },
+};
+
+/** Hetzner's locations by network zone, as GET /locations reports them. */
+export const HETZNER_NETWORK_ZONES: Readonly<Record<string, string>> = {
+  fsn1: 'eu-central',
+  nbg1: 'eu-central',
+  hel1: 'eu-central',
+  ash: 'us-east',
+  hil: 'us-west',
+  sin: 'ap-southeast',
+};
+
+/**
+ * A Hetzner Cloud network: it spans the project (region "global") with a range of its own, /8 to /24
+ * of RFC 1918; each subnet sits in a network zone (eu-central) and inside the network's range. Deleting
+ * a network deletes its subnets; Hetzner keeps the network's first address for its gateway and the
+ * subnet's first and last.
+ */
+export const HETZNER_NETWORK_LIMITS: NetworkLimits = {
+  networkMinPrefix: 8,
+  networkMaxPrefix: 24,
+  subnetMinPrefix: 8,
+  subnetMaxPrefix: 30,
+  deleteWithSubnets: true,
+  reservedPerSubnet: 3,
+  networkCidr: true,
+  globalNetworks: true,
+  subnetZones: false,
+  subnets: true,
+  subnetRegions: {
+    of: (location) => HETZNER_NETWORK_ZONES[location],
+    what: "a network zone (eu-central, us-east, us-west, ap-southeast) of one of the cloud's locations",
+  },
+  names: {
+    pattern: /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$/,
+    rule: 'hetzner names have 1 to 63 characters: letters, digits, dots, underscores and hyphens, starting and ending with a letter or digit',
   },
 };
 

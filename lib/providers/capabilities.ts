@@ -5,7 +5,7 @@
  */
 import type { MachineState } from './compute.js';
 
-export const PROVIDERS = ['aws', 'gcp', 'azure', 'sim', 'ssh'] as const;
+export const PROVIDERS = ['aws', 'gcp', 'azure', 'digitalocean', 'hetzner', 'sim', 'ssh'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /**
@@ -102,6 +102,36 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
       pattern: /^nimbo-snap-\d{14}-[0-9a-f]{8}$/,
       shape: '"nimbo-snap-", the UTC time as 14 digits, "-" and 8 lowercase hex digits',
     },
+  },
+  digitalocean: {
+    compute: true,
+    actions: CLOUD_ACTIONS,
+    snapshots: true,
+    create: true,
+    // A droplet is resized (CPU and RAM, disk kept) only when powered off.
+    resizeStates: ['stopped'],
+    label: 'DigitalOcean (Droplets)',
+    // Domains are public; VPCs are regional networks without subnets (NetworkLimits.subnets false).
+    dns: true,
+    privateZones: false,
+    network: true,
+    // A droplet snapshot is an image: its numeric id.
+    snapshotIds: { pattern: /^\d{1,19}$/, shape: "the snapshot image's numeric id" },
+  },
+  hetzner: {
+    compute: true,
+    actions: CLOUD_ACTIONS,
+    snapshots: true,
+    create: true,
+    // change_type needs a server that is off.
+    resizeStates: ['stopped'],
+    label: 'Hetzner Cloud (Servers)',
+    // Zones of the Cloud API's DNS are public; networks span the project, subnets sit in network zones.
+    dns: true,
+    privateZones: false,
+    network: true,
+    // A server snapshot is an image of type snapshot: its numeric id.
+    snapshotIds: { pattern: /^\d{1,19}$/, shape: "the snapshot image's numeric id" },
   },
   sim: {
     compute: true,

@@ -78,6 +78,14 @@ export interface CreateMachineRequest {
   tags?: Record<string, string>;
 }
 
+/**
+ * How hard a stop or reboot is. By default the guest is asked (an ACPI shutdown or reboot) where the
+ * provider tells the two apart; `force` cuts the power instead (a power-off, a power cycle or reset).
+ */
+export interface PowerOptions {
+  force?: boolean;
+}
+
 export interface ComputeDriver {
   /** Proves the credentials work (mist's check_connection), before a cloud is saved. */
   checkConnection(): Promise<void>;
@@ -86,8 +94,8 @@ export interface ComputeDriver {
   listSizes(): Promise<ProviderSize[]>;
   listLocations(): Promise<ProviderLocation[]>;
   startMachine(machine: MachineRef): Promise<void>;
-  stopMachine(machine: MachineRef): Promise<void>;
-  rebootMachine(machine: MachineRef): Promise<void>;
+  stopMachine(machine: MachineRef, options?: PowerOptions): Promise<void>;
+  rebootMachine(machine: MachineRef, options?: PowerOptions): Promise<void>;
   destroyMachine(machine: MachineRef): Promise<void>;
   resizeMachine(machine: MachineRef, size: string): Promise<void>;
   renameMachine(machine: MachineRef, name: string): Promise<void>;

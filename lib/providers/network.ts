@@ -5,7 +5,9 @@
 import {
   AWS_NETWORK_LIMITS,
   AZURE_NETWORK_LIMITS,
+  DIGITALOCEAN_NETWORK_LIMITS,
   GCP_NETWORK_LIMITS,
+  HETZNER_NETWORK_LIMITS,
   type NetworkLimits,
 } from '../net/network-rules.js';
 import type { Provider } from './capabilities.js';
@@ -76,5 +78,7 @@ export const NETWORK_LIMITS: Partial<Record<Provider, NetworkLimits>> = {
   aws: AWS_NETWORK_LIMITS,
   gcp: GCP_NETWORK_LIMITS,
   azure: AZURE_NETWORK_LIMITS,
+  digitalocean: DIGITALOCEAN_NETWORK_LIMITS,
+  hetzner: HETZNER_NETWORK_LIMITS,
   sim: AWS_NETWORK_LIMITS,
 };
