@@ -29,6 +29,8 @@ export interface NetworkWorld extends WorldFaults {
   driver: NetworkDriver;
   /** Puts a machine (its network interface) in the subnet, as if made outside Nimbo. */
   attachMachine(subnet: ProviderSubnet): Promise<void>;
+  /** Where networks have no subnets (limits.subnets false): puts a machine in the network itself. */
+  attachMachineToNetwork?(network: ProviderNetwork): Promise<void>;
 }
 
 export interface NetworkConformance {
@@ -48,6 +50,8 @@ export function networkConformance(c: NetworkConformance): void {
   const limits = NETWORK_LIMITS[c.provider];
   if (!limits) throw new Error(`${c.provider} has no network limits: it has no network capability`);
   const networkRegion = limits.globalNetworks ? GLOBAL_REGION : c.region;
+  // Hetzner's subnets sit in the network zone of the cloud's location (eu-central for fsn1).
+  const subnetRegion = limits.subnetRegions?.of(c.region) ?? c.region;
 
   describe(`the ${c.provider} network driver (conformance)`, () => {
     let w: NetworkWorld;
@@ -66,7 +70,7 @@ export function networkConformance(c: NetworkConformance): void {
     const subnetRequest = (network: ProviderNetwork, name: string, cidr: string): CreateSubnetRequest => ({
       name,
       cidr,
-      region: c.region,
+      region: subnetRegion,
       networkExternalId: network.externalId,
       ...(limits.subnetZones ? { availabilityZone: c.zone } : {}),
     });
@@ -96,63 +100,90 @@ export function networkConformance(c: NetworkConformance): void {
       }
     });
 
-    it('creates subnets inside a network, listed across pages with their range and free addresses', async () => {
-      const net = await newNetwork('net-a', '10.1.0.0/16');
-      const cidrs = ['10.1.1.0/24', '10.1.2.0/24', '10.1.3.0/24'];
-      for (const [i, cidr] of cidrs.entries())
-        await w.driver.createSubnet(subnetRequest(net, `sub-${i}`, cidr));
-      const subnets = await subnetsOf(net);
-      expect(subnets.map((s) => s.cidr).sort()).toEqual(cidrs);
-      for (const s of subnets) {
-        expect(s.region).toBe(c.region);
-        expect(s.availabilityZone).toBe(limits.subnetZones ? c.zone : '');
-        if (s.availableIps !== null) expect(s.availableIps).toBe(256 - limits.reservedPerSubnet);
-      }
-    });
-
-    it('refuses a subnet that overlaps a sibling, and creates nothing', async () => {
-      const net = await newNetwork('net-a', '10.1.0.0/16');
-      await w.driver.createSubnet(subnetRequest(net, 'first', '10.1.0.0/24'));
-      const err = await w.driver.createSubnet(subnetRequest(net, 'second', '10.1.0.128/25')).catch((e) => e);
-      expect(err instanceof ProviderConflictError || err instanceof ProviderRejectedError, String(err)).toBe(
-        true,
-      );
-      expect((await subnetsOf(net)).map((s) => s.name)).toEqual(['first']);
-    });
-
-    it('refuses to delete a subnet with a machine in it, with a conflict', async () => {
-      const net = await newNetwork('net-a', '10.1.0.0/16');
-      const sub = await w.driver.createSubnet(subnetRequest(net, 'busy', '10.1.1.0/24'));
-      await w.attachMachine(sub);
-      await expect(w.driver.deleteSubnet(ref(sub))).rejects.toBeInstanceOf(ProviderConflictError);
-      expect((await subnetsOf(net)).map((s) => s.externalId)).toEqual([sub.externalId]);
-    });
-
-    it('deletes an empty subnet', async () => {
-      const net = await newNetwork('net-a', '10.1.0.0/16');
-      const sub = await w.driver.createSubnet(subnetRequest(net, 'idle', '10.1.1.0/24'));
-      await w.driver.deleteSubnet(ref(sub));
-      expect(await subnetsOf(net)).toEqual([]);
-    });
-
-    if (limits.deleteWithSubnets) {
-      it('deletes a network together with its empty subnets', async () => {
+    if (!limits.subnets) {
+      it('has no subnets: lists none, and refuses one without creating it', async () => {
         const net = await newNetwork('net-a', '10.1.0.0/16');
-        await w.driver.createSubnet(subnetRequest(net, 'idle', '10.1.1.0/24'));
-        await w.driver.deleteNetwork(ref(net));
-        expect(await networkIds()).not.toContain(net.externalId);
-        expect(await subnetsOf(net)).toEqual([]);
+        expect(await w.driver.listSubnets()).toEqual([]);
+        await expect(w.driver.createSubnet(subnetRequest(net, 'sub', '10.1.1.0/24'))).rejects.toBeInstanceOf(
+          ProviderRejectedError,
+        );
+        expect(await w.driver.listSubnets()).toEqual([]);
+      });
+
+      it('refuses to delete a network with a machine in it, with a conflict, and deletes an empty one', async () => {
+        const busy = await newNetwork('net-busy', '10.1.0.0/16');
+        const idle = await newNetwork('net-idle', '10.2.0.0/16');
+        if (!w.attachMachineToNetwork)
+          throw new Error('a world without subnets attaches machines to networks');
+        await w.attachMachineToNetwork(busy);
+        await expect(w.driver.deleteNetwork(ref(busy))).rejects.toBeInstanceOf(ProviderConflictError);
+        await w.driver.deleteNetwork(ref(idle));
+        const ids = await networkIds();
+        expect(ids).toContain(busy.externalId);
+        expect(ids).not.toContain(idle.externalId);
       });
     } else {
-      it('refuses to delete a network that still has subnets, then deletes it once they are gone', async () => {
+      it('creates subnets inside a network, listed across pages with their range and free addresses', async () => {
+        const net = await newNetwork('net-a', '10.1.0.0/16');
+        const cidrs = ['10.1.1.0/24', '10.1.2.0/24', '10.1.3.0/24'];
+        for (const [i, cidr] of cidrs.entries())
+          await w.driver.createSubnet(subnetRequest(net, `sub-${i}`, cidr));
+        const subnets = await subnetsOf(net);
+        expect(subnets.map((s) => s.cidr).sort()).toEqual(cidrs);
+        for (const s of subnets) {
+          expect(s.region).toBe(subnetRegion);
+          expect(s.availabilityZone).toBe(limits.subnetZones ? c.zone : '');
+          if (s.availableIps !== null) expect(s.availableIps).toBe(256 - limits.reservedPerSubnet);
+        }
+      });
+
+      it('refuses a subnet that overlaps a sibling, and creates nothing', async () => {
+        const net = await newNetwork('net-a', '10.1.0.0/16');
+        await w.driver.createSubnet(subnetRequest(net, 'first', '10.1.0.0/24'));
+        const err = await w.driver
+          .createSubnet(subnetRequest(net, 'second', '10.1.0.128/25'))
+          .catch((e) => e);
+        expect(
+          err instanceof ProviderConflictError || err instanceof ProviderRejectedError,
+          String(err),
+        ).toBe(true);
+        expect((await subnetsOf(net)).map((s) => s.name)).toEqual(['first']);
+      });
+
+      it('refuses to delete a subnet with a machine in it, with a conflict', async () => {
+        const net = await newNetwork('net-a', '10.1.0.0/16');
+        const sub = await w.driver.createSubnet(subnetRequest(net, 'busy', '10.1.1.0/24'));
+        await w.attachMachine(sub);
+        await expect(w.driver.deleteSubnet(ref(sub))).rejects.toBeInstanceOf(ProviderConflictError);
+        expect((await subnetsOf(net)).map((s) => s.externalId)).toEqual([sub.externalId]);
+      });
+
+      it('deletes an empty subnet', async () => {
         const net = await newNetwork('net-a', '10.1.0.0/16');
         const sub = await w.driver.createSubnet(subnetRequest(net, 'idle', '10.1.1.0/24'));
-        await expect(w.driver.deleteNetwork(ref(net))).rejects.toBeInstanceOf(ProviderConflictError);
-        expect(await networkIds()).toContain(net.externalId);
         await w.driver.deleteSubnet(ref(sub));
-        await w.driver.deleteNetwork(ref(net));
-        expect(await networkIds()).not.toContain(net.externalId);
+        expect(await subnetsOf(net)).toEqual([]);
       });
+
+      if (limits.deleteWithSubnets) {
+        it('deletes a network together with its empty subnets', async () => {
+          const net = await newNetwork('net-a', '10.1.0.0/16');
+          await w.driver.createSubnet(subnetRequest(net, 'idle', '10.1.1.0/24'));
+          await w.driver.deleteNetwork(ref(net));
+          expect(await networkIds()).not.toContain(net.externalId);
+          expect(await subnetsOf(net)).toEqual([]);
+        });
+      } else {
+        it('refuses to delete a network that still has subnets, then deletes it once they are gone', async () => {
+          const net = await newNetwork('net-a', '10.1.0.0/16');
+          const sub = await w.driver.createSubnet(subnetRequest(net, 'idle', '10.1.1.0/24'));
+          await expect(w.driver.deleteNetwork(ref(net))).rejects.toBeInstanceOf(ProviderConflictError);
+          expect(await networkIds()).toContain(net.externalId);
+          await w.driver.deleteSubnet(ref(sub));
+          await w.driver.deleteNetwork(ref(net));
+          expect(await networkIds()).not.toContain(net.externalId);
+        });
+      }
     }
 
     it('answers ProviderNotFoundError for a network it does not know', async () => {
