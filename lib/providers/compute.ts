@@ -50,7 +50,14 @@ export interface ProviderSize {
   name: string;
   cpus: number;
   memoryMiB: number;
+  /** Per hour in `currency`: in the cloud's first region where prices differ by region. */
   hourlyPrice?: number;
+  /** What a whole month costs at most: DigitalOcean and Hetzner bill by the hour, capped at this. */
+  monthlyPrice?: number;
+  /** ISO 4217 code of the prices; absent means USD. Hetzner's are EUR without VAT. */
+  currency?: string;
+  /** Prices per region where they differ (Hetzner prices each server type per location). */
+  regionPrices?: Record<string, { hourly: number; monthly: number }>;
 }
 
 export interface ProviderLocation {
