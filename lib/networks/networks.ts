@@ -101,6 +101,14 @@ function networkRegionProblem(cloud: CloudDoc, limits: NetworkLimits, region: st
     : `${cloud.provider} networks span every region: the region is "${GLOBAL_REGION}" (subnets name theirs)`;
 }
 
+/** Where a global network's subnets may sit: the cloud's regions, or the zones they are in (Hetzner). */
+function subnetRegions(cloud: CloudDoc, limits: NetworkLimits): string[] {
+  const regions = cloudRegions(cloud);
+  const of = limits.subnetRegions?.of;
+  if (!of) return [...regions];
+  return [...new Set(regions.map(of).filter((r): r is string => r !== undefined))];
+}
+
 /**
  * Where a subnet goes: in a global network, the region the caller names; in a regional one, the network's.
  * A zone only where the provider places subnets in zones.
@@ -115,9 +123,14 @@ function subnetPlacement(
   let region = network.region;
   if (limits.globalNetworks) {
     region = body.region ?? '';
-    const problem = body.region
-      ? regionProblem(cloud, body.region)
-      : `a subnet of a global network needs its region: one of ${cloudRegions(cloud).join(', ')}`;
+    const allowed = subnetRegions(cloud, limits);
+    const problem = !body.region
+      ? `a subnet of a global network needs its region: one of ${allowed.join(', ')}`
+      : allowed.includes(body.region)
+        ? undefined
+        : limits.subnetRegions
+          ? `must be ${limits.subnetRegions.what}: ${allowed.join(', ')}`
+          : `must be one of the cloud's regions: ${allowed.join(', ')}`;
     if (problem) problems.push({ path: 'region', message: problem });
   } else if (body.region !== undefined && body.region !== network.region) {
     problems.push({ path: 'region', message: `a subnet is in its network's region, ${network.region}` });
@@ -290,6 +303,14 @@ export async function createSubnet(
   const network = await findNetwork(deps, actor.orgId, networkId);
   const { cloud, limits } = await networkCloud(deps, actor.orgId, network.cloudId);
   requireEnabled(cloud);
+  if (!limits.subnets) {
+    throw unprocessable([
+      {
+        path: 'networkId',
+        message: `${cloud.provider} networks have no subnets: a machine joins the network itself (give the network's externalId as subnetId when creating one)`,
+      },
+    ]);
+  }
   if (network.missingSince)
     throw unprocessable([{ path: 'networkId', message: 'the network is missing from its cloud' }]);
   const { subnets } = collections(deps.db);
