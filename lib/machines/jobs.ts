@@ -93,6 +93,7 @@ export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<
   const { machine, cloud, driver, ref } = await target(deps, job);
   const size = job.input.size as string | undefined;
   const name = job.input.name as string | undefined;
+  const power = job.input.force === true ? { force: true } : {};
   await auditedMachineCall(
     deps,
     job,
@@ -103,9 +104,9 @@ export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<
         case 'start':
           return driver.startMachine(ref);
         case 'stop':
-          return driver.stopMachine(ref);
+          return driver.stopMachine(ref, power);
         case 'reboot':
-          return driver.rebootMachine(ref);
+          return driver.rebootMachine(ref, power);
         case 'destroy':
           return driver.destroyMachine(ref);
         case 'resize':
@@ -114,7 +115,7 @@ export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<
           return driver.renameMachine(ref, name!);
       }
     },
-    { ...(size ? { size } : {}), ...(name ? { name } : {}) },
+    { ...(size ? { size } : {}), ...(name ? { name } : {}), ...power },
   );
 
   const now = deps.now();

@@ -84,6 +84,8 @@ export async function listMachines(
 export interface ActionParams {
   size?: string;
   name?: string;
+  /** stop, reboot: cut the power (CAPABILITIES.forceable). */
+  force?: boolean;
 }
 
 /** The decision, pure: may this action run on this machine now, with these parameters? */
@@ -102,6 +104,12 @@ export function checkAction(machine: MachineDoc, action: MachineAction, params: 
   if (action === 'resize' && !params.size)
     throw new UnprocessableError('resize needs "size": the new size id');
   if (action === 'rename' && !params.name) throw new UnprocessableError('rename needs "name": the new name');
+  if (params.force && action !== 'stop' && action !== 'reboot') {
+    throw new UnprocessableError('force applies to stop and reboot only');
+  }
+  if (params.force && !CAPABILITIES[machine.provider].forceable?.includes(action as 'stop' | 'reboot')) {
+    throw new UnprocessableError(`The ${machine.provider} provider cannot force a ${action}`);
+  }
   if (action === 'resize' && params.size === machine.size) {
     throw new UnprocessableError(`Machine ${machine.name} already has size ${params.size}`);
   }
@@ -122,6 +130,7 @@ export function machineActionJob(
       action,
       ...(params.size ? { size: params.size } : {}),
       ...(params.name ? { name: params.name } : {}),
+      ...(params.force ? { force: true } : {}),
       ...extra,
     },
   };

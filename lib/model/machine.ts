@@ -65,6 +65,12 @@ export const MachineActionName = z.enum(MACHINE_ACTIONS);
 export const ActionParams = z.strictObject({
   size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
   name: Name.optional().describe('rename: the new name'),
+  force: z
+    .boolean()
+    .optional()
+    .describe(
+      'stop, reboot: cut the power instead of asking the guest (a power-off, a power cycle or reset), where the provider can',
+    ),
 });
 
 /**
@@ -72,7 +78,7 @@ export const ActionParams = z.strictObject({
  * cannot run: resize needs a size, rename a name, and neither belongs to another action.
  */
 export function refineActionParams(
-  a: { action: string; params?: { size?: string; name?: string } | undefined },
+  a: { action: string; params?: { size?: string; name?: string; force?: boolean } | undefined },
   ctx: z.RefinementCtx,
 ): void {
   if (a.action === 'resize' && !a.params?.size) {
@@ -91,6 +97,13 @@ export function refineActionParams(
   if (a.action !== 'rename' && a.params?.name !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['params', 'name'], message: 'name applies to rename only' });
   }
+  if (a.action !== 'stop' && a.action !== 'reboot' && a.params?.force !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['params', 'force'],
+      message: 'force applies to stop and reboot only',
+    });
+  }
 }
 
 /** Per-action bodies: resize needs a size, rename a name; the others take none. */
@@ -98,6 +111,12 @@ export const MachineActionBody = z
   .strictObject({
     size: z.string().min(1).max(64).optional().describe('resize: the new size id'),
     name: Name.optional().describe('rename: the new name'),
+    force: z
+      .boolean()
+      .optional()
+      .describe(
+        'stop, reboot: cut the power instead of asking the guest (a power-off, a power cycle or reset), where the provider can',
+      ),
   })
   .meta({ id: 'MachineActionRequest' });
 

@@ -30,6 +30,11 @@ export interface ProviderCapabilities {
   resizeStates: readonly MachineState[];
   /** States in which a rename is possible, when the provider restricts it (GCE renames stopped instances only). */
   renameStates?: readonly MachineState[];
+  /**
+   * The power actions that take `force` (PowerOptions): cut the power instead of asking the guest.
+   * EC2 forces a stop; DigitalOcean powers off and power-cycles, Hetzner powers off and resets.
+   */
+  forceable?: readonly ('stop' | 'reboot')[];
   /** Shown in the API, so nobody mistakes a simulator for a cloud. */
   label: string;
   /**
@@ -57,6 +62,7 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     snapshots: true,
     create: true,
     resizeStates: ['stopped'],
+    forceable: ['stop'],
     label: 'Amazon Web Services (EC2)',
     dns: true,
     network: true,
@@ -110,6 +116,7 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     // A droplet is resized (CPU and RAM, disk kept) only when powered off.
     resizeStates: ['stopped'],
+    forceable: ['stop', 'reboot'],
     label: 'DigitalOcean (Droplets)',
     // Domains are public; VPCs are regional networks without subnets (NetworkLimits.subnets false).
     dns: true,
@@ -125,6 +132,7 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     create: true,
     // change_type needs a server that is off.
     resizeStates: ['stopped'],
+    forceable: ['stop', 'reboot'],
     label: 'Hetzner Cloud (Servers)',
     // Zones of the Cloud API's DNS are public; networks span the project, subnets sit in network zones.
     dns: true,
@@ -139,6 +147,8 @@ export const CAPABILITIES: Record<Provider, ProviderCapabilities> = {
     snapshots: true,
     create: true,
     resizeStates: ['stopped', 'running'],
+    // The simulator's power is cut either way; it takes force so schedules that use it can be tried.
+    forceable: ['stop', 'reboot'],
     label: 'Simulated cloud (not a real provider: for local mode, demos, tests and benchmarks)',
     dns: true,
     network: true,

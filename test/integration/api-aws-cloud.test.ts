@@ -150,6 +150,30 @@ describe('an AWS cloud', () => {
     );
   });
 
+  it('forces a stop with StopInstances Force when asked, and refuses to force a reboot (EC2 has no hard reboot)', async () => {
+    ec2.on(DescribeInstancesCommand).resolves(instances);
+    const added = await api.request('POST', '/v1/clouds', { token: owner, body: body('force') });
+    await jobs.drain();
+    const list = await api.request('GET', `/v1/machines?cloud=${added.body.cloud.id}&state=running`, {
+      token: owner,
+    });
+    const id = list.body.items[0].id;
+    ec2.on(StopInstancesCommand).resolves({});
+    const reboot = await api.request('POST', `/v1/machines/${id}/actions/reboot`, {
+      token: owner,
+      body: { force: true },
+    });
+    expect(reboot.status).toBe(422);
+    expect(reboot.body.detail).toBe('The aws provider cannot force a reboot');
+    const stop = await api.request('POST', `/v1/machines/${id}/actions/stop`, {
+      token: owner,
+      body: { force: true },
+    });
+    expect(stop.status).toBe(202);
+    await jobs.drain();
+    expect(ec2).toHaveReceivedCommandWith(StopInstancesCommand, { InstanceIds: ['i-0aaa'], Force: true });
+  });
+
   it('deletes only a snapshot set the instance has: an EBS snap- id is 400, an unknown set 404, nothing queued', async () => {
     ec2.on(DescribeInstancesCommand).resolves(instances);
     const added = await api.request('POST', '/v1/clouds', { token: owner, body: body('snaps') });

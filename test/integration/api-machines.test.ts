@@ -93,7 +93,22 @@ describe('machines', () => {
     const m = await machineIn('running');
     expect((await post(`/v1/machines/${m.id}/actions/explode`)).status).toBe(400);
     expect((await post(`/v1/machines/${m.id}/actions/resize`, {})).status).toBe(422);
-    expect((await post(`/v1/machines/${m.id}/actions/stop`, { force: true })).status).toBe(400);
+    expect((await post(`/v1/machines/${m.id}/actions/stop`, { hard: true })).status).toBe(400);
+  });
+
+  it('takes force on a stop, and refuses it on any other action with 422, queueing nothing', async () => {
+    const m = await machineIn('running');
+    const before = await jobCount();
+    const resize = await post(`/v1/machines/${m.id}/actions/resize`, { size: 'sim.xlarge', force: true });
+    expect(resize.status).toBe(422);
+    expect(resize.body.detail).toBe('force applies to stop and reboot only');
+    expect(await jobCount()).toBe(before);
+    const res = await post(`/v1/machines/${m.id}/actions/stop`, { force: true });
+    expect(res.status).toBe(202);
+    expect(res.body.job.input).toMatchObject({ action: 'stop', force: true });
+    await jobs.drain();
+    await settle();
+    expect((await get(`/v1/machines/${m.id}`)).body.state).toBe('stopped');
   });
 
   it('does not let a viewer act on machines', async () => {

@@ -22,6 +22,7 @@ import type {
   ComputeDriver,
   CreateMachineRequest,
   MachineRef,
+  PowerOptions,
   ProviderImage,
   ProviderLocation,
   ProviderMachine,
@@ -122,11 +123,17 @@ export class AwsComputeDriver implements ComputeDriver {
     );
   }
 
-  async stopMachine(ref: MachineRef): Promise<void> {
+  async stopMachine(ref: MachineRef, options: PowerOptions = {}): Promise<void> {
     await this.call(
       ref.region,
       'StopInstances',
-      (ec2) => ec2.send(new StopInstancesCommand({ InstanceIds: [ref.externalId] })),
+      (ec2) =>
+        ec2.send(
+          new StopInstancesCommand({
+            InstanceIds: [ref.externalId],
+            ...(options.force ? { Force: true } : {}),
+          }),
+        ),
       ref.externalId,
     );
   }
