@@ -18,6 +18,9 @@ const SUMMARIES: Partial<Record<Provider, (credentials: any) => Summary>> = {
     type: 'servicePrincipal',
     account: `${c.clientId}@${c.tenantId}`,
   }),
+  // A token names no identity of its own: only its kind is shown.
+  digitalocean: () => ({ type: 'apiToken' }),
+  hetzner: () => ({ type: 'apiToken' }),
 };
 
 /** Settings a provider starts with when the body gives none (a bring-your-own cloud's host list). */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { AwsCredentialsSchema } from '../providers/aws/credentials.js';
 import { AzureCredentialsSchema } from '../providers/azure/credentials.js';
 import { PROVIDERS } from '../providers/capabilities.js';
+import { DigitalOceanCredentialsSchema } from '../providers/digitalocean/credentials.js';
 import { GcpCredentialsSchema } from '../providers/gcp/credentials.js';
+import { HetznerCredentialsSchema } from '../providers/hetzner/credentials.js';
 import { idSchema, Name, Timestamp } from './common.js';
 import { listQuery, pageOf } from './list.js';
 
@@ -43,6 +45,14 @@ export const GcpRegion = z
 export const AzureLocation = z
   .string()
   .regex(/^[a-z][a-z0-9]{2,39}$/, 'must be an Azure location name such as westeurope');
+
+export const DigitalOceanRegion = z
+  .string()
+  .regex(/^[a-z]{3}\d$/, 'must be a DigitalOcean region slug such as fra1');
+
+export const HetznerLocation = z
+  .string()
+  .regex(/^[a-z]{3}\d?$/, 'must be a Hetzner Cloud location such as fsn1');
 
 /** A provider API base URL instead of the public one: a local fake, a private or sovereign endpoint. */
 export const EndpointUrl = z
@@ -113,6 +123,40 @@ const AzureCloudCreate = z
   })
   .meta({ id: 'CreateAzureCloudRequest' });
 
+const DigitalOceanCloudCreate = z
+  .strictObject({
+    provider: z.literal('digitalocean'),
+    name: Name,
+    regions: z
+      .array(DigitalOceanRegion)
+      .min(1)
+      .max(32)
+      .describe("Regions this cloud spans: the account's droplets, VPCs and sizes there"),
+    credentials: DigitalOceanCredentialsSchema.describe(
+      'An API token (API > Tokens), scoped as the README says',
+    ),
+    settings: CloudApiSettings.optional(),
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateDigitalOceanCloudRequest' });
+
+const HetznerCloudCreate = z
+  .strictObject({
+    provider: z.literal('hetzner'),
+    name: Name,
+    regions: z
+      .array(HetznerLocation)
+      .min(1)
+      .max(16)
+      .describe("Locations this cloud spans (fsn1, nbg1, hel1, ash, hil, sin): the project's servers there"),
+    credentials: HetznerCredentialsSchema.describe(
+      "A project's API token (Read & Write); it also reaches the project's DNS zones",
+    ),
+    settings: CloudApiSettings.optional(),
+    pollIntervalMinutes: PollInterval.default(10),
+  })
+  .meta({ id: 'CreateHetznerCloudRequest' });
+
 const SimCloudCreate = z
   .strictObject({
     provider: z.literal('sim'),
@@ -135,6 +179,8 @@ export const CreateCloudBody = z.discriminatedUnion('provider', [
   AwsCloudCreate,
   GcpCloudCreate,
   AzureCloudCreate,
+  DigitalOceanCloudCreate,
+  HetznerCloudCreate,
   SimCloudCreate,
   SshCloudCreate,
 ]);

@@ -35,7 +35,13 @@ describe('GET /v1/openapi.json', () => {
   it('lists every provider a cloud can be created with, and the shape of its credentials', async () => {
     const doc = (await api.request('GET', '/v1/openapi.json')).body;
     const schemas = doc.components.schemas;
-    for (const id of ['CreateAwsCloudRequest', 'CreateGcpCloudRequest', 'CreateAzureCloudRequest']) {
+    for (const id of [
+      'CreateAwsCloudRequest',
+      'CreateGcpCloudRequest',
+      'CreateAzureCloudRequest',
+      'CreateDigitalOceanCloudRequest',
+      'CreateHetznerCloudRequest',
+    ]) {
       expect(schemas[id]?.required, id).toEqual(
         expect.arrayContaining(['provider', 'credentials', 'regions']),
       );
@@ -46,7 +52,18 @@ describe('GET /v1/openapi.json', () => {
     expect(schemas.CreateAzureCloudRequest.properties.credentials.required).toEqual(
       expect.arrayContaining(['tenantId', 'clientId', 'clientSecret', 'subscriptionId']),
     );
-    expect(schemas.Cloud.properties.provider.enum).toEqual(['aws', 'gcp', 'azure', 'sim', 'ssh']);
+    for (const id of ['CreateDigitalOceanCloudRequest', 'CreateHetznerCloudRequest']) {
+      expect(schemas[id].properties.credentials.required, id).toEqual(['token']);
+    }
+    expect(schemas.Cloud.properties.provider.enum).toEqual([
+      'aws',
+      'gcp',
+      'azure',
+      'digitalocean',
+      'hetzner',
+      'sim',
+      'ssh',
+    ]);
   });
 
   it('documents path and query parameters', async () => {
