@@ -11,6 +11,7 @@ import {
 import { findCloud } from '../../db/lookups.js';
 import { registerHost } from '../../inventory/ssh-hosts.js';
 import { requestCreateMachine, toMachineView } from '../../machines/machines.js';
+import { CatalogImage, CatalogLocation, CatalogSize } from '../../model/catalog.js';
 import {
   CloudId,
   CloudListQuery,
@@ -153,6 +154,8 @@ export const postCloudMachine = defineRoute({
   },
 });
 
+const CATALOG_ITEMS = { images: CatalogImage, sizes: CatalogSize, locations: CatalogLocation } as const;
+
 function catalogRoute(kind: 'images' | 'sizes' | 'locations') {
   return defineRoute({
     method: 'GET',
@@ -165,7 +168,7 @@ function catalogRoute(kind: 'images' | 'sizes' | 'locations') {
     responses: {
       200: {
         description: `The ${kind}`,
-        schema: z.object({ items: z.array(z.record(z.string(), z.unknown())) }),
+        schema: z.object({ items: z.array(CATALOG_ITEMS[kind]) }),
       },
     },
     handler: async ({ params, actor, deps }) => ({
