@@ -5,9 +5,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandJsonSchema } from '../../lib/model/command.js';
+import { eventJsonSchema } from '../../lib/model/event.js';
 
 export const PUBLISHED_SCHEMAS: Record<string, () => Record<string, unknown>> = {
   'command.v1.schema.json': commandJsonSchema,
+  'event.v1.schema.json': eventJsonSchema,
 };
 
 export function renderSchema(make: () => Record<string, unknown>): string {
