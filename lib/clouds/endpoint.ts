@@ -20,7 +20,11 @@ export function isDeployed(env: NodeJS.ProcessEnv = process.env): boolean {
 const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 
 /** Why the endpoint is refused where Nimbo runs, or undefined when it may be used. */
-export function endpointProblem(endpoint: string, deployed: boolean): string | undefined {
+export function endpointProblem(
+  endpoint: string,
+  deployed: boolean,
+  options: { allowQuery?: boolean } = {},
+): string | undefined {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -29,7 +33,9 @@ export function endpointProblem(endpoint: string, deployed: boolean): string | u
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an http(s) URL';
   if (url.username || url.password) return 'must not carry credentials';
-  if (url.search || url.hash) return 'must not have a query or fragment';
+  if (url.hash || (url.search && !options.allowQuery)) {
+    return options.allowQuery ? 'must not have a fragment' : 'must not have a query or fragment';
+  }
   if (!deployed) return undefined;
   if (url.protocol !== 'https:') return 'must be https in a deployed stack';
   const host = url.hostname;
@@ -47,6 +53,8 @@ export interface EndpointCheckOptions {
   resolve?: (hostname: string) => Promise<LookupAddress[]>;
   /** Which addresses an endpoint may resolve to. Defaults to public ones (lib/net/address-guard.ts). */
   allowAddress?: (ip: string) => boolean;
+  /** A webhook URL may carry a query (a receiver's own token); a provider endpoint may not. */
+  allowQuery?: boolean;
 }
 
 const systemResolve = (hostname: string) => lookup(hostname, { all: true });
@@ -57,7 +65,7 @@ export async function resolvedEndpointProblem(
   options: EndpointCheckOptions = {},
 ): Promise<string | undefined> {
   const deployed = options.deployed ?? isDeployed();
-  const problem = endpointProblem(endpoint, deployed);
+  const problem = endpointProblem(endpoint, deployed, { allowQuery: options.allowQuery ?? false });
   if (problem || !deployed) return problem;
   const host = new URL(endpoint).hostname;
   if (IP_LITERAL.test(host)) return undefined;
@@ -75,14 +83,22 @@ export async function resolvedEndpointProblem(
     : undefined;
 }
 
+/** The URL when Nimbo may call it from here; else a 422 naming the field `path`. */
+export async function checkedUrl(
+  url: string,
+  path: string,
+  options: EndpointCheckOptions = {},
+): Promise<string> {
+  const problem = await resolvedEndpointProblem(url, options);
+  if (!problem) return url;
+  const p: FieldProblem = { path, message: problem };
+  throw unprocessable([p]);
+}
+
 /** 422 naming `settings.endpoint` when the override may not be used here. */
 export async function checkEndpoint(
   endpoint: string | undefined,
   options: EndpointCheckOptions = {},
 ): Promise<void> {
-  if (endpoint === undefined) return;
-  const problem = await resolvedEndpointProblem(endpoint, options);
-  if (!problem) return;
-  const p: FieldProblem = { path: 'settings.endpoint', message: problem };
-  throw unprocessable([p]);
+  if (endpoint !== undefined) await checkedUrl(endpoint, 'settings.endpoint', options);
 }

@@ -6,6 +6,8 @@ import type { Collection, Db, IndexDescription } from 'mongodb';
 import type {
   AuditDoc,
   CloudDoc,
+  DeliveryDoc,
+  EventDoc,
   JobDoc,
   KeyAssociationDoc,
   KeyDoc,
@@ -17,6 +19,7 @@ import type {
   RecordDoc,
   SubnetDoc,
   TokenDoc,
+  WebhookDoc,
   ZoneDoc,
 } from './documents.js';
 
@@ -35,6 +38,9 @@ export interface Collections {
   records: Collection<RecordDoc>;
   networks: Collection<NetworkDoc>;
   subnets: Collection<SubnetDoc>;
+  events: Collection<EventDoc>;
+  webhooks: Collection<WebhookDoc>;
+  deliveries: Collection<DeliveryDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -53,6 +59,9 @@ export function collections(db: Db): Collections {
     records: db.collection<RecordDoc>('records'),
     networks: db.collection<NetworkDoc>('networks'),
     subnets: db.collection<SubnetDoc>('subnets'),
+    events: db.collection<EventDoc>('events'),
+    webhooks: db.collection<WebhookDoc>('webhooks'),
+    deliveries: db.collection<DeliveryDoc>('webhook_deliveries'),
   };
 }
 
@@ -113,6 +122,23 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   subnets: [
     { key: { orgId: 1, cloudId: 1, externalId: 1 }, name: 'orgId_1_cloudId_1_externalId_1', unique: true },
     { key: { orgId: 1, networkId: 1, name: 1, _id: 1 }, name: 'orgId_1_networkId_1_name_1__id_1' },
+  ],
+  events: [
+    { key: { orgId: 1, timestamp: -1, _id: -1 }, name: 'orgId_1_timestamp_-1__id_-1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
+  // The fan-out's: an org's enabled webhooks of an event type.
+  webhooks: [{ key: { orgId: 1, enabled: 1, events: 1 }, name: 'orgId_1_enabled_1_events_1' }],
+  deliveries: [
+    {
+      key: { orgId: 1, webhookId: 1, createdAt: -1, _id: -1 },
+      name: 'orgId_1_webhookId_1_createdAt_-1__id_-1',
+    },
+    // One delivery per event and webhook, however often the fan-out runs.
+    { key: { webhookId: 1, eventId: 1 }, name: 'webhookId_1_eventId_1', unique: true },
+    // The tick's due retries.
+    { key: { status: 1, nextAttemptAt: 1 }, name: 'status_1_nextAttemptAt_1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   jobs: [
     { key: { orgId: 1, createdAt: -1 }, name: 'orgId_1_createdAt_-1' },

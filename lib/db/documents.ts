@@ -267,3 +267,46 @@ export interface SubnetDoc extends PolledDoc {
   state: string;
   tags: Array<{ k: string; v: string }>;
 }
+
+/** An event as it happened: the outbox its deliveries are made from (lib/events). */
+export interface EventDoc {
+  _id: string;
+  orgId: string;
+  type: string;
+  timestamp: Date;
+  data: Record<string, unknown>;
+  expireAt: Date;
+}
+
+/** Where an org's events go. The signing secret is sealed; the previous one signs along until it expires. */
+export interface WebhookDoc {
+  _id: string;
+  orgId: string;
+  url: string;
+  events: string[];
+  description: string | null;
+  enabled: boolean;
+  disabledReason: string | null;
+  secret: SealedValue;
+  previousSecret: { sealed: SealedValue; expiresAt: Date } | null;
+  secretRotatedAt: Date | null;
+  /** The first failed delivery since the last success: sustained failure disables the webhook. */
+  failingSince: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One event for one webhook, tried until it is delivered or retries run out. */
+export interface DeliveryDoc {
+  _id: string;
+  orgId: string;
+  webhookId: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'succeeded' | 'retrying' | 'failed';
+  attempt: number;
+  nextAttemptAt: Date | null;
+  lastAttempt: { at: Date; latencyMs: number; responseCode: number | null; error: string | null } | null;
+  createdAt: Date;
+  expireAt: Date;
+}

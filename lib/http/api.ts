@@ -49,6 +49,7 @@ import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
 import { deleteToken, getTokens, postToken } from './routes/tokens.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export const apiRoutes: AnyRoute[] = [
   getHealth,
@@ -82,6 +83,7 @@ export const apiRoutes: AnyRoute[] = [
   ...scriptRoutes,
   ...dnsRoutes,
   ...networkRoutes,
+  ...webhookRoutes,
 ];
 
 /** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */

@@ -20,6 +20,9 @@ export const ID_PREFIXES = {
   record: 'rec',
   network: 'net',
   subnet: 'sub',
+  event: 'evt',
+  webhook: 'whk',
+  delivery: 'dlv',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

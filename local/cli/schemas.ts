@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { commandJsonSchema } from '../../lib/model/command.js';
-import { eventJsonSchema } from '../../lib/model/event.js';
+import { eventJsonSchema } from '../../lib/model/events/event.js';
 
 export const PUBLISHED_SCHEMAS: Record<string, () => Record<string, unknown>> = {
   'command.v1.schema.json': commandJsonSchema,

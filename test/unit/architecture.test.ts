@@ -28,6 +28,7 @@ const RANKS: Record<string, number> = {
   clouds: 8,
   inventory: 9,
   probes: 9,
+  webhooks: 9,
   machines: 10,
   dns: 10,
   networks: 10,

@@ -1,7 +1,7 @@
 /** The published event format, version 1: what receivers may rely on, and what never goes out. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES, eventJsonSchema, NimboEvent } from '../../lib/model/event.js';
+import { EVENT_TYPES, eventJsonSchema, NimboEvent } from '../../lib/model/events/event.js';
 import { renderSchema } from '../../local/cli/schemas.js';
 
 const machine = {
@@ -14,7 +14,7 @@ const machine = {
 };
 
 const stateChanged = {
-  id: 'evt_0123456789abcdef',
+  id: 'evt_0123456789abcdeF',
   version: 1,
   type: 'machine.state_changed',
   timestamp: '2026-12-04T10:00:00.000Z',

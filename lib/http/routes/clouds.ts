@@ -11,8 +11,10 @@ import {
 import { findCloud } from '../../db/lookups.js';
 import { registerHost } from '../../inventory/ssh-hosts.js';
 import { requestCreateMachine, toMachineView } from '../../machines/machines.js';
-import { CatalogImage, CatalogLocation, CatalogSize } from '../../model/catalog.js';
 import {
+  CatalogImage,
+  CatalogLocation,
+  CatalogSize,
   CloudId,
   CloudListQuery,
   CloudPage,

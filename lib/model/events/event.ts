@@ -6,9 +6,11 @@
  * script's output.
  */
 import { z } from 'zod';
-import { PROVIDERS } from '../providers/capabilities.js';
-import { MACHINE_STATES } from '../providers/compute.js';
-import { Timestamp } from './common.js';
+import { PROVIDERS } from '../../providers/capabilities.js';
+import { MACHINE_STATES } from '../../providers/compute.js';
+import { idSchema, Timestamp } from '../common.js';
+
+export const EventId = idSchema('event');
 
 const Id = z.string().min(1).max(64);
 const MachineState = z.enum(MACHINE_STATES);
@@ -108,10 +110,7 @@ export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
 const envelope = <T extends EventType>(type: T) =>
   z
     .strictObject({
-      id: z
-        .string()
-        .regex(/^evt_[0-9a-z]{10,40}$/)
-        .describe('Unique per event: deliveries of one event share it'),
+      id: EventId.describe('Unique per event: every delivery of one event carries it as webhook-id'),
       version: z.literal(1).describe('The event format version'),
       type: z.literal(type),
       timestamp: Timestamp.describe('When it happened'),
