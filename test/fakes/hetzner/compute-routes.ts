@@ -90,14 +90,22 @@ function createServer({ state, body }: RouteContext) {
 function serverAction(state: FakeState, s: FakeServer, name: string, body: Json): (() => void) | undefined {
   switch (name) {
     case 'poweron':
-      return () => void (s.status = 'running');
+      return () => {
+        s.status = 'running';
+      };
     case 'poweroff':
-      return () => void (s.status = 'off');
+      return () => {
+        s.status = 'off';
+      };
     case 'shutdown':
-      return () => void (s.ignoresShutdown || (s.status = 'off'));
+      return () => {
+        if (!s.ignoresShutdown) s.status = 'off';
+      };
     case 'reboot':
     case 'reset':
-      return () => void (s.status = 'running');
+      return () => {
+        s.status = 'running';
+      };
     case 'change_type': {
       if (s.status !== 'off')
         throw new HetznerHttpError(409, 'server_not_stopped', 'server must be stopped to change its type');
@@ -109,11 +117,15 @@ function serverAction(state: FakeState, s: FakeServer, name: string, body: Json)
           'invalid input in field server_type',
           invalidField('server_type'),
         );
-      return () => void (s.serverType = String(type.name));
+      return () => {
+        s.serverType = String(type.name);
+      };
     }
     case 'rebuild': {
       const image = findImage(state, body.image);
-      return () => void (s.imageId = Number(image.id));
+      return () => {
+        s.imageId = Number(image.id);
+      };
     }
     default:
       return undefined;
