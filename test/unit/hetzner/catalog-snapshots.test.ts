@@ -25,7 +25,10 @@ describe('hetzner catalog', () => {
 
   it('prices a type in the first region that sells it', async () => {
     const [cx22] = await make({}, ['sin', 'hel1']).driver.listSizes();
-    expect(cx22).toMatchObject({ hourlyPrice: 0.006, regionPrices: { hel1: { hourly: 0.006, monthly: 4.032 } } });
+    expect(cx22).toMatchObject({
+      hourlyPrice: 0.006,
+      regionPrices: { hel1: { hourly: 0.006, monthly: 4.032 } },
+    });
   });
 
   it("lists system images but deprecated ones, in the cloud's first region, by name", async () => {
@@ -73,7 +76,9 @@ describe('hetzner snapshots', () => {
     const { driver } = make();
     const snap = await driver.createSnapshot(ref, 'before');
     await driver.revertToSnapshot(ref, snap.id);
-    expect(fake().sent('POST', `/servers/${s.id}/actions/rebuild`)[0]?.body).toEqual({ image: Number(snap.id) });
+    expect(fake().sent('POST', `/servers/${s.id}/actions/rebuild`)[0]?.body).toEqual({
+      image: Number(snap.id),
+    });
     await driver.deleteSnapshot(ref, snap.id);
     expect(fake().state.images.has(Number(snap.id))).toBe(false);
   });
