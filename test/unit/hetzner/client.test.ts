@@ -88,7 +88,7 @@ describe('hetzner client', () => {
 
   it('talks to the endpoint override with /v1 appended and nothing else', async () => {
     const urls: string[] = [];
-    const fetch = (async (url: URL | string) => {
+    const recording = (async (url: URL | string) => {
       urls.push(String(url));
       return new Response(
         JSON.stringify({ servers: [], meta: { pagination: { page: 1, next_page: null } } }),
@@ -97,7 +97,7 @@ describe('hetzner client', () => {
         },
       );
     }) as typeof fetch;
-    await make({ fetch }).driver.listMachines();
+    await make({ fetch: recording }).driver.listMachines();
     expect(urls).toEqual([`${fake().url}/v1/servers?per_page=50`]);
   });
 });
