@@ -59,7 +59,17 @@ export function describeHetznerError(body: unknown): { code?: string; message?: 
 }
 
 /** Codes that mean more than their status (docs.hetzner.cloud, "Errors"; hcloud-go error.go). */
-const STATE_CODES = new Set(['server_not_stopped', 'invalid_server_type']);
+const STATE_CODES = new Set(['server_not_stopped']);
+/** Refusals of the request itself, whatever status they come with (resource_limit_exceeded is a 403). */
+const REJECTED_CODES = new Set([
+  'invalid_input',
+  'json_error',
+  'invalid_server_type',
+  'resource_limit_exceeded',
+  'placement_error',
+  'no_space_left_in_location',
+  'unsupported_error',
+]);
 const CONFLICT_CODES = new Set([
   'locked',
   'resource_locked',
@@ -74,7 +84,7 @@ const CONFLICT_CODES = new Set([
 export function classifyHetznerError(f: RestFailure): ReturnType<NonNullable<RestApi['classify']>> {
   if (f.code && STATE_CODES.has(f.code)) return MachineStateError;
   if (f.code && CONFLICT_CODES.has(f.code)) return ProviderConflictError;
-  if (f.code === 'invalid_input' || f.code === 'json_error') return ProviderRejectedError;
+  if (f.code && REJECTED_CODES.has(f.code)) return ProviderRejectedError;
   if (f.code === 'forbidden' || f.code === 'token_readonly') return ReadOnlyTokenError;
   return undefined;
 }
@@ -84,6 +94,16 @@ class ReadOnlyTokenError extends ProviderAuthError {
   constructor(message: string) {
     super(`${message} (the project API token must have Read & Write permission)`);
   }
+}
+
+/**
+ * Hetzner's RateLimit-Reset is when the hourly budget (3600 requests, one back each second) is full
+ * again: up to an hour away at a 429, though the next request may go a second later. hcloud-go backs off
+ * by itself for rate_limit_exceeded; so does Nimbo, waiting at least a Retry-After where one is sent.
+ */
+export function hetznerRetryAfterMs(headers: Headers): number | undefined {
+  const seconds = Number(headers.get('retry-after') ?? Number.NaN);
+  return Number.isFinite(seconds) ? Math.max(0, seconds * 1000) : undefined;
 }
 
 export function hetznerClient(config: HetznerDriverConfig, deps: HetznerDriverDeps): RestClient {
@@ -97,6 +117,7 @@ export function hetznerClient(config: HetznerDriverConfig, deps: HetznerDriverDe
       secrets: credentialSecrets(config.credentials),
       describeError: describeHetznerError,
       classify: classifyHetznerError,
+      retryAfter: hetznerRetryAfterMs,
       ...(fetchImpl ? { fetch: fetchImpl } : {}),
       ...(now ? { now } : {}),
     },

@@ -1,7 +1,11 @@
 /** The Hetzner client over the shared REST client: auth, throttling, error words, malformed answers. */
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../../lib/core/errors.js';
-import { ProviderAuthError, ProviderThrottledError } from '../../../lib/providers/errors.js';
+import {
+  ProviderAuthError,
+  ProviderRejectedError,
+  ProviderThrottledError,
+} from '../../../lib/providers/errors.js';
 import { HetznerComputeDriver } from '../../../lib/providers/hetzner/compute.js';
 import { seedServer } from '../../fakes/hetzner/compute-routes.js';
 import { FAKE_TOKEN } from '../../fakes/hetzner/fake.js';
@@ -51,6 +55,39 @@ describe('hetzner client', () => {
     expect((await driver.listMachines()).map((m) => m.name)).toEqual(['web']);
     expect(world.sleeps).toHaveLength(1);
     expect(world.sleeps[0]).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('backs off by itself at a 429 whose RateLimit-Reset is an hour away, as hcloud-go does', async () => {
+    seedServer(fake().state, 'web', 'fsn1', 'running');
+    const fetch = (async (url: URL | string, init?: RequestInit) => {
+      if (fake().requests.length > 0) return globalThis.fetch(url, init);
+      fake().requests.push({
+        method: 'GET',
+        path: '/servers',
+        query: new URLSearchParams(),
+        body: undefined,
+      });
+      const reset = String(Math.ceil(Date.now() / 1000) + 3600);
+      return new Response(
+        JSON.stringify({ error: { code: 'rate_limit_exceeded', message: 'limit reached' } }),
+        {
+          status: 429,
+          headers: { 'RateLimit-Limit': '3600', 'RateLimit-Remaining': '0', 'RateLimit-Reset': reset },
+        },
+      );
+    }) as typeof globalThis.fetch;
+    const { driver, world } = make({ fetch });
+    expect((await driver.listMachines()).map((m) => m.name)).toEqual(['web']);
+    expect(world.sleeps).toHaveLength(1);
+    expect(world.sleeps[0]).toBeLessThan(10_000);
+  });
+
+  it("refuses a change beyond the project's limits as rejected, not as a credential problem", async () => {
+    fake().failNext(1, 403, 'resource_limit_exceeded');
+    const err = await make()
+      .driver.createMachine({ name: 'app', region: 'fsn1', image: 'debian-12', size: 'cx22' })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ProviderRejectedError);
   });
 
   it('gives up with ProviderThrottledError after maxAttempts, saying how often it tried', async () => {
