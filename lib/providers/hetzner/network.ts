@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { addressInCidr, parseCidr4, parseIPv4 } from '../../net/ipv4.js';
+import { HETZNER_NETWORK_ZONES } from '../../net/network-rules.js';
 import { ProviderConflictError } from '../errors.js';
 import type {
   CreateNetworkRequest,
@@ -73,7 +74,12 @@ export class HetznerNetworkDriver implements NetworkDriver {
     checkLabels({ [key]: req.name }, context);
     const started = await this.rest.post({
       path: `/networks/${req.networkExternalId}/actions/add_subnet`,
-      body: { type: 'cloud', ip_range: req.cidr, network_zone: req.region },
+      // A location (fsn1) is taken for its network zone (eu-central), which is what Hetzner wants.
+      body: {
+        type: 'cloud',
+        ip_range: req.cidr,
+        network_zone: HETZNER_NETWORK_ZONES[req.region] ?? req.region,
+      },
       schema: ActionEnvelope,
       context,
     });

@@ -71,6 +71,18 @@ describe('hetzner networks', () => {
     expect((await driver.listNetworks())[0]?.tags).toEqual({ team: 'ops' });
   });
 
+  it('takes a location for its network zone', async () => {
+    const { driver } = make();
+    const net = await driver.createNetwork({ name: 'prod', cidr: '10.0.0.0/16', region: 'global' });
+    const sub = await driver.createSubnet({
+      name: 'us',
+      cidr: '10.0.5.0/24',
+      region: 'ash',
+      networkExternalId: net.externalId,
+    });
+    expect(sub.region).toBe('us-east');
+  });
+
   it('names a subnet made outside Nimbo by its range', async () => {
     const id = fake().state.nextId();
     fake().state.networks.set(id, {
