@@ -44,6 +44,12 @@ export interface RestApi {
   describeError(body: unknown): { code?: string; message?: string };
   /** The provider's codes that mean more than the status says (a locked server, a wrong state). */
   classify?(failure: RestFailure): ErrorClass | undefined;
+  /**
+   * How long a failed answer asks to wait, in ms, where the provider's headers mean something else than
+   * `retryAfterMs` reads (Hetzner's RateLimit-Reset is when the whole hourly budget is back, not when the
+   * next request may go). Default: `retryAfterMs`.
+   */
+  retryAfter?(headers: Headers, now: Date): number | undefined;
   /** Per call; past it the call fails with ProviderTimeoutError. */
   timeoutMs?: number;
   /** The longest Retry-After worth waiting inside one call; a longer one fails at once, saying when. */
@@ -191,7 +197,7 @@ export class RestClient {
         status: res.status,
         ...(said.code ? { code: said.code } : {}),
         message: said.message ?? (text.slice(0, 300) || res.statusText || `HTTP ${res.status}`),
-        ...optional('retryAfterMs', retryAfterMs(res.headers, this.now())),
+        ...optional('retryAfterMs', (this.api.retryAfter ?? retryAfterMs)(res.headers, this.now())),
       });
     }
     const parsed = req.schema.safeParse(text === '' ? undefined : body);
