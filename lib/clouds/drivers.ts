@@ -22,6 +22,7 @@ import { CAPABILITIES, type Provider } from '../providers/capabilities.js';
 import type { ComputeDriver } from '../providers/compute.js';
 import type { DnsDriver } from '../providers/dns.js';
 import type { GcpCredentials } from '../providers/gcp/credentials.js';
+import type { HetznerCredentials } from '../providers/hetzner/credentials.js';
 import type { NetworkDriver } from '../providers/network.js';
 import { SimComputeDriver, type SimSettings } from '../providers/sim/compute.js';
 import { SimDnsDriver } from '../providers/sim/dns.js';
@@ -97,6 +98,10 @@ const azureConfig = (spec: DriverSpec) => ({
   ...cloudConfig(spec),
   credentials: spec.credentials as AzureCredentials,
 });
+const hetznerConfig = (spec: DriverSpec) => ({
+  ...cloudConfig(spec),
+  credentials: spec.credentials as HetznerCredentials,
+});
 /** `settings.endpointCa`: a CA the Azure SDK's TLS trusts besides the public ones (a fake, a private endpoint). */
 function azureDeps(spec: DriverSpec): { tlsCa?: string } {
   const ca = spec.settings?.endpointCa;
@@ -124,8 +129,9 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
   digitalocean: () => {
     throw new ConfigurationError('The digitalocean compute driver is not available yet');
   },
-  hetzner: () => {
-    throw new ConfigurationError('The hetzner compute driver is not available yet');
+  hetzner: async (_deps, spec) => {
+    const { HetznerComputeDriver } = await import('../providers/hetzner/compute.js');
+    return new HetznerComputeDriver(hetznerConfig(spec));
   },
   ssh: (deps, spec) =>
     new SshComputeDriver((spec.settings ?? { hosts: [] }) as unknown as SshSettings, sshRunner(deps, spec)),
@@ -146,6 +152,10 @@ export const DNS_DRIVERS: Partial<Record<Provider, DriverFactory<DnsDriver>>> = 
     const { AzureDnsDriver } = await import('../providers/azure/dns.js');
     return new AzureDnsDriver(azureConfig(spec), azureDeps(spec));
   },
+  hetzner: async (_deps, spec) => {
+    const { HetznerDnsDriver } = await import('../providers/hetzner/dns.js');
+    return new HetznerDnsDriver(hetznerConfig(spec));
+  },
 };
 
 export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriver>>> = {
@@ -163,6 +173,10 @@ export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriv
   azure: async (_deps, spec) => {
     const { AzureNetworkDriver } = await import('../providers/azure/network.js');
     return new AzureNetworkDriver(azureConfig(spec), azureDeps(spec));
+  },
+  hetzner: async (_deps, spec) => {
+    const { HetznerNetworkDriver } = await import('../providers/hetzner/network.js');
+    return new HetznerNetworkDriver(hetznerConfig(spec));
   },
 };
 
