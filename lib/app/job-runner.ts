@@ -17,6 +17,7 @@ import { runProbeJob } from '../probes/probes.js';
 import { ChangePendingError } from '../providers/errors.js';
 import { recordScheduleJobResult } from '../schedules/runs.js';
 import { executeScriptRun, recordScriptRunInterrupted } from '../scripts/runs.js';
+import { executeWebhookDelivery } from '../webhooks/deliver.js';
 
 /** What a job does, by its type: each handler lives in its domain and returns the job's result. */
 type Handler = (deps: JobDeps, job: JobDoc) => Promise<Record<string, unknown>>;
@@ -31,6 +32,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'key.disassociate': executeKeyDisassociate,
   'script.run': executeScriptRun,
   'dns.sync': executeChangeSync,
+  'webhook.deliver': executeWebhookDelivery,
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */

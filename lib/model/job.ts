@@ -11,6 +11,7 @@ export const JOB_TYPES = [
   'key.disassociate',
   'script.run',
   'dns.sync',
+  'webhook.deliver',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

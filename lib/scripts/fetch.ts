@@ -14,6 +14,7 @@ import { isIP, type LookupFunction } from 'node:net';
 import { UnprocessableError } from '../core/errors.js';
 import { MAX_SCRIPT_BYTES } from '../model/script.js';
 import { isPublicAddress } from '../net/address-guard.js';
+import { guardedLookup } from '../net/guarded-lookup.js';
 
 const FETCH_TIMEOUT_MS = 10_000;
 const MAX_REDIRECTS = 5;
@@ -114,34 +115,6 @@ async function get(
     req.on('error', reject);
     req.end();
   });
-}
-
-/** A `lookup` for net.connect that resolves the name and refuses it when any of its addresses is not allowed. */
-function guardedLookup(
-  resolve: (hostname: string) => Promise<LookupAddress[]>,
-  allow: (ip: string) => boolean,
-  refuse: (ip: string, host: string) => Error,
-): LookupFunction {
-  return (hostname, opts, callback) => {
-    resolve(hostname).then(
-      (found) => {
-        const addresses = found.filter((a) => !opts.family || a.family === opts.family);
-        const denied = addresses.find((a) => !allow(a.address));
-        if (denied) return callback(refuse(denied.address, hostname), '', 0);
-        if (addresses.length === 0) {
-          return callback(
-            Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }),
-            '',
-            0,
-          );
-        }
-        // Node 20 asks for all addresses when it may try several (autoSelectFamily); each was checked above.
-        if (opts.all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);
-        callback(null, addresses[0]!.address, addresses[0]!.family);
-      },
-      (err: NodeJS.ErrnoException) => callback(err, '', 0),
-    );
-  };
 }
 
 function fetchFailure(url: string, err: unknown, signal: AbortSignal): UnprocessableError {

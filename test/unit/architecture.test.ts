@@ -25,6 +25,7 @@ const RANKS: Record<string, number> = {
   jobs: 6,
   auth: 6,
   keys: 7,
+  events: 7,
   clouds: 8,
   inventory: 9,
   probes: 9,

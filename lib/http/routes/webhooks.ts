@@ -2,11 +2,14 @@ import { z } from 'zod';
 import {
   CreatedWebhook,
   CreateWebhookBody,
+  DELIVERY_STATUSES,
+  DeliveryView,
   UpdateWebhookBody,
   WebhookId,
   WebhookView,
 } from '../../model/events/webhook.js';
 import { listQuery, pageOf } from '../../model/list.js';
+import { listDeliveries, sendTestDelivery } from '../../webhooks/deliveries.js';
 import {
   createWebhook,
   deleteWebhook,
@@ -115,6 +118,42 @@ export const postWebhookRotation = defineRoute({
   }),
 });
 
+export const getWebhookDeliveries = defineRoute({
+  method: 'GET',
+  path: '/v1/webhooks/{id}/deliveries',
+  operationId: 'listWebhookDeliveries',
+  summary: "A webhook's deliveries, newest first: status, attempts, latency and the receiver's answer",
+  tag: 'webhooks',
+  auth: 'admin',
+  params: WebhookParams,
+  query: listQuery(['createdAt'], '-createdAt').extend({ status: z.enum(DELIVERY_STATUSES).optional() }),
+  responses: {
+    200: { description: 'A page of deliveries', schema: pageOf(DeliveryView, 'WebhookDeliveryPage') },
+  },
+  handler: async ({ params, query, actor, deps }) => ({
+    status: 200,
+    body: await listDeliveries(await deps(), actor.orgId, params.id, query),
+  }),
+});
+
+export const postWebhookTest = defineRoute({
+  method: 'POST',
+  path: '/v1/webhooks/{id}/test',
+  operationId: 'testWebhook',
+  summary: 'Deliver a webhook.test event to this webhook now, once, and answer how it went',
+  description:
+    'Sent even to a disabled webhook, so a receiver can be checked before it is enabled again. ' +
+    'The attempt is in the delivery log; it is not retried.',
+  tag: 'webhooks',
+  auth: 'admin',
+  params: WebhookParams,
+  responses: { 200: { description: 'The test delivery', schema: DeliveryView } },
+  handler: async ({ params, actor, deps }) => ({
+    status: 200,
+    body: await sendTestDelivery(await deps(), actor, params.id),
+  }),
+});
+
 export const webhookRoutes = [
   postWebhook,
   getWebhooks,
@@ -122,4 +161,6 @@ export const webhookRoutes = [
   patchWebhook,
   deleteWebhookRoute,
   postWebhookRotation,
+  getWebhookDeliveries,
+  postWebhookTest,
 ];

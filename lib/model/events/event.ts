@@ -98,6 +98,9 @@ export const EVENT_DATA = {
   'cloud.disabled': CloudRef.extend({ reason: z.string() }).describe(
     'A cloud was disabled (by an operator, or after sustained poll failures): it is no longer polled',
   ),
+  'webhook.test': z
+    .strictObject({ webhookId: Id, message: z.string() })
+    .describe('Sent by POST /v1/webhooks/{id}/test to that webhook only'),
   'webhook.disabled': z
     .object({ webhookId: Id, url: z.string(), reason: z.string(), failingSince: Timestamp })
     .describe('A webhook was disabled after sustained delivery failures'),

@@ -1,0 +1,24 @@
+/** What the one-minute tick does: find due work and queue it, and resend what was lost. */
+import { enqueueDuePolls } from '../inventory/due.js';
+import type { JobDeps } from '../jobs/jobs.js';
+import { resendStrandedJobs } from '../jobs/sweep.js';
+import { enqueueDueProbes } from '../probes/tick.js';
+import { claimDueSchedules } from '../schedules/runs.js';
+import { enqueueDueDeliveries } from '../webhooks/deliver.js';
+
+export interface TickCounts {
+  pollsQueued: number;
+  schedulesRun: number;
+  probesQueued: number;
+  jobsResent: number;
+  deliveriesQueued: number;
+}
+
+export async function runTick(deps: JobDeps): Promise<TickCounts> {
+  const pollsQueued = await enqueueDuePolls(deps);
+  const schedulesRun = await claimDueSchedules(deps);
+  const probesQueued = await enqueueDueProbes(deps);
+  const jobsResent = await resendStrandedJobs(deps);
+  const deliveriesQueued = await enqueueDueDeliveries(deps);
+  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued };
+}

@@ -1,0 +1,122 @@
+/**
+ * Recording what happened: each event is checked against its published schema (lib/model/events), kept
+ * in the `events` outbox for 30 days, and fanned out to a delivery per enabled webhook of its org that
+ * asked for its type, whose first attempt is queued at once. A delivery exists once per event and
+ * webhook (a unique index).
+ */
+import { log } from '../core/log.js';
+import { collections } from '../db/collections.js';
+import type { DeliveryDoc, EventDoc } from '../db/documents.js';
+import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
+import type { SystemActor } from '../model/actor.js';
+import { newId } from '../model/common.js';
+import { type EventData, type EventType, NimboEvent } from '../model/events/event.js';
+
+export const EVENT_TTL_MS = 30 * 86_400_000;
+/** Deliveries and their log are kept as long as the events they carry. */
+export const DELIVERY_TTL_MS = EVENT_TTL_MS;
+
+export interface NewEvent<T extends EventType = EventType> {
+  orgId: string;
+  type: T;
+  data: EventData<T>;
+  /** When it happened; the clock's now when absent. */
+  at?: Date;
+}
+
+/** The event as it goes out: the envelope of schemas/event.v1.schema.json. */
+export function eventBody(doc: EventDoc): Record<string, unknown> {
+  return {
+    id: doc._id,
+    version: 1,
+    type: doc.type,
+    timestamp: doc.timestamp.toISOString(),
+    orgId: doc.orgId,
+    data: doc.data,
+  };
+}
+
+export function newDelivery(event: EventDoc, webhookId: string, now: Date): DeliveryDoc {
+  return {
+    _id: newId('delivery'),
+    orgId: event.orgId,
+    webhookId,
+    eventId: event._id,
+    eventType: event.type,
+    status: 'pending',
+    attempt: 0,
+    nextAttemptAt: now,
+    lastAttempt: null,
+    createdAt: now,
+    expireAt: new Date(now.getTime() + DELIVERY_TTL_MS),
+  };
+}
+
+/** The job of the delivery's next attempt: a job for an attempt that already ran acts no more. */
+export function deliveryJob(
+  delivery: Pick<DeliveryDoc, '_id' | 'webhookId' | 'attempt'>,
+  delaySeconds?: number,
+): NewJob {
+  return {
+    type: 'webhook.deliver',
+    resource: { type: 'webhook', id: delivery.webhookId },
+    input: { deliveryId: delivery._id, attempt: delivery.attempt + 1 },
+    // One attempt per job: the delivery schedules its own retries; the job retries only infrastructure.
+    maxAttempts: 3,
+    ...(delaySeconds ? { delaySeconds } : {}),
+  };
+}
+
+/** Records the events and queues their deliveries; answers what was recorded. */
+export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<EventDoc[]> {
+  const now = deps.now();
+  const docs: EventDoc[] = [];
+  for (const e of events) {
+    const doc: EventDoc = {
+      _id: newId('event'),
+      orgId: e.orgId,
+      type: e.type,
+      timestamp: e.at ?? now,
+      data: e.data as Record<string, unknown>,
+      expireAt: new Date(now.getTime() + EVENT_TTL_MS),
+    };
+    // What goes out must be what the schema publishes: a mismatch is Nimbo's bug, never the receiver's.
+    const checked = NimboEvent.safeParse(eventBody(doc));
+    if (!checked.success) {
+      log.error('event refused by its schema, not recorded', { type: e.type, issues: checked.error.issues });
+      continue;
+    }
+    docs.push(doc);
+  }
+  if (docs.length === 0) return [];
+  const c = collections(deps.db);
+  await c.events.insertMany(docs);
+  for (const orgId of new Set(docs.map((d) => d.orgId))) {
+    const ofOrg = docs.filter((d) => d.orgId === orgId);
+    const hooks = await c.webhooks
+      .find({ orgId, enabled: true, events: { $in: [...new Set(ofOrg.map((d) => d.type))] } })
+      .project<{ _id: string; events: string[] }>({ _id: 1, events: 1 })
+      .toArray();
+    const deliveries = ofOrg.flatMap((e) =>
+      hooks.filter((h) => h.events.includes(e.type)).map((h) => newDelivery(e, h._id, now)),
+    );
+    await queueDeliveries(deps, orgId, deliveries);
+  }
+  return docs;
+}
+
+/** Saves new deliveries and queues their first attempts. */
+export async function queueDeliveries(
+  deps: JobDeps,
+  orgId: string,
+  deliveries: DeliveryDoc[],
+): Promise<void> {
+  if (deliveries.length === 0) return;
+  await collections(deps.db).deliveries.insertMany(deliveries);
+  const actor: SystemActor = { type: 'system', orgId, name: 'events' };
+  await enqueueJobs(
+    deps,
+    actor,
+    deliveries.map((d) => deliveryJob(d)),
+  );
+}
