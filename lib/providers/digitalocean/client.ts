@@ -58,10 +58,12 @@ const WRONG_STATE =
   /already (powered )?(on|off)|currently (on|off|active)|power(ed)? (it )?(on|off)|must be (powered )?(on|off)|is (not )?(running|off)/i;
 /** An action while another runs on the droplet: the droplet is locked (422). */
 const LOCKED = /pending event|is locked|in progress/i;
+/** A name or key the account holds already (a domain, an SSH key): 422 on DigitalOcean, a conflict. */
+const TAKEN = /already (in use|exists|been taken)/i;
 
 export function classify(failure: RestFailure) {
   if (failure.status !== 422) return undefined;
-  if (LOCKED.test(failure.message)) return ProviderConflictError;
+  if (LOCKED.test(failure.message) || TAKEN.test(failure.message)) return ProviderConflictError;
   if (WRONG_STATE.test(failure.message)) return MachineStateError;
   return undefined;
 }
