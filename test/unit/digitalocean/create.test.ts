@@ -56,7 +56,8 @@ describe('creating a droplet', () => {
   });
 
   it('refuses a tag DigitalOcean would refuse, before any call', async () => {
-    for (const tags of [{ 'bad key': 'x' }, { env: 'prod/eu' }, { 'a:b': 'c' }]) {
+    const refused: Record<string, string>[] = [{ 'bad key': 'x' }, { env: 'prod/eu' }, { 'a:b': 'c' }];
+    for (const tags of refused) {
       await expect(driver.createMachine({ ...base, tags })).rejects.toBeInstanceOf(ProviderRejectedError);
     }
     expect(w.fake.requests).toEqual([]);

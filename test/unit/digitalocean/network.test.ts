@@ -55,9 +55,8 @@ describe('VPCs', () => {
   });
 
   it('passes DigitalOcean words on a range it refuses', async () => {
-    const err = await driver
-      .createNetwork({ name: 'app', region: 'fra1', cidr: '10.110.0.0/16' })
-      .catch((e) => e);
+    const taken = w.fake.defaultVpc('fra1')!.ip_range.replace(/\/\d+$/, '/16');
+    const err = await driver.createNetwork({ name: 'app', region: 'fra1', cidr: taken }).catch((e) => e);
     expect(err).toBeInstanceOf(ProviderRejectedError);
     expect(err.message).toContain('overlaps with VPC default-fra1');
   });
