@@ -57,9 +57,15 @@ export class DigitalOceanComputeDriver implements ComputeDriver {
     }
   }
 
+  /** GET /droplets leaves GPU droplets out unless asked for them alone (type=gpus): both are listed. */
   async listMachines(): Promise<ProviderMachine[]> {
-    const droplets = await listAll(this.setup.rest, '/droplets', 'droplets', Droplet, 'list droplets');
-    return droplets.filter((d) => this.setup.regions.includes(d.region.slug)).map(toMachine);
+    const rest = this.setup.rest;
+    const droplets = await listAll(rest, '/droplets', 'droplets', Droplet, 'list droplets');
+    const gpus = await listAll(rest, '/droplets', 'droplets', Droplet, 'list GPU droplets', { type: 'gpus' });
+    const seen = new Set(droplets.map((d) => d.id));
+    return [...droplets, ...gpus.filter((d) => !seen.has(d.id))]
+      .filter((d) => this.setup.regions.includes(d.region.slug))
+      .map(toMachine);
   }
 
   listImages(): Promise<ProviderImage[]> {

@@ -22,6 +22,8 @@ export interface FakeDroplet {
   locked: boolean;
   sshKeys: Array<number | string>;
   userData?: string;
+  /** A GPU droplet: GET /droplets lists it only with type=gpus. */
+  gpu?: boolean;
 }
 
 export interface FakeAction {
@@ -313,10 +315,12 @@ export const dropletRoutes: Route = (fake, ctx) => {
     if (m !== 'GET') return false;
     // A droplet being created has booted by the time anyone lists it.
     for (const a of fake.actions.values()) if (a.type === 'create' && a.status === 'in-progress') a.apply();
+    const gpus = ctx.url.searchParams.get('type') === 'gpus';
+    const listed = [...fake.droplets.values()].filter((d) => (d.gpu ?? false) === gpus);
     return fake.page(
       ctx,
       'droplets',
-      [...fake.droplets.values()].map((d) => dropletJson(fake, d)),
+      listed.map((d) => dropletJson(fake, d)),
     );
   }
   const d = fake.droplets.get(Number(id));

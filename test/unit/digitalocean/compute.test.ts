@@ -38,6 +38,7 @@ describe('listing droplets', () => {
       '/v2/droplets?per_page=200',
       '/v2/droplets?per_page=2&page=2',
       '/v2/droplets?per_page=2&page=3',
+      '/v2/droplets?per_page=200&type=gpus',
     ]);
     expect(lists.every((r) => r.authorization === `Bearer ${TOKEN}`)).toBe(true);
   });
@@ -72,6 +73,12 @@ describe('listing droplets', () => {
     seedDroplet(w.fake, { name: 'gone', region: 'fra1', status: 'archive' });
     const states = Object.fromEntries((await driver.listMachines()).map((m) => [m.name, m.state]));
     expect(states).toEqual({ off: 'stopped', new: 'pending', gone: 'terminated' });
+  });
+
+  it('lists GPU droplets too, which DigitalOcean lists only when asked for them alone', async () => {
+    seedDroplet(w.fake, { name: 'cpu', region: 'fra1' });
+    seedDroplet(w.fake, { name: 'gpu', region: 'ams3' }).gpu = true;
+    expect((await driver.listMachines()).map((m) => m.name)).toEqual(['cpu', 'gpu']);
   });
 
   it('leaves out droplets of regions the cloud does not span', async () => {
