@@ -84,18 +84,35 @@ export class DigitalOceanComputeDriver implements ComputeDriver {
     await runAction(this.setup, machine, { type: 'power_on' });
   }
 
-  /** A graceful shutdown "guarantees that the command is issued, not that it succeeds" (DigitalOcean). */
+  /**
+   * A graceful shutdown "guarantees that the command is issued, not that it succeeds" (DigitalOcean):
+   * when it ends errored, or completes with the droplet still on, the power is cut.
+   */
   async stopMachine(machine: MachineRef, options: PowerOptions = {}): Promise<void> {
     if (options.force) {
       await runAction(this.setup, machine, { type: 'power_off' });
       return;
     }
     try {
-      await runAction(this.setup, machine, { type: 'shutdown' });
+      const shutdown = await runAction(this.setup, machine, { type: 'shutdown' });
+      // Still running at the end of the wait: accepted, and the droplet is locked until it ends.
+      if (shutdown.status !== 'completed') return;
+      // A completed shutdown may leave a guest that ignored it running (DigitalOcean's own advice is a
+      // shutdown followed by a power_off): look before cutting the power.
+      if ((await this.getDroplet(machine)).status === 'off') return;
     } catch (err) {
       if (!(err instanceof ActionErroredError)) throw err;
-      await runAction(this.setup, machine, { type: 'power_off' });
     }
+    await runAction(this.setup, machine, { type: 'power_off' });
+  }
+
+  private async getDroplet(machine: MachineRef) {
+    const answer = await this.setup.rest.get({
+      path: `/droplets/${encodeURIComponent(machine.externalId)}`,
+      schema: z.looseObject({ droplet: Droplet }),
+      context: `get ${describeDroplet(machine)}`,
+    });
+    return answer.droplet;
   }
 
   async rebootMachine(machine: MachineRef, options: PowerOptions = {}): Promise<void> {

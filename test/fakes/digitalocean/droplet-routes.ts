@@ -212,6 +212,8 @@ function dropletAction(
     case 'power_on':
       return on ? 'Droplet is already powered on.' : () => setStatus(d, 'active');
     case 'shutdown':
+      if (!on) return 'Droplet is already powered off.';
+      return () => setStatus(d, fake.ignoreShutdown ? 'active' : 'off');
     case 'power_off':
       return on ? () => setStatus(d, 'off') : 'Droplet is already powered off.';
     case 'reboot':

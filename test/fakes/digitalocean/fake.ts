@@ -76,6 +76,8 @@ export class DigitalOceanFake {
   actionPolls = 1;
   /** Action types that end errored instead of taking effect (a shutdown the guest ignores). */
   readonly erroredActions = new Set<string>();
+  /** A guest that ignores the ACPI shutdown: the shutdown action completes and the droplet stays on. */
+  ignoreShutdown = false;
   account = { status: 'active', status_message: '' };
   /** Replaces links.pages.next with this origin (a foreign host, for the same-origin refusal). */
   foreignNextOrigin: string | undefined;

@@ -165,6 +165,14 @@ describe('power actions', () => {
     expect(d.status).toBe('off');
   });
 
+  it('cuts the power when the shutdown completes but the guest ignored it', async () => {
+    const d = seedDroplet(w.fake, { name: 'web', region: 'fra1' });
+    w.fake.ignoreShutdown = true;
+    await driver.stopMachine(ref(d));
+    expect(actionsSent()).toEqual([{ type: 'shutdown' }, { type: 'power_off' }]);
+    expect(d.status).toBe('off');
+  });
+
   it('powers off at once when the stop is forced, and power-cycles a forced reboot', async () => {
     const d = seedDroplet(w.fake, { name: 'web', region: 'fra1' });
     await driver.rebootMachine(ref(d), { force: true });
