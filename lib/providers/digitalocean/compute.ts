@@ -1,8 +1,8 @@
 /**
  * The DigitalOcean compute driver: droplets of the cloud's regions through the v2 API. Power actions are
  * droplet actions, waited for (actions.ts); stop asks the guest first (shutdown) and cuts the power when
- * that fails, or at once with force. Droplets are billed by the hour up to a monthly cap: both prices
- * come from the droplet's size.
+ * that fails or leaves the droplet on, or at once with force. Droplets are billed by the hour up to a
+ * monthly cap: both prices come from the droplet's size.
  */
 
 import { z } from 'zod';
