@@ -3,6 +3,7 @@
  * model: a record set is identified by name + type, values are text, changes go in batches that become
  * INSYNC some time after they are accepted). A driver never touches Nimbo's database.
  */
+import { randomBytes } from 'node:crypto';
 import type { RecordType } from '../net/record-values.js';
 
 export interface ProviderZone {
@@ -75,4 +76,24 @@ export function recordKey(r: { name: string; type: string; setIdentifier?: strin
 /** The apex SOA and NS belong to the zone itself: they are never "records other than SOA/NS". */
 export function isZoneOwnRecord(r: { name: string; type: string }, zoneName: string): boolean {
   return r.name === zoneName && (r.type === 'SOA' || r.type === 'NS');
+}
+
+/**
+ * For providers that apply record changes at once (Azure, DigitalOcean) a change id only has to carry
+ * when it was made: the provider's prefix and a UUIDv7, whose first 48 bits are the time in milliseconds.
+ */
+export function newChangeId(prefix: string, now: Date): string {
+  const time = Math.max(0, now.getTime()).toString(16).padStart(12, '0').slice(-12);
+  const r = randomBytes(10).toString('hex');
+  const variant = ((Number.parseInt(r[3]!, 16) & 0x3) | 0x8).toString(16);
+  return `${prefix}-${time.slice(0, 8)}-${time.slice(8)}-7${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(8, 20)}`;
+}
+
+/** When the change was made, or undefined for an id that newChangeId did not give with this prefix. */
+export function changeTime(prefix: string, id: string): Date | undefined {
+  if (!id.startsWith(`${prefix}-`)) return undefined;
+  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.exec(
+    id.slice(prefix.length + 1),
+  );
+  return m ? new Date(Number.parseInt(m[1]! + m[2]!, 16)) : undefined;
 }

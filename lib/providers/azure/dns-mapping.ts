@@ -3,7 +3,6 @@
  * mxRecords, txtRecords, ...) under names relative to the zone ('@' the apex) and host names without
  * the trailing dot; Nimbo holds Route 53's text form, fully qualified. Pure functions: no Azure call here.
  */
-import { randomBytes } from 'node:crypto';
 import type { RecordSet as AzureRecordSet, Zone } from '@azure/arm-dns';
 import { fqdn } from '../../net/dns-name.js';
 import type { RecordType } from '../../net/record-values.js';
@@ -157,23 +156,4 @@ export function toProviderZone(zone: Zone): ProviderZone {
     recordCount: zone.numberOfRecordSets ?? null,
     vpcs: [],
   };
-}
-
-/**
- * Azure applies record changes at once, so a change id only has to carry when it was made: "azure-" and
- * a UUIDv7, whose first 48 bits are the time in milliseconds.
- */
-export function newChangeId(now: Date): string {
-  const time = Math.max(0, now.getTime()).toString(16).padStart(12, '0').slice(-12);
-  const r = randomBytes(10).toString('hex');
-  const variant = ((Number.parseInt(r[3]!, 16) & 0x3) | 0x8).toString(16);
-  return `azure-${time.slice(0, 8)}-${time.slice(8)}-7${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(8, 20)}`;
-}
-
-const CHANGE_ID = /^azure-([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** When the change was made, or undefined for an id this driver did not give. */
-export function changeTime(id: string): Date | undefined {
-  const m = CHANGE_ID.exec(id);
-  return m ? new Date(Number.parseInt(m[1]! + m[2]!, 16)) : undefined;
 }

@@ -10,8 +10,10 @@ import { ConfigurationError } from '../../core/errors.js';
 import {
   type ChangeStatus,
   type CreateZoneRequest,
+  changeTime,
   type DnsDriver,
   isZoneOwnRecord,
+  newChangeId,
   type ProviderRecord,
   type ProviderZone,
   type RecordChange,
@@ -20,8 +22,6 @@ import { ProviderConflictError, ProviderNotFoundError, ProviderRejectedError } f
 import { type AzureClients, collect } from './client.js';
 import {
   COMMENT_TAG,
-  changeTime,
-  newChangeId,
   parseZoneId,
   relativeName,
   toAzureRecordSet,
@@ -34,6 +34,9 @@ import { type AzureCloudConfig, type AzureDriverDeps, type AzureSetup, azureSetu
 
 /** Where Nimbo creates zones: DNS zones are global, their resource group needs a location all the same. */
 export const DNS_RESOURCE_GROUP = 'nimbo-dns';
+
+/** This driver's change ids are "azure-" and a UUIDv7 carrying the time (lib/providers/dns.ts). */
+const CHANGE_PREFIX = 'azure';
 
 export class AzureDnsDriver implements DnsDriver {
   private readonly azure: AzureClients;
@@ -56,7 +59,7 @@ export class AzureDnsDriver implements DnsDriver {
   /** Applied already: nothing to wait for. */
   private applied(): ChangeStatus {
     const submittedAt = this.setup.now();
-    return { id: newChangeId(submittedAt), status: 'INSYNC', submittedAt };
+    return { id: newChangeId(CHANGE_PREFIX, submittedAt), status: 'INSYNC', submittedAt };
   }
 
   async listZones(): Promise<ProviderZone[]> {
@@ -168,7 +171,7 @@ export class AzureDnsDriver implements DnsDriver {
 
   /** Every change this driver reports is INSYNC already; an id of another shape was never ours. */
   async getChange(changeId: string): Promise<ChangeStatus> {
-    const submittedAt = changeTime(changeId);
+    const submittedAt = changeTime(CHANGE_PREFIX, changeId);
     if (!submittedAt) throw new ProviderNotFoundError(`Azure: ${changeId} is not a change id of Azure DNS`);
     return { id: changeId, status: 'INSYNC', submittedAt };
   }
