@@ -20,6 +20,7 @@ import { AwsNetworkDriver } from '../providers/aws/network.js';
 import type { AzureCredentials } from '../providers/azure/credentials.js';
 import { CAPABILITIES, type Provider } from '../providers/capabilities.js';
 import type { ComputeDriver } from '../providers/compute.js';
+import type { DigitalOceanCredentials } from '../providers/digitalocean/credentials.js';
 import type { DnsDriver } from '../providers/dns.js';
 import type { GcpCredentials } from '../providers/gcp/credentials.js';
 import type { HetznerCredentials } from '../providers/hetzner/credentials.js';
@@ -98,6 +99,10 @@ const azureConfig = (spec: DriverSpec) => ({
   ...cloudConfig(spec),
   credentials: spec.credentials as AzureCredentials,
 });
+const digitalOceanConfig = (spec: DriverSpec) => ({
+  ...cloudConfig(spec),
+  credentials: spec.credentials as DigitalOceanCredentials,
+});
 const hetznerConfig = (spec: DriverSpec) => ({
   ...cloudConfig(spec),
   credentials: spec.credentials as HetznerCredentials,
@@ -125,9 +130,9 @@ export const COMPUTE_DRIVERS: Record<Provider, DriverFactory<ComputeDriver>> = {
     const { AzureComputeDriver } = await import('../providers/azure/compute.js');
     return new AzureComputeDriver(azureConfig(spec), azureDeps(spec));
   },
-  // Being built (issue 14); no cloud of these providers can be created until their drivers land here.
-  digitalocean: () => {
-    throw new ConfigurationError('The digitalocean compute driver is not available yet');
+  digitalocean: async (_deps, spec) => {
+    const { DigitalOceanComputeDriver } = await import('../providers/digitalocean/compute.js');
+    return new DigitalOceanComputeDriver(digitalOceanConfig(spec));
   },
   hetzner: async (_deps, spec) => {
     const { HetznerComputeDriver } = await import('../providers/hetzner/compute.js');
@@ -152,6 +157,10 @@ export const DNS_DRIVERS: Partial<Record<Provider, DriverFactory<DnsDriver>>> = 
     const { AzureDnsDriver } = await import('../providers/azure/dns.js');
     return new AzureDnsDriver(azureConfig(spec), azureDeps(spec));
   },
+  digitalocean: async (_deps, spec) => {
+    const { DigitalOceanDnsDriver } = await import('../providers/digitalocean/dns.js');
+    return new DigitalOceanDnsDriver(digitalOceanConfig(spec));
+  },
   hetzner: async (_deps, spec) => {
     const { HetznerDnsDriver } = await import('../providers/hetzner/dns.js');
     return new HetznerDnsDriver(hetznerConfig(spec));
@@ -173,6 +182,10 @@ export const NETWORK_DRIVERS: Partial<Record<Provider, DriverFactory<NetworkDriv
   azure: async (_deps, spec) => {
     const { AzureNetworkDriver } = await import('../providers/azure/network.js');
     return new AzureNetworkDriver(azureConfig(spec), azureDeps(spec));
+  },
+  digitalocean: async (_deps, spec) => {
+    const { DigitalOceanNetworkDriver } = await import('../providers/digitalocean/network.js');
+    return new DigitalOceanNetworkDriver(digitalOceanConfig(spec));
   },
   hetzner: async (_deps, spec) => {
     const { HetznerNetworkDriver } = await import('../providers/hetzner/network.js');
