@@ -67,7 +67,7 @@ export function dropletJson(fake: DigitalOceanFake, d: FakeDroplet) {
     networks: {
       v4: [
         { ip_address: d.privateIp, netmask: '255.255.240.0', gateway: '<nil>', type: 'private' },
-        { ip_address: d.publicIp, netmask: '255.255.240.0', gateway: '203.0.113.1', type: 'public' },
+        { ip_address: d.publicIp, netmask: '255.255.240.0', gateway: '127.0.0.1', type: 'public' },
       ],
       v6: [],
     },
@@ -100,7 +100,7 @@ export function seedDroplet(
     region: seed.region,
     tags: seed.tags ?? [],
     vpc_uuid: seed.vpc ?? fake.defaultVpc(seed.region)!.id,
-    publicIp: `203.0.113.${(id % 250) + 1}`,
+    publicIp: `127.0.0.${(id % 250) + 1}`,
     privateIp: `10.${110 + fake.regions.findIndex((r) => r.slug === seed.region)}.0.${(id % 250) + 2}`,
     locked: false,
     sshKeys: [],
