@@ -38,6 +38,7 @@ const FAKE: Record<string, string> = {
   schedules: 'sch_AAAAAAAAAAAAAAAA',
   keys: 'key_AAAAAAAAAAAAAAAA',
   tokens: 'tok_AAAAAAAAAAAAAAAA',
+  webhooks: 'whk_AAAAAAAAAAAAAAAA',
   recordId: 'rec_AAAAAAAAAAAAAAAA',
   snapshotId: 'simsnap-0123456789ab',
   action: 'stop',

@@ -70,6 +70,9 @@ describe('input that BSON cannot hold', () => {
         when: { kind: 'interval', every: { value: 1, unit: 'days' } },
       })
     ).body.id;
+    ids.webhooks = (
+      await post('/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['machine.state_changed'] })
+    ).body.webhook.id;
     expect(Object.values(ids).every(Boolean)).toBe(true);
   });
 
