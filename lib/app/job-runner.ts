@@ -7,6 +7,8 @@ import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { JobDoc } from '../db/documents.js';
 import { executeChangeSync } from '../dns/sync.js';
+import { recordEvents } from '../events/record.js';
+import { problemRef } from '../events/refs.js';
 import { runPollJob } from '../inventory/poll-job.js';
 import { claimJob, completeJob, failJob, isTransient, type JobDeps, requeueJob } from '../jobs/jobs.js';
 import { executeKeyAssociate, executeKeyDisassociate } from '../keys/deploy.js';
@@ -48,6 +50,11 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     log.error('job interrupted on its last attempt: failed', { jobId: job._id, type: job.type });
     await ON_INTERRUPTED[job.type]?.(deps, job);
     await recordScheduleJobResult(deps, job, { status: 'failed', error: job.error });
+    await recordJobFailed(
+      deps,
+      job,
+      job.error ?? { code: 'job_interrupted', message: 'The job was interrupted' },
+    );
     return 'done';
   }
   if ('skip' in outcome) {
@@ -78,9 +85,33 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
     log.error('job failed', fields);
     // A schedule's run records each machine's final outcome (jobs without a runId are ignored).
     await recordScheduleJobResult(deps, job, { status: 'failed', error: jobError(err) });
+    await recordJobFailed(deps, job, jobError(err));
     return 'done';
   }
   await completeJob(deps, job, result);
   await recordScheduleJobResult(deps, job, { status: 'succeeded' });
   return 'done';
+}
+
+/**
+ * Jobs that carry events out tell of their failures in their own records (a delivery's log, a disabled
+ * webhook): a job.failed for them would be delivered by the very thing that failed.
+ */
+const SILENT_FAILURES: ReadonlySet<JobType> = new Set<JobType>(['webhook.deliver']);
+
+async function recordJobFailed(deps: JobDeps, job: JobDoc, error: { code: string; message: string }) {
+  if (SILENT_FAILURES.has(job.type)) return;
+  const data = {
+    jobId: job._id,
+    jobType: job.type,
+    resource: { type: job.resource.type, id: job.resource.id },
+    attempts: Math.max(1, job.attempts),
+    error: problemRef(error),
+  };
+  try {
+    await recordEvents(deps, [{ orgId: job.orgId, type: 'job.failed', data }]);
+  } catch (err) {
+    // The job's failure is recorded on the job and in the audit trail; the event is the extra.
+    log.error('job.failed event not recorded', { jobId: job._id, error: err });
+  }
 }

@@ -4,6 +4,7 @@ import type { JobDeps } from '../jobs/jobs.js';
 import { resendStrandedJobs } from '../jobs/sweep.js';
 import { enqueueDueProbes } from '../probes/tick.js';
 import { claimDueSchedules } from '../schedules/runs.js';
+import { announceUpcomingRuns } from '../schedules/upcoming.js';
 import { enqueueDueDeliveries } from '../webhooks/deliver.js';
 
 export interface TickCounts {
@@ -12,6 +13,7 @@ export interface TickCounts {
   probesQueued: number;
   jobsResent: number;
   deliveriesQueued: number;
+  upcomingAnnounced: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -19,6 +21,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const schedulesRun = await claimDueSchedules(deps);
   const probesQueued = await enqueueDueProbes(deps);
   const jobsResent = await resendStrandedJobs(deps);
+  const upcomingAnnounced = await announceUpcomingRuns(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
-  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued };
+  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued, upcomingAnnounced };
 }

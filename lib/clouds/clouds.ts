@@ -11,6 +11,8 @@ import { collections } from '../db/collections.js';
 import type { CloudDoc } from '../db/documents.js';
 import { findCloud } from '../db/lookups.js';
 import { findPage, type Page, type PageRequest } from '../db/pagination.js';
+import { recordEvents } from '../events/record.js';
+import { cloudEventRef } from '../events/refs.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import type { Actor, TokenActor } from '../model/actor.js';
 import type { CloudView, CreateCloudBody } from '../model/cloud.js';
@@ -194,6 +196,10 @@ export async function updateCloud(
     requestId,
     details: { changes: patch },
   });
+  if (patch.enabled === false && cloud.enabled) {
+    const data = { ...cloudEventRef(updated), reason: updated.disabledReason ?? 'disabled' };
+    await recordEvents(deps, [{ orgId: actor.orgId, type: 'cloud.disabled', data }]);
+  }
   return toCloudView(updated);
 }
 

@@ -1,8 +1,9 @@
 /**
  * Inventory polls: what the provider lists is upserted in one bulk write keyed by (org, cloud, external
  * id); machines no longer listed get `missingSince`, machines back get it cleared. Appearances,
- * disappearances and state changes become audit events. A failing provider call changes nothing in the
- * inventory: the error is recorded on the cloud instead.
+ * disappearances and state changes become audit events, and events for webhooks (machine.created,
+ * machine.state_changed, machine.missing). A failing provider call changes nothing in the inventory: the
+ * error is recorded on the cloud instead, with a cloud.poll_failed event.
  */
 import { type AnyBulkWriteOperation, MongoBulkWriteError } from 'mongodb';
 import { type AuditInput, recordAudit, recordAuditMany } from '../audit/audit.js';
@@ -11,6 +12,8 @@ import type { ServiceDeps } from '../core/deps.js';
 import { jobError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
+import { type NewEvent, recordEvents } from '../events/record.js';
+import { cloudEventRef, machineEventRef, problemRef } from '../events/refs.js';
 import type { SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import { actionFlags } from '../providers/capabilities.js';
@@ -50,7 +53,8 @@ export function polledFields(cloud: CloudDoc, m: ProviderMachine) {
 }
 
 type PolledFields = ReturnType<typeof polledFields>;
-type Known = Pick<MachineDoc, '_id' | 'externalId' | 'missingSince'> & PolledFields;
+type Known = Pick<MachineDoc, '_id' | 'cloudId' | 'externalId' | 'missingSince' | 'lastSeenAt'> &
+  PolledFields;
 
 const POLLED_KEYS = Object.keys(
   polledFields({ provider: 'sim' } as CloudDoc, { state: 'running', tags: {} } as unknown as ProviderMachine),
@@ -80,7 +84,7 @@ export async function applyPoll(
   const now = deps.now();
   const { machines } = collections(deps.db);
   const projection = Object.fromEntries(
-    ['_id', 'externalId', 'missingSince', ...POLLED_KEYS].map((k) => [k, 1]),
+    ['_id', 'cloudId', 'externalId', 'missingSince', 'lastSeenAt', ...POLLED_KEYS].map((k) => [k, 1]),
   );
   const known = new Map<string, Known>();
   for await (const m of machines.find({ orgId: cloud.orgId, cloudId: cloud._id }, { projection })) {
@@ -108,6 +112,9 @@ export async function applyPoll(
     stateChanged: 0,
   };
   const seen = new Set<string>();
+  // The first poll of a cloud finds what was there before Nimbo: that is an import, not news.
+  const news: NewEvent[] = [];
+  const firstPoll = cloud.lastPollAt === null;
 
   for (const m of listed) {
     if (seen.has(m.externalId)) continue; // a provider listing the same machine twice (region overlap)
@@ -129,6 +136,10 @@ export async function applyPoll(
       });
       result.appeared++;
       event('machine.appeared', id, m.name, { state: m.state, cloudId: cloud._id });
+      if (!firstPoll) {
+        const ref = machineEventRef({ _id: id, cloudId: cloud._id, externalId: m.externalId, ...fields });
+        news.push({ orgId: cloud.orgId, type: 'machine.created', data: { ...ref, state: m.state }, at: now });
+      }
       continue;
     }
     const changed = changedFields(before, fields);
@@ -139,6 +150,13 @@ export async function applyPoll(
     if (before.state !== m.state) {
       result.stateChanged++;
       event('machine.state_changed', before._id, m.name, { from: before.state, to: m.state });
+      const ref = machineEventRef({ ...before, ...fields });
+      news.push({
+        orgId: cloud.orgId,
+        type: 'machine.state_changed',
+        data: { ...ref, from: before.state, to: m.state },
+        at: now,
+      });
     }
     if (before.missingSince || Object.keys(changed).length > 0) {
       updates.push({
@@ -159,7 +177,15 @@ export async function applyPoll(
         update: { $set: { missingSince: now, updatedAt: now } },
       },
     });
-    for (const m of gone) event('machine.disappeared', m._id, m.name, { lastState: m.state });
+    for (const m of gone) {
+      event('machine.disappeared', m._id, m.name, { lastState: m.state });
+      news.push({
+        orgId: cloud.orgId,
+        type: 'machine.missing',
+        data: { ...machineEventRef(m), lastSeenAt: m.lastSeenAt.toISOString() },
+        at: now,
+      });
+    }
     result.disappeared = gone.length;
   }
   if (unchanged.length) {
@@ -173,6 +199,7 @@ export async function applyPoll(
   await insertNewMachines(deps, inserts, now);
   if (updates.length) await machines.bulkWrite(updates, { ordered: false });
   await recordAuditMany(deps, cloud.orgId, events);
+  await recordEvents(deps, news);
   return result;
 }
 
@@ -255,6 +282,22 @@ async function recordPollFailure(
       },
     },
   );
+  const error = problemRef(jobError(err));
+  const news: NewEvent[] = [
+    {
+      orgId: cloud.orgId,
+      type: 'cloud.poll_failed',
+      data: { ...cloudEventRef(cloud), consecutiveFailures: decision.consecutiveFailures, error },
+    },
+  ];
+  if (decision.disable) {
+    news.push({
+      orgId: cloud.orgId,
+      type: 'cloud.disabled',
+      data: { ...cloudEventRef(cloud), reason: decision.disable },
+    });
+  }
+  await recordEvents(deps, news);
   if (decision.disable) {
     await recordAudit(deps, {
       actor: { type: 'system', orgId: cloud.orgId, name: 'poller' },

@@ -11,6 +11,8 @@ import { NotFoundError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc } from '../db/documents.js';
 import { findCloud, findMachine } from '../db/lookups.js';
+import { recordEvents } from '../events/record.js';
+import { machineEventRef } from '../events/refs.js';
 import { polledFields } from '../inventory/machines.js';
 import { forgetHost } from '../inventory/ssh-hosts.js';
 import { enqueueJobs, type JobDeps, jobActor } from '../jobs/jobs.js';
@@ -127,6 +129,11 @@ export async function executeMachineAction(deps: JobDeps, job: JobDoc): Promise<
     set.tags = [...machine.tags.filter((t) => t.k !== 'Name'), { k: 'Name', v: name! }];
   }
   await collections(deps.db).machines.updateOne({ _id: machine._id, orgId: machine.orgId }, { $set: set });
+  if (state !== machine.state) {
+    const ref = machineEventRef({ ...machine, name: set.name ?? machine.name });
+    const data = { ...ref, from: machine.state, to: state };
+    await recordEvents(deps, [{ orgId: machine.orgId, type: 'machine.state_changed', data, at: now }]);
+  }
   if (TRANSITION[action]) await requestFollowUpPoll(deps, cloud, job);
   return { machineId: machine._id, action, state };
 }
@@ -170,12 +177,17 @@ export async function executeCreateMachine(deps: JobDeps, job: JobDoc): Promise<
       upsert: true,
     },
   };
-  await collections(deps.db).machines.bulkWrite([op]);
+  const written = await collections(deps.db).machines.bulkWrite([op]);
   const machine = await collections(deps.db).machines.findOne({
     orgId: cloud.orgId,
     cloudId: cloud._id,
     externalId: created.externalId,
   });
+  // A poll that already found it told of it; otherwise this is the machine's first appearance.
+  if (written.upsertedCount === 1 && machine) {
+    const data = { ...machineEventRef(machine), state: machine.state };
+    await recordEvents(deps, [{ orgId: cloud.orgId, type: 'machine.created', data, at: now }]);
+  }
   await recordAudit(deps, {
     ...base,
     resource: { type: 'machine', id: machine!._id, name: created.name },

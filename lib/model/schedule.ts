@@ -121,6 +121,14 @@ function checkWindow(b: { startAfter?: string | null; expiresAt?: string | null 
   }
 }
 
+/** How long before a run its schedule.upcoming event goes out: a day at most. */
+export const NotifyBefore = z
+  .number()
+  .int()
+  .min(1)
+  .max(1440)
+  .describe('Minutes before each run to send a schedule.upcoming event (1 to 1440), so people can react');
+
 export const CreateScheduleBody = z
   .strictObject({
     name: Name,
@@ -132,6 +140,7 @@ export const CreateScheduleBody = z
     startAfter: Timestamp.optional().describe('No run before this time'),
     expiresAt: Timestamp.optional().describe('No run at or after this time'),
     maxRunCount: MaxRunCount.optional().describe('Stop after this many runs'),
+    notifyBeforeMinutes: NotifyBefore.optional(),
     runImmediately: z
       .boolean()
       .default(false)
@@ -152,6 +161,7 @@ export const UpdateScheduleBody = z
     startAfter: Timestamp.nullable().optional().describe('null removes it'),
     expiresAt: Timestamp.nullable().optional().describe('null removes it'),
     maxRunCount: MaxRunCount.nullable().optional().describe('null removes it'),
+    notifyBeforeMinutes: NotifyBefore.nullable().optional(),
     runImmediately: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
@@ -190,6 +200,11 @@ export const ScheduleView = z
     startAfter: Timestamp.nullable(),
     expiresAt: Timestamp.nullable(),
     maxRunCount: z.number().int().nullable(),
+    notifyBeforeMinutes: z
+      .number()
+      .int()
+      .nullable()
+      .describe('schedule.upcoming goes out this long before each run'),
     runImmediately: z.boolean(),
     runCount: z.number().int(),
     nextRunAt: Timestamp.nullable().describe('null: no further run is planned'),
@@ -223,6 +238,7 @@ export const ScheduleRunView = z
     failed: z.number().int(),
     truncated: z.boolean().describe('More machines matched than one run takes; the rest were not acted on'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    completedAt: Timestamp.nullable().describe('When every job of the run had ended; null while some run'),
     machines: z.array(
       z.object({
         machineId: z.string(),

@@ -13,6 +13,8 @@ import { NotFoundError } from '../core/errors.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, JobDoc, MachineDoc, ProbeDoc } from '../db/documents.js';
 import { findCloud } from '../db/lookups.js';
+import { type NewEvent, recordEvents } from '../events/record.js';
+import { machineEventRef } from '../events/refs.js';
 import { type JobDeps, jobActor } from '../jobs/jobs.js';
 import { machineLogins, type SshLogin, withMachineSsh } from '../keys/ssh-access.js';
 import type { SystemActor } from '../model/actor.js';
@@ -140,7 +142,10 @@ async function recordedByJob(deps: ServiceDeps, job: JobDoc, machines: MachineDo
   return new Set(recorded.map((p) => p.machineId));
 }
 
-/** Writes the results of one job's wave; returns the audit events of outages that began or ended. */
+/**
+ * Writes the results of one job's wave and records machine.unreachable / machine.reachable events for
+ * outages that began or ended; returns their audit entries.
+ */
 export async function recordProbes(
   deps: ServiceDeps,
   cloud: Pick<CloudDoc, '_id' | 'orgId'>,
@@ -152,6 +157,7 @@ export async function recordProbes(
   const ops: AnyBulkWriteOperation<MachineDoc>[] = [];
   const history: AnyBulkWriteOperation<ProbeDoc>[] = [];
   const transitions: AuditInput[] = [];
+  const news: NewEvent[] = [];
   const system: SystemActor = { type: 'system', orgId: cloud.orgId, name: 'probe' };
   for (const { machine, at, tcp, ssh } of probes) {
     const before = machine.unreachableSince ?? null;
@@ -173,7 +179,20 @@ export async function recordProbes(
       history.push({ updateOne: { filter: { _id: doc._id }, update: { $setOnInsert: doc }, upsert: true } });
     }
     const resource = { type: 'machine', id: machine._id, name: machine.name };
+    const ref = machineEventRef(machine);
     if (!before && unreachableSince) {
+      const message = tcp.error ?? `no answer on ${tcp.host}:${tcp.port}`;
+      news.push({
+        orgId: cloud.orgId,
+        type: 'machine.unreachable',
+        data: {
+          ...ref,
+          since: unreachableSince.toISOString(),
+          failedProbes: 1,
+          error: { code: 'probe_failed', message },
+        },
+        at,
+      });
       transitions.push({
         actor: system,
         action: 'machine.unreachable',
@@ -187,11 +206,19 @@ export async function recordProbes(
         resource,
         details: { unreachableSince: isoOrNull(before), downForMs: at.getTime() - before.getTime() },
       });
+      const downSeconds = Math.max(0, (at.getTime() - before.getTime()) / 1000);
+      news.push({
+        orgId: cloud.orgId,
+        type: 'machine.reachable',
+        data: { ...ref, unreachableSince: before.toISOString(), downSeconds },
+        at,
+      });
     }
   }
   const { machines, probes: probeHistory } = collections(deps.db);
   await machines.bulkWrite(ops, { ordered: false });
   await probeHistory.bulkWrite(history, { ordered: false });
+  await recordEvents(deps, news);
   return transitions;
 }
 

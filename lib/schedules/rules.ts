@@ -23,6 +23,10 @@ export interface ScheduleDoc {
   startAfter: Date | null;
   expiresAt: Date | null;
   maxRunCount: number | null;
+  /** schedule.upcoming goes out this many minutes before each run (absent in schedules made before). */
+  notifyBeforeMinutes?: number | null;
+  /** The nextRunAt whose schedule.upcoming went out: one announcement per occurrence. */
+  announcedRunAt?: Date | null;
   runImmediately: boolean;
   runCount: number;
   nextRunAt: Date | null;

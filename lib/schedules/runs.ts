@@ -24,6 +24,7 @@ import { prepareScriptRun } from '../scripts/runs.js';
 import { findScript } from '../scripts/scripts.js';
 import { type ScriptDoc, type ScriptRunDoc, scriptCollections } from '../scripts/store.js';
 import { computeNextRunAt, type ScheduleDoc, scheduleStatus } from './rules.js';
+import { completeRunIfDone } from './run-completion.js';
 import {
   RUN_RETENTION_DAYS,
   type ScheduleRunDoc,
@@ -291,6 +292,11 @@ export async function runOccurrences(
   const byOrg = new Map<string, AuditInput[]>();
   for (const o of occurrences) byOrg.set(o.run.orgId, [...(byOrg.get(o.run.orgId) ?? []), runAudit(o)]);
   for (const [orgId, inputs] of byOrg) await recordAuditMany(deps, orgId, inputs);
+  // A run with no job to wait for (all skipped, none matched, or none could be queued) is complete now.
+  for (const o of occurrences) {
+    if (o.run.machines.every((m) => m.status !== 'queued'))
+      await completeRunIfDone(deps, o.run.orgId, o.run._id);
+  }
   return occurrences.map((o) => o.run);
 }
 
@@ -343,5 +349,7 @@ export async function recordScheduleJobResult(
     await runs.updateOne(filter, { $set: { 'machines.$[m].error': outcomeError(outcome.error) } }, entry);
   }
   const res = await runs.updateOne(filter, { $set: { 'machines.$[m].status': outcome.status } }, entry);
-  return res.modifiedCount === 1;
+  if (res.modifiedCount !== 1) return false;
+  await completeRunIfDone(deps, job.orgId, runId);
+  return true;
 }

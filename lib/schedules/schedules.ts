@@ -109,6 +109,7 @@ export async function createSchedule(
     startAfter,
     expiresAt: date(body.expiresAt),
     maxRunCount: body.maxRunCount ?? null,
+    notifyBeforeMinutes: body.notifyBeforeMinutes ?? null,
     runImmediately: body.runImmediately,
     runCount: 0,
     nextRunAt: null,
@@ -179,6 +180,7 @@ export function applySchedulePatch(current: ScheduleDoc, patch: UpdateScheduleBo
   if (patch.startAfter !== undefined) next.startAfter = date(patch.startAfter);
   if (patch.expiresAt !== undefined) next.expiresAt = date(patch.expiresAt);
   if (patch.maxRunCount !== undefined) next.maxRunCount = patch.maxRunCount;
+  if (patch.notifyBeforeMinutes !== undefined) next.notifyBeforeMinutes = patch.notifyBeforeMinutes;
   if (patch.runImmediately !== undefined) next.runImmediately = patch.runImmediately;
   if (patch.when !== undefined) next.when = toStoredWhen(patch.when, next.startAfter, now);
   else if (patch.startAfter && next.when.kind === 'interval') {

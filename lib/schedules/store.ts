@@ -31,6 +31,8 @@ export interface ScheduleRunDoc {
   truncated: boolean;
   error: { code: string; message: string } | null;
   machines: ScheduleRunMachine[];
+  /** When no machine of it was queued any more (schedule.run.completed went out); absent before. */
+  completedAt?: Date | null;
   /** Run history is kept for RUN_RETENTION_DAYS (TTL). */
   expireAt: Date;
 }
@@ -71,6 +73,7 @@ export function toScheduleView(doc: ScheduleDoc, now: Date): ScheduleView {
     startAfter: isoOrNull(doc.startAfter),
     expiresAt: isoOrNull(doc.expiresAt),
     maxRunCount: doc.maxRunCount,
+    notifyBeforeMinutes: doc.notifyBeforeMinutes ?? null,
     runImmediately: doc.runImmediately,
     runCount: doc.runCount,
     nextRunAt: isoOrNull(doc.nextRunAt),
@@ -102,6 +105,7 @@ export function toScheduleRunView(
     failed: count('failed'),
     truncated: doc.truncated,
     error: doc.error,
+    completedAt: isoOrNull(doc.completedAt),
     machines: doc.machines.slice(0, maxMachines).map((m) => ({
       machineId: m.machineId,
       name: m.name,

@@ -70,15 +70,18 @@ export const EVENT_DATA = {
         failed: z.number().int().min(0),
         skipped: z.number().int().min(0),
       }),
-      results: z.array(
-        z.strictObject({
-          machineId: Id,
-          name: z.string(),
-          status: z.enum(['succeeded', 'failed', 'skipped']),
-          jobId: Id.nullable(),
-          error: ProblemRef.nullable(),
-        }),
-      ),
+      results: z
+        .array(
+          z.strictObject({
+            machineId: Id,
+            name: z.string(),
+            status: z.enum(['succeeded', 'failed', 'skipped']),
+            jobId: Id.nullable(),
+            error: ProblemRef.nullable(),
+          }),
+        )
+        .describe('Failures first, at most 200 machines: the counts cover them all'),
+      resultsTruncated: z.boolean().describe('More machines ended than `results` lists'),
     })
     .describe("A schedule run's jobs all ended: what happened to each machine"),
   'schedule.upcoming': z
@@ -88,7 +91,10 @@ export const EVENT_DATA = {
       action: z.string(),
       runAt: Timestamp,
       minutesBefore: z.number().int().min(1),
-      machines: z.array(z.strictObject({ machineId: Id, name: z.string() })),
+      machines: z
+        .array(z.strictObject({ machineId: Id, name: z.string() }))
+        .describe('At most 200, the first by id'),
+      machinesTruncated: z.boolean().describe('More machines match than `machines` lists'),
     })
     .describe('A schedule runs soon, over these machines as its conditions select them now'),
   'cloud.poll_failed': CloudRef.extend({
