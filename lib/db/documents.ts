@@ -306,7 +306,16 @@ export interface DeliveryDoc {
   status: 'pending' | 'succeeded' | 'retrying' | 'failed';
   attempt: number;
   nextAttemptAt: Date | null;
-  lastAttempt: { at: Date; latencyMs: number; responseCode: number | null; error: string | null } | null;
+  lastAttempt: DeliveryAttempt | null;
+  /** Every attempt, oldest first (at most MAX_DELIVERY_ATTEMPTS); absent on deliveries made before. */
+  attempts?: DeliveryAttempt[];
   createdAt: Date;
   expireAt: Date;
+}
+
+export interface DeliveryAttempt {
+  at: Date;
+  latencyMs: number;
+  responseCode: number | null;
+  error: string | null;
 }

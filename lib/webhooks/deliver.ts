@@ -7,7 +7,7 @@
 import { isDeployed } from '../clouds/endpoint.js';
 import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
-import type { DeliveryDoc, JobDoc, WebhookDoc } from '../db/documents.js';
+import type { DeliveryAttempt, DeliveryDoc, JobDoc, WebhookDoc } from '../db/documents.js';
 import { deliveryJob, eventBody, recordEvents } from '../events/record.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import type { SystemActor } from '../model/actor.js';
@@ -37,9 +37,14 @@ export function toDeliveryView(d: DeliveryDoc): DeliveryView {
     status: d.status,
     attempt: d.attempt,
     nextAttemptAt: isoOrNull(d.status === 'succeeded' || d.status === 'failed' ? null : d.nextAttemptAt),
-    lastAttempt: d.lastAttempt && { ...d.lastAttempt, at: d.lastAttempt.at.toISOString() },
+    lastAttempt: d.lastAttempt && attemptView(d.lastAttempt),
+    attempts: (d.attempts ?? (d.lastAttempt ? [d.lastAttempt] : [])).map(attemptView),
     createdAt: d.createdAt.toISOString(),
   };
+}
+
+function attemptView(a: DeliveryAttempt) {
+  return { ...a, at: a.at.toISOString() };
 }
 
 /**
@@ -123,7 +128,7 @@ async function settle(
   };
   const updated = await collections(deps.db).deliveries.findOneAndUpdate(
     { _id: delivery._id, orgId: delivery.orgId },
-    { $set: { ...set, lastAttempt } },
+    { $set: { ...set, lastAttempt }, $push: { attempts: lastAttempt } },
     { returnDocument: 'after' },
   );
   return updated ?? { ...delivery, ...set, lastAttempt };

@@ -71,6 +71,15 @@ export const CreatedWebhook = z
 
 export const DELIVERY_STATUSES = ['pending', 'succeeded', 'retrying', 'failed'] as const;
 
+const DeliveryAttemptView = z
+  .object({
+    at: Timestamp,
+    latencyMs: z.number().int(),
+    responseCode: z.number().int().nullable().describe('null when no answer came (refused, timeout)'),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'WebhookDeliveryAttempt' });
+
 export const DeliveryView = z
   .object({
     id: DeliveryId,
@@ -80,14 +89,8 @@ export const DeliveryView = z
     status: z.enum(DELIVERY_STATUSES),
     attempt: z.number().int().describe('Attempts made so far'),
     nextAttemptAt: Timestamp.nullable(),
-    lastAttempt: z
-      .object({
-        at: Timestamp,
-        latencyMs: z.number().int(),
-        responseCode: z.number().int().nullable().describe('null when no answer came (refused, timeout)'),
-        error: z.string().nullable(),
-      })
-      .nullable(),
+    lastAttempt: DeliveryAttemptView.nullable(),
+    attempts: z.array(DeliveryAttemptView).describe('Every attempt so far, oldest first'),
     createdAt: Timestamp,
   })
   .meta({ id: 'WebhookDelivery' });
