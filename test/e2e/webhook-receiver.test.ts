@@ -124,7 +124,10 @@ describe('a webhook to a local receiver', () => {
       status: 'succeeded',
       attempt: 2,
       lastAttempt: expect.objectContaining({ responseCode: 204 }),
-      attempts: [expect.objectContaining({ responseCode: 500 }), expect.objectContaining({ responseCode: 204 })],
+      attempts: [
+        expect.objectContaining({ responseCode: 500 }),
+        expect.objectContaining({ responseCode: 204 }),
+      ],
     });
   }, 40_000);
 });

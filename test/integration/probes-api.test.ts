@@ -114,6 +114,19 @@ describe('probes through the API', () => {
       unreachableSince: firstFailure.toISOString(),
       downForMs: 600_000,
     });
+    // And for webhooks: the outage's start and end as events, each once.
+    const told = await t.db
+      .collection<AnyDoc>('events')
+      .find({ 'data.machineId': m!._id })
+      .sort({ timestamp: 1 })
+      .toArray();
+    expect(told.map((e) => e.type)).toEqual(['machine.unreachable', 'machine.reachable']);
+    expect(told[0]!.data).toMatchObject({
+      since: firstFailure.toISOString(),
+      failedProbes: 1,
+      error: { code: 'probe_failed', message: 'connection refused' },
+    });
+    expect(told[1]!.data).toMatchObject({ unreachableSince: firstFailure.toISOString(), downSeconds: 600 });
   });
 
   it('pages through the history newest first, filters by kind, and expires it after the retention', async () => {
