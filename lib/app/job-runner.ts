@@ -7,6 +7,7 @@ import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { JobDoc } from '../db/documents.js';
 import { executeChangeSync } from '../dns/sync.js';
+import { executePublishJob } from '../events/publish.js';
 import { runPollJob } from '../inventory/poll-job.js';
 import { claimJob, completeJob, failJob, isTransient, type JobDeps, requeueJob } from '../jobs/jobs.js';
 import { executeKeyAssociate, executeKeyDisassociate } from '../keys/deploy.js';
@@ -33,6 +34,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'script.run': executeScriptRun,
   'dns.sync': executeChangeSync,
   'webhook.deliver': executeWebhookDelivery,
+  'events.publish': executePublishJob,
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */

@@ -1,4 +1,5 @@
 /** What the one-minute tick does: find due work and queue it, and resend what was lost. */
+import { requeueUnpublishedEvents } from '../events/republish.js';
 import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
 import { resendStrandedJobs } from '../jobs/sweep.js';
@@ -12,6 +13,8 @@ export interface TickCounts {
   probesQueued: number;
   jobsResent: number;
   deliveriesQueued: number;
+  /** Events whose publication to the bus was queued again (lib/events/republish.ts). */
+  eventsRequeued: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -20,5 +23,6 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const probesQueued = await enqueueDueProbes(deps);
   const jobsResent = await resendStrandedJobs(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
-  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued };
+  const eventsRequeued = await requeueUnpublishedEvents(deps);
+  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued, eventsRequeued };
 }
