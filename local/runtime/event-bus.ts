@@ -25,7 +25,7 @@ export class LocalEventBus implements EventBus {
         type: entry.detailType,
         id: detail.id,
         orgId: detail.orgId,
-        time: entry.time.toISOString(),
+        eventTime: entry.time.toISOString(),
       });
       this.received.push(entry);
     }
