@@ -23,7 +23,12 @@ import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
 import type { EventDoc, JobDoc } from '../db/documents.js';
 import type { JobDeps } from '../jobs/jobs.js';
-import { type BusEntry, EventBusRefusedError, EventBusUnavailableError } from '../messages/bus.js';
+import {
+  type BusEntry,
+  type BusEntryResult,
+  EventBusRefusedError,
+  EventBusUnavailableError,
+} from '../messages/bus.js';
 import { eventBusOf } from '../messages/buses.js';
 import { eventBody } from './record.js';
 
@@ -97,6 +102,8 @@ export interface PublishOutcome {
   skipped: number;
 }
 
+type Failure = Extract<BusEntryResult, { ok: false }>;
+
 interface Pending {
   doc: EventDoc;
   entry: BusEntry;
@@ -155,24 +162,21 @@ export async function publishEvents(
       })),
   );
 
-  const notTaken: Array<{ code: string; message: string }> = [];
-  const notAllowed: Array<{ code: string; message: string }> = [];
+  const notTaken: Failure[] = [];
+  const notAllowed: Failure[] = [];
   for (const batch of batchBySize(pending.filter((p) => p.size <= MAX_PUT_BYTES))) {
     // A call that fails throws here: the batches before it are marked, this one and the rest go next attempt.
     const results = await bus.put(batch.map((p) => p.entry));
     const taken: string[] = [];
     const refused: Array<{ doc: EventDoc; code: string; message: string }> = [];
-    results.forEach((r, i) => {
+    for (const [i, r] of results.entries()) {
       const { doc } = batch[i]!;
       if (r.ok) taken.push(doc._id);
       else if (REFUSED_FOR_GOOD.has(r.errorCode))
         refused.push({ doc, code: r.errorCode, message: r.errorMessage });
-      else
-        (NOT_ALLOWED.has(r.errorCode) ? notAllowed : notTaken).push({
-          code: r.errorCode,
-          message: r.errorMessage,
-        });
-    });
+      else if (NOT_ALLOWED.has(r.errorCode)) notAllowed.push(r);
+      else notTaken.push(r);
+    }
     if (taken.length > 0) {
       await c.events.updateMany(
         { _id: { $in: taken }, orgId, publishedAt: null },
@@ -183,8 +187,8 @@ export async function publishEvents(
     await refuse(refused);
   }
 
-  const summary = (failed: Array<{ code: string; message: string }>) =>
-    `${[...new Set(failed.map((f) => f.code))].join(', ')}: ${failed[0]!.message}`;
+  const summary = (failed: Failure[]) =>
+    `${[...new Set(failed.map((f) => f.errorCode))].join(', ')}: ${failed[0]!.errorMessage}`;
   if (notTaken.length > 0) {
     throw new EventBusUnavailableError(
       `The event bus ${bus.name} did not take ${notTaken.length} of ${docs.length} events (${summary(notTaken)}); ` +

@@ -127,14 +127,8 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
     await queueDeliveries(deps, orgId, deliveries);
     if (publish) {
       const actor: SystemActor = { type: 'system', orgId, name: 'events' };
-      await enqueueJobs(
-        deps,
-        actor,
-        publishJobs(
-          orgId,
-          ofOrg.map((d) => d._id),
-        ),
-      );
+      const ids = ofOrg.map((d) => d._id);
+      await enqueueJobs(deps, actor, publishJobs(orgId, ids));
     }
   }
   return docs;
