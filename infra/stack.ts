@@ -5,8 +5,12 @@
  * Other systems send commands to the commands queue; the accounts allowed to are a parameter.
  * The api and worker may assume customers' roles (clouds of type "assumeRole"); what they may do in this
  * account as themselves (clouds of type "role") is a parameter, nothing by default: see cloud-access.ts.
+ * Every recorded event also goes to the stack's EventBridge bus (Source "nimbo", DetailType the event type,
+ * Detail the event: lib/events/publish.ts), for other systems to subscribe with their own rules. Publishing
+ * is a job on the jobs queue, so it has that queue's retries, dead letters and alarm; only the worker puts.
  */
 import { CfnOutput, CfnParameter, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { AlarmTopic } from './constructs/alarms.js';
@@ -22,6 +26,7 @@ export class NimboStack extends Stack {
   readonly cloudAccess: CloudAccess;
   readonly alarms: AlarmTopic;
   readonly dataKey: Secret;
+  readonly eventBus: EventBus;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -75,10 +80,17 @@ export class NimboStack extends Stack {
         'unreadable. Rotating it needs a re-encryption of every sealed secret, which is not a Lambda rotation.',
     });
 
+    // Named after the stack's path (CDK's unique name), so two Nimbo stacks in one account never share a bus.
+    this.eventBus = new EventBus(this, 'EventBus', {
+      description: 'Nimbo events: Source "nimbo", DetailType the event type, Detail the event (version 1)',
+    });
+
     const environment = {
       MONGODB_URI_SECRET_ARN: mongoSecret.secretArn,
       MONGODB_DB: dbName.valueAsString,
       NIMBO_DATA_KEY_SECRET_ARN: this.dataKey.secretArn,
+      // Every function records events (and queues their publication); only the worker's jobs put them.
+      EVENT_BUS_NAME: this.eventBus.eventBusName,
     };
     const secrets = [mongoSecret, this.dataKey];
     this.alarms = new AlarmTopic(this, 'Alarms');
@@ -89,6 +101,7 @@ export class NimboStack extends Stack {
       senderAccountIds: senderAccountIds.valueAsList,
       alarmTopic,
     });
+    this.eventBus.grantPutEventsTo(this.jobs.worker);
     this.api = new Api(this, 'Api', { environment, secrets, jobsQueue: this.jobs.queue });
     // The api checks connections, lists and changes DNS and networks; the worker polls and acts on machines.
     this.cloudAccess = new CloudAccess(this, 'CloudAccess', {
@@ -108,6 +121,14 @@ export class NimboStack extends Stack {
       value: this.commands.deadLetters.queueUrl,
       description:
         'URL of the commands dead-letter queue: rejected commands (with a reason) and repeated failures',
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.eventBus.eventBusName,
+      description: 'Name of the event bus Nimbo publishes every event to: add rules on it (source "nimbo")',
+    });
+    new CfnOutput(this, 'EventBusArn', {
+      value: this.eventBus.eventBusArn,
+      description: 'ARN of the event bus, for rules and policies in other stacks or accounts',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: alarmTopic.topicArn,

@@ -7,6 +7,7 @@ import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import type { JobDoc } from '../db/documents.js';
 import { executeChangeSync } from '../dns/sync.js';
+import { executePublishJob } from '../events/publish.js';
 import { recordEvents } from '../events/record.js';
 import { problemRef } from '../events/refs.js';
 import { runPollJob } from '../inventory/poll-job.js';
@@ -35,6 +36,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'script.run': executeScriptRun,
   'dns.sync': executeChangeSync,
   'webhook.deliver': executeWebhookDelivery,
+  'events.publish': executePublishJob,
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */
@@ -97,7 +99,7 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
  * Jobs that carry events out tell of their failures in their own records (a delivery's log, a disabled
  * webhook): a job.failed for them would be delivered by the very thing that failed.
  */
-const SILENT_FAILURES: ReadonlySet<JobType> = new Set<JobType>(['webhook.deliver']);
+const SILENT_FAILURES: ReadonlySet<JobType> = new Set<JobType>(['webhook.deliver', 'events.publish']);
 
 async function recordJobFailed(deps: JobDeps, job: JobDoc, error: { code: string; message: string }) {
   if (SILENT_FAILURES.has(job.type)) return;

@@ -1,4 +1,5 @@
 /** What the one-minute tick does: find due work and queue it, and resend what was lost. */
+import { requeueUnpublishedEvents } from '../events/republish.js';
 import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
 import { resendStrandedJobs } from '../jobs/sweep.js';
@@ -14,6 +15,8 @@ export interface TickCounts {
   jobsResent: number;
   deliveriesQueued: number;
   upcomingAnnounced: number;
+  /** Events whose publication to the bus was queued again (lib/events/republish.ts). */
+  eventsRequeued: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -23,5 +26,14 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const jobsResent = await resendStrandedJobs(deps);
   const upcomingAnnounced = await announceUpcomingRuns(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
-  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued, upcomingAnnounced };
+  const eventsRequeued = await requeueUnpublishedEvents(deps);
+  return {
+    pollsQueued,
+    schedulesRun,
+    probesQueued,
+    jobsResent,
+    deliveriesQueued,
+    upcomingAnnounced,
+    eventsRequeued,
+  };
 }

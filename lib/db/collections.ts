@@ -125,6 +125,10 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
   ],
   events: [
     { key: { orgId: 1, timestamp: -1, _id: -1 }, name: 'orgId_1_timestamp_-1__id_-1' },
+    // GET /v1/events?type=: one type's events, newest first.
+    { key: { orgId: 1, type: 1, timestamp: -1, _id: -1 }, name: 'orgId_1_type_1_timestamp_-1__id_-1' },
+    // The tick's sweep: events a bus publication was queued for long ago and that are still unpublished.
+    { key: { publishedAt: 1, publishQueuedAt: 1 }, name: 'publishedAt_1_publishQueuedAt_1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   // The fan-out's: an org's enabled webhooks of an event type.

@@ -276,6 +276,12 @@ export interface EventDoc {
   timestamp: Date;
   data: Record<string, unknown>;
   expireAt: Date;
+  /** When its publication to the event bus was last queued; absent when no bus was configured then. */
+  publishQueuedAt?: Date;
+  /** When the bus took it; null (or absent) until then. */
+  publishedAt?: Date | null;
+  /** The bus refused it for good (too large, malformed): never sent again, and why. */
+  publishRefused?: { code: string; message: string; at: Date } | null;
 }
 
 /** Where an org's events go. The signing secret is sealed; the previous one signs along until it expires. */

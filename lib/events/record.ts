@@ -2,12 +2,14 @@
  * Recording what happened: each event is checked against its published schema (lib/model/events), kept
  * in the `events` outbox for 30 days, and fanned out to a delivery per enabled webhook of its org that
  * asked for its type, whose first attempt is queued at once. A delivery exists once per event and
- * webhook (a unique index).
+ * webhook (a unique index). When an event bus is configured (EVENT_BUS_NAME), a job per org also
+ * publishes the events to it (publish.ts).
  */
 import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
 import type { DeliveryDoc, EventDoc } from '../db/documents.js';
 import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
+import { hasEventBus } from '../messages/buses.js';
 import type { SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
 import { type EventData, type EventType, NimboEvent } from '../model/events/event.js';
@@ -15,6 +17,8 @@ import { type EventData, type EventType, NimboEvent } from '../model/events/even
 export const EVENT_TTL_MS = 30 * 86_400_000;
 /** Deliveries and their log are kept as long as the events they carry. */
 export const DELIVERY_TTL_MS = EVENT_TTL_MS;
+/** Events per publish job: a recording of more (a poll of a large cloud) is published by several jobs. */
+export const MAX_EVENTS_PER_PUBLISH_JOB = 500;
 
 export interface NewEvent<T extends EventType = EventType> {
   orgId: string;
@@ -67,9 +71,28 @@ export function deliveryJob(
   };
 }
 
-/** Records the events and queues their deliveries; answers what was recorded. */
+/**
+ * The jobs that publish these events of one org to the event bus. A job sends only those not published yet,
+ * so its retries, and a second job for the same events, send nothing twice (publish.ts).
+ */
+export function publishJobs(orgId: string, eventIds: string[]): NewJob[] {
+  const jobs: NewJob[] = [];
+  for (let i = 0; i < eventIds.length; i += MAX_EVENTS_PER_PUBLISH_JOB) {
+    jobs.push({
+      type: 'events.publish',
+      resource: { type: 'org', id: orgId },
+      input: { eventIds: eventIds.slice(i, i + MAX_EVENTS_PER_PUBLISH_JOB) },
+      // As many as the queue's redrive allows (infra/constructs/queues.ts); after that the tick's sweep.
+      maxAttempts: 3,
+    });
+  }
+  return jobs;
+}
+
+/** Records the events, queues their deliveries and their publication to the bus; answers what was recorded. */
 export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<EventDoc[]> {
   const now = deps.now();
+  const publish = hasEventBus(deps);
   const docs: EventDoc[] = [];
   for (const e of events) {
     const doc: EventDoc = {
@@ -79,6 +102,7 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
       timestamp: e.at ?? now,
       data: e.data as Record<string, unknown>,
       expireAt: new Date(now.getTime() + EVENT_TTL_MS),
+      ...(publish ? { publishQueuedAt: now, publishedAt: null } : {}),
     };
     // What goes out must be what the schema publishes: a mismatch is Nimbo's bug, never the receiver's.
     const checked = NimboEvent.safeParse(eventBody(doc));
@@ -101,6 +125,11 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
       hooks.filter((h) => h.events.includes(e.type)).map((h) => newDelivery(e, h._id, now)),
     );
     await queueDeliveries(deps, orgId, deliveries);
+    if (publish) {
+      const actor: SystemActor = { type: 'system', orgId, name: 'events' };
+      const ids = ofOrg.map((d) => d._id);
+      await enqueueJobs(deps, actor, publishJobs(orgId, ids));
+    }
   }
   return docs;
 }

@@ -32,6 +32,7 @@ import {
 import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { dnsRoutes } from './routes/dns.js';
+import { getEvents } from './routes/events.js';
 import { getAudit, getJobRoute } from './routes/jobs-audit.js';
 import { keyRoutes } from './routes/keys.js';
 import {
@@ -84,6 +85,7 @@ export const apiRoutes: AnyRoute[] = [
   ...dnsRoutes,
   ...networkRoutes,
   ...webhookRoutes,
+  getEvents,
 ];
 
 /** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */

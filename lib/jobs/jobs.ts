@@ -11,6 +11,7 @@ import { collections } from '../db/collections.js';
 import type { JobDoc } from '../db/documents.js';
 import { asDatabaseError, isDuplicateKeyError } from '../db/errors.js';
 import { findInOrg } from '../db/lookups.js';
+import { type BusDeps, EventBusUnavailableError } from '../messages/bus.js';
 import type { JobMessage } from '../messages/job-message.js';
 import { jobsQueue, type MessageQueue } from '../messages/queue.js';
 import { type Actor, actorRef, type RecordedActor } from '../model/actor.js';
@@ -42,7 +43,7 @@ export interface NewJob {
   delaySeconds?: number;
 }
 
-export interface JobDeps extends ServiceDeps {
+export interface JobDeps extends ServiceDeps, BusDeps {
   queue?: MessageQueue;
   /** Time the invocation has left (Lambda's getRemainingTimeInMillis), where long work must fit in it. */
   remainingTimeMs?: () => number;
@@ -298,7 +299,11 @@ export function jobActor(job: JobDoc): RecordedActor {
   return { ...job.actor, orgId: job.orgId };
 }
 
-/** Worth another attempt: throttling, timeouts, a provider's or the database's outage. */
+/** Worth another attempt: throttling, timeouts, a provider's, the event bus's or the database's outage. */
 export function isTransient(err: unknown): boolean {
-  return isTransientProviderError(err) || asDatabaseError(err) instanceof DatabaseUnavailableError;
+  return (
+    isTransientProviderError(err) ||
+    err instanceof EventBusUnavailableError ||
+    asDatabaseError(err) instanceof DatabaseUnavailableError
+  );
 }

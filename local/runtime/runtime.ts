@@ -1,8 +1,9 @@
 /**
  * The local runtime: the embedded database (unless MONGODB_URI points elsewhere), API Gateway in front
  * of functions/api, SQS-like jobs and commands queues (each with its DLQ, all kept in that database, so a
- * restart loses no message) in front of functions/worker, and an EventBridge-like one-minute schedule for
- * functions/tick. The handlers are the deployed ones, unchanged.
+ * restart loses no message) in front of functions/worker, an EventBridge-like one-minute schedule for
+ * functions/tick, and an in-process event bus in place of the stack's EventBridge bus (it logs each event
+ * the worker publishes). The handlers are the deployed ones, unchanged.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,16 +13,19 @@ import { DatabaseUnavailableError } from '../../lib/core/errors.js';
 import { log } from '../../lib/core/log.js';
 import { closeMongo, getMongo } from '../../lib/db/client.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
+import { registerLocalBus, unregisterLocalBus } from '../../lib/messages/buses.js';
 import { registerLocalQueue, unregisterLocalQueue } from '../../lib/messages/queue.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
 import { LocalDeadLetterQueue } from './dead-letters.js';
+import { LocalEventBus } from './event-bus.js';
 import { localQueueEndpoints } from './local-endpoints.js';
 import { startSchedule } from './scheduler.js';
 import { LocalSqsQueue } from './sqs-queue.js';
 
 export const LOCAL_JOBS_QUEUE_URL = 'local://jobs';
 export const LOCAL_COMMANDS_DLQ_URL = 'local://commands-dlq';
+export const LOCAL_EVENT_BUS_NAME = 'local://events';
 
 export interface LocalRuntimeOptions {
   host?: string;
@@ -51,6 +55,8 @@ export interface LocalRuntime {
   commands: LocalSqsQueue;
   /** Where rejected commands, and commands that failed three times, end up. */
   commandDeadLetters: LocalDeadLetterQueue;
+  /** Where the worker publishes recorded events (EVENT_BUS_NAME), as it would to the stack's EventBridge bus. */
+  eventBus: LocalEventBus;
   /** What the first start created; absent on later starts (the token is shown once). */
   bootstrap?: { orgId: string; orgName: string; token: string; cloudId: string };
   stop(): Promise<void>;
@@ -74,6 +80,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     process.env.MONGODB_URI = mongoUri;
     if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
     process.env.JOBS_QUEUE_URL = LOCAL_JOBS_QUEUE_URL;
+    process.env.EVENT_BUS_NAME = LOCAL_EVENT_BUS_NAME;
     if (!process.env.NIMBO_DATA_KEY && !process.env.NIMBO_DATA_KEY_FILE) {
       const base = opts.dataDir ? dirname(opts.dataDir) : join(process.cwd(), '.nimbo');
       process.env.NIMBO_DATA_KEY_FILE = join(base, 'data-key');
@@ -96,6 +103,11 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       pollIntervalMs: opts.queuePollIntervalMs ?? 250,
       onHandlerError: (err: unknown) => log.error('local queue delivery failed', { error: err }),
     };
+    // Before the jobs queue starts: a publish job left from the last run finds the bus.
+    const eventBus = new LocalEventBus(LOCAL_EVENT_BUS_NAME);
+    registerLocalBus(LOCAL_EVENT_BUS_NAME, eventBus);
+    stack.push(async () => unregisterLocalBus(LOCAL_EVENT_BUS_NAME));
+
     const jobDeadLetters = new LocalDeadLetterQueue('nimbo-jobs-dlq', db, (m) =>
       log.error('job message moved to the dead-letter queue', { id: m.id, body: m.body, from: m.from }),
     );
@@ -159,6 +171,7 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       jobDeadLetters,
       commands,
       commandDeadLetters,
+      eventBus,
       ...(bootstrap ? { bootstrap } : {}),
       stop: stopAll,
     };

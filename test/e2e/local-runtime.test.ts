@@ -1,4 +1,6 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { getMongo } from '../../lib/db/client.js';
+import { recordEvents } from '../../lib/events/record.js';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime/runtime.js';
 import { uniqueDbName } from '../helpers/mongo.js';
 
@@ -34,6 +36,36 @@ describe('the local runtime over HTTP', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET');
     expect(res.headers.get('content-type')).toBe('application/problem+json');
+  });
+
+  it('publishes recorded events to its local bus through its jobs queue, and lists them at GET /v1/events', async () => {
+    const { orgId, token } = runtime.bootstrap!;
+    const deps = { db: (await getMongo()).db, now: () => new Date() };
+    const [event] = await recordEvents(deps, [
+      {
+        orgId,
+        type: 'cloud.disabled',
+        data: { cloudId: 'cld_0123456789abcdef', name: 'sim', provider: 'sim', reason: 'test' },
+      },
+    ]);
+    await vi.waitFor(
+      () => expect(runtime.eventBus.received.map((e) => JSON.parse(e.detail).id)).toContain(event!._id),
+      { timeout: 10_000, interval: 50 },
+    );
+    const entry = runtime.eventBus.received.find((e) => JSON.parse(e.detail).id === event!._id)!;
+    expect(entry).toMatchObject({ source: 'nimbo', detailType: 'cloud.disabled', resources: [] });
+    await vi.waitFor(async () => {
+      const stored = await deps.db.collection('events').findOne({ _id: event!._id as never });
+      expect(stored?.publishedAt).toBeInstanceOf(Date);
+    });
+
+    const res = await fetch(`${runtime.apiUrl}/v1/events?type=cloud.disabled`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { items: Array<{ id: string }> }).items.map((e) => e.id)).toEqual([
+      event!._id,
+    ]);
   });
 
   it('refuses a body over 10 MB with 413, as API Gateway does', async () => {

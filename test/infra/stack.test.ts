@@ -244,6 +244,40 @@ describe('the Nimbo stack', () => {
     });
   });
 
+  it('creates the event bus, outputs its name and ARN, and names it to every function', () => {
+    template.resourceCountIs('AWS::Events::EventBus', 1);
+    template.hasResourceProperties('AWS::Events::EventBus', {
+      Name: Match.stringLikeRegexp('EventBus'),
+      Description: Match.stringLikeRegexp('Source "nimbo", DetailType the event type'),
+    });
+    expect(template.toJSON().Outputs).toMatchObject({
+      EventBusName: { Value: refOf(stack.eventBus) },
+      EventBusArn: { Value: arnOf(stack.eventBus) },
+    });
+    // Each records events and queues their publication (the api, the tick's sweep, the worker).
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Environment: { Variables: Match.objectLike({ EVENT_BUS_NAME: refOf(stack.eventBus) }) } },
+    });
+    expect(Object.keys(fns).sort()).toEqual(
+      [stack.api.fn, stack.jobs.worker, stack.jobs.tick].map((fn) => logicalId(stack, fn)).sort(),
+    );
+  });
+
+  it('lets the worker put events on that bus only, and no other function put any', () => {
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) =>
+      (p.Properties.PolicyDocument.Statement as Array<{ Action: unknown; Resource: unknown }>)
+        .filter((st) => JSON.stringify(st.Action).includes('events:'))
+        .map((st) => ({ roles: p.Properties.Roles, action: st.Action, resource: st.Resource })),
+    );
+    expect(statements).toEqual([
+      {
+        roles: [{ Ref: logicalId(stack, stack.jobs.worker.role!) }],
+        action: 'events:PutEvents',
+        resource: arnOf(stack.eventBus),
+      },
+    ]);
+  });
+
   it('invokes the tick every minute', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 minute)',

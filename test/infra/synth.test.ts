@@ -69,6 +69,18 @@ describe('cdk synth', () => {
     }
   });
 
+  it("keeps the EventBridge client out of the worker's index.mjs: it loads from chunks/ on the first publish", () => {
+    const bundle = bundleOf(/Nimbo worker/);
+    // The operation's wire name (X-Amz-Target), which no minifier renames.
+    const inIndex = readFileSync(bundle, 'utf8').includes('AWSEvents');
+    const chunks = join(dirname(bundle), 'chunks');
+    const inChunks = readdirSync(chunks).filter((c) =>
+      readFileSync(join(chunks, c), 'utf8').includes('AWSEvents'),
+    );
+    expect(inIndex).toBe(false);
+    expect(inChunks.length).toBeGreaterThan(0);
+  });
+
   it('answers /v1/health from the api bundle, loaded by plain Node', async () => {
     const res = await invokeBundle(bundleOf(/Nimbo API/), {
       version: '2.0',
@@ -99,6 +111,7 @@ describe('cdk synth', () => {
       jobsResent: 0,
       deliveriesQueued: 0,
       upcomingAnnounced: 0,
+      eventsRequeued: 0,
     });
   });
 });
