@@ -3,6 +3,7 @@ import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
 import { resendStrandedJobs } from '../jobs/sweep.js';
 import { enqueueDueProbes } from '../probes/tick.js';
+import { fireDueRules } from '../rules/due.js';
 import { claimDueSchedules } from '../schedules/runs.js';
 import { enqueueDueDeliveries } from '../webhooks/deliver.js';
 
@@ -12,6 +13,8 @@ export interface TickCounts {
   probesQueued: number;
   jobsResent: number;
   deliveriesQueued: number;
+  /** Rule firings whose situation held for the rule's minutes (those that did not are dropped, and logged). */
+  rulesFired: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -19,6 +22,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const schedulesRun = await claimDueSchedules(deps);
   const probesQueued = await enqueueDueProbes(deps);
   const jobsResent = await resendStrandedJobs(deps);
+  const { fired: rulesFired } = await fireDueRules(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
-  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued };
+  return { pollsQueued, schedulesRun, probesQueued, jobsResent, deliveriesQueued, rulesFired };
 }

@@ -45,6 +45,7 @@ import {
 } from './routes/machines.js';
 import { networkRoutes } from './routes/networks.js';
 import { probeRoutes } from './routes/probes.js';
+import { ruleRoutes } from './routes/rules.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
@@ -84,6 +85,7 @@ export const apiRoutes: AnyRoute[] = [
   ...dnsRoutes,
   ...networkRoutes,
   ...webhookRoutes,
+  ...ruleRoutes,
 ];
 
 /** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */

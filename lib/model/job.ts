@@ -12,6 +12,7 @@ export const JOB_TYPES = [
   'script.run',
   'dns.sync',
   'webhook.deliver',
+  'rule.evaluate',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

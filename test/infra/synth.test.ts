@@ -92,6 +92,13 @@ describe('cdk synth', () => {
 
   it('runs the tick bundle against an empty database', async () => {
     const res = await invokeBundle(bundleOf(/Nimbo tick/), { id: 'e1', time: '2026-11-25T00:00:00Z' });
-    expect(res).toEqual({ pollsQueued: 0, schedulesRun: 0, probesQueued: 0, jobsResent: 0, deliveriesQueued: 0 });
+    expect(res).toEqual({
+      pollsQueued: 0,
+      schedulesRun: 0,
+      probesQueued: 0,
+      jobsResent: 0,
+      deliveriesQueued: 0,
+      rulesFired: 0,
+    });
   });
 });
