@@ -18,6 +18,7 @@ import type { JobMessage } from '../messages/job-message.js';
 import type { JobType } from '../model/job.js';
 import { runProbeJob } from '../probes/probes.js';
 import { ChangePendingError } from '../providers/errors.js';
+import { runRuleEvaluation } from '../rules/evaluate.js';
 import { recordScheduleJobResult } from '../schedules/runs.js';
 import { executeScriptRun, recordScriptRunInterrupted } from '../scripts/runs.js';
 import { executeWebhookDelivery } from '../webhooks/deliver.js';
@@ -37,6 +38,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'dns.sync': executeChangeSync,
   'webhook.deliver': executeWebhookDelivery,
   'events.publish': executePublishJob,
+  'rule.evaluate': runRuleEvaluation,
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */

@@ -4,6 +4,7 @@ import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
 import { resendStrandedJobs } from '../jobs/sweep.js';
 import { enqueueDueProbes } from '../probes/tick.js';
+import { fireDueRules } from '../rules/due.js';
 import { claimDueSchedules } from '../schedules/runs.js';
 import { announceUpcomingRuns } from '../schedules/upcoming.js';
 import { enqueueDueDeliveries } from '../webhooks/deliver.js';
@@ -17,6 +18,8 @@ export interface TickCounts {
   upcomingAnnounced: number;
   /** Events whose publication to the bus was queued again (lib/events/republish.ts). */
   eventsRequeued: number;
+  /** Rule firings whose situation held for the rule's minutes (those that did not are dropped, and logged). */
+  rulesFired: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -24,6 +27,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const schedulesRun = await claimDueSchedules(deps);
   const probesQueued = await enqueueDueProbes(deps);
   const jobsResent = await resendStrandedJobs(deps);
+  const { fired: rulesFired } = await fireDueRules(deps);
   const upcomingAnnounced = await announceUpcomingRuns(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
   const eventsRequeued = await requeueUnpublishedEvents(deps);
@@ -32,6 +36,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
     schedulesRun,
     probesQueued,
     jobsResent,
+    rulesFired,
     deliveriesQueued,
     upcomingAnnounced,
     eventsRequeued,

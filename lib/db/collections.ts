@@ -17,6 +17,8 @@ import type {
   PeriodicTaskDoc,
   ProbeDoc,
   RecordDoc,
+  RuleDoc,
+  RuleFiringDoc,
   SubnetDoc,
   TokenDoc,
   WebhookDoc,
@@ -41,6 +43,8 @@ export interface Collections {
   events: Collection<EventDoc>;
   webhooks: Collection<WebhookDoc>;
   deliveries: Collection<DeliveryDoc>;
+  rules: Collection<RuleDoc>;
+  ruleFirings: Collection<RuleFiringDoc>;
 }
 
 export function collections(db: Db): Collections {
@@ -62,6 +66,8 @@ export function collections(db: Db): Collections {
     events: db.collection<EventDoc>('events'),
     webhooks: db.collection<WebhookDoc>('webhooks'),
     deliveries: db.collection<DeliveryDoc>('webhook_deliveries'),
+    rules: db.collection<RuleDoc>('rules'),
+    ruleFirings: db.collection<RuleFiringDoc>('rule_firings'),
   };
 }
 
@@ -142,6 +148,25 @@ export const INDEXES: Record<keyof Collections, IndexDescription[]> = {
     { key: { webhookId: 1, eventId: 1 }, name: 'webhookId_1_eventId_1', unique: true },
     // The tick's due retries.
     { key: { status: 1, nextAttemptAt: 1 }, name: 'status_1_nextAttemptAt_1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
+  rules: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    // The evaluation's: an org's enabled rules of an event type.
+    { key: { orgId: 1, enabled: 1, event: 1 }, name: 'orgId_1_enabled_1_event_1' },
+  ],
+  ruleFirings: [
+    // One firing per rule and event, however often the evaluation runs.
+    { key: { ruleId: 1, 'event.id': 1 }, name: 'ruleId_1_event.id_1', unique: true },
+    // One pending firing per rule and machine: a flapping machine does not pile them up.
+    {
+      key: { ruleId: 1, machineId: 1 },
+      name: 'ruleId_1_machineId_1_pending_unique',
+      unique: true,
+      partialFilterExpression: { status: 'pending' },
+    },
+    // The tick's due firings.
+    { key: { status: 1, dueAt: 1 }, name: 'status_1_dueAt_1' },
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   jobs: [

@@ -4,6 +4,8 @@
  */
 
 import type { SealedValue } from '../crypto/sealed.js';
+import type { ConditionNode } from '../model/condition.js';
+import type { MachineEventType } from '../model/events/event.js';
 import type { JobStatus, JobType } from '../model/job.js';
 import type { ProbeSettings } from '../model/probe.js';
 import type { Role } from '../model/role.js';
@@ -324,4 +326,59 @@ export interface DeliveryAttempt {
   latencyMs: number;
   responseCode: number | null;
   error: string | null;
+}
+
+/** "When <event> on machines matching <conditions> (for N minutes) notify <webhooks>" (lib/rules). */
+export interface RuleDoc {
+  _id: string;
+  orgId: string;
+  name: string;
+  event: MachineEventType;
+  /** machine.state_changed only: just the changes to this state. */
+  to: MachineState | null;
+  /** null: every machine of the org. */
+  conditions: ConditionNode | null;
+  /** null: fires at once; else only if the situation still holds this long after it began. */
+  forMinutes: number | null;
+  webhookIds: string[];
+  enabled: boolean;
+  lastFiredAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** The machine an event is about, as the event names it (the MachineRef of lib/model/events/event.ts). */
+export interface EventMachineRef {
+  machineId: string;
+  cloudId: string;
+  provider: Provider;
+  externalId: string;
+  name: string;
+  region: string;
+}
+
+/**
+ * One rule matched by one event on one machine: fired at once, or pending until `dueAt` and then fired or
+ * dropped. At most one is pending per rule and machine (a unique partial index), and one exists per rule
+ * and event (a unique index), so a redelivered evaluation acts once.
+ */
+export interface RuleFiringDoc {
+  _id: string;
+  orgId: string;
+  ruleId: string;
+  machineId: string;
+  event: { id: string; type: MachineEventType; at: Date; to: MachineState | null };
+  machine: EventMachineRef;
+  /** When the situation began: the event's time, or for machine.unreachable the outage's first failed probe. */
+  heldSince: Date;
+  dueAt: Date;
+  forMinutes: number | null;
+  status: 'pending' | 'fired' | 'dropped';
+  /** Why a firing was dropped (the situation ended, the rule changed...). */
+  reason: string | null;
+  /** The rule.triggered event it recorded. */
+  triggeredEventId: string | null;
+  createdAt: Date;
+  settledAt: Date | null;
+  expireAt: Date;
 }

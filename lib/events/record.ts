@@ -2,8 +2,9 @@
  * Recording what happened: each event is checked against its published schema (lib/model/events), kept
  * in the `events` outbox for 30 days, and fanned out to a delivery per enabled webhook of its org that
  * asked for its type, whose first attempt is queued at once. A delivery exists once per event and
- * webhook (a unique index). When an event bus is configured (EVENT_BUS_NAME), a job per org also
- * publishes the events to it (publish.ts).
+ * webhook (a unique index). An event recorded for named webhooks (a rule's rule.triggered) goes to those
+ * only; machine events are also matched against the org's rules (queueRuleEvaluation). When an event bus
+ * is configured (EVENT_BUS_NAME), a job per org also publishes the events to it (publish.ts).
  */
 import { log } from '../core/log.js';
 import { collections } from '../db/collections.js';
@@ -12,7 +13,8 @@ import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
 import { hasEventBus } from '../messages/buses.js';
 import type { SystemActor } from '../model/actor.js';
 import { newId } from '../model/common.js';
-import { type EventData, type EventType, NimboEvent } from '../model/events/event.js';
+import { DIRECTED_EVENT_TYPES, type EventData, type EventType, NimboEvent } from '../model/events/event.js';
+import { queueRuleEvaluation } from './rule-evaluation.js';
 
 export const EVENT_TTL_MS = 30 * 86_400_000;
 /** Deliveries and their log are kept as long as the events they carry. */
@@ -26,6 +28,12 @@ export interface NewEvent<T extends EventType = EventType> {
   data: EventData<T>;
   /** When it happened; the clock's now when absent. */
   at?: Date;
+  /**
+   * Delivered to these webhooks of the org only (the enabled ones), whatever events they subscribe to: a
+   * rule's notification. Absent: to the enabled webhooks that subscribe to the type, unless the type is
+   * directed (DIRECTED_EVENT_TYPES), which then goes to no webhook.
+   */
+  webhookIds?: string[];
 }
 
 /** The event as it goes out: the envelope of schemas/event.v1.schema.json. */
@@ -94,6 +102,8 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
   const now = deps.now();
   const publish = hasEventBus(deps);
   const docs: EventDoc[] = [];
+  /** The webhooks an event was recorded for, by event id. */
+  const named = new Map<string, string[]>();
   for (const e of events) {
     const doc: EventDoc = {
       _id: newId('event'),
@@ -111,20 +121,23 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
       continue;
     }
     docs.push(doc);
+    if (e.webhookIds) named.set(doc._id, e.webhookIds);
   }
   if (docs.length === 0) return [];
   const c = collections(deps.db);
   await c.events.insertMany(docs);
   for (const orgId of new Set(docs.map((d) => d.orgId))) {
     const ofOrg = docs.filter((d) => d.orgId === orgId);
-    const hooks = await c.webhooks
-      .find({ orgId, enabled: true, events: { $in: [...new Set(ofOrg.map((d) => d.type))] } })
-      .project<{ _id: string; events: string[] }>({ _id: 1, events: 1 })
-      .toArray();
-    const deliveries = ofOrg.flatMap((e) =>
-      hooks.filter((h) => h.events.includes(e.type)).map((h) => newDelivery(e, h._id, now)),
+    const fannedOut = ofOrg.filter(
+      (d) => !named.has(d._id) && !DIRECTED_EVENT_TYPES.includes(d.type as EventType),
     );
+    const addressed = ofOrg.filter((d) => named.has(d._id));
+    const deliveries = [
+      ...(await subscriberDeliveries(deps, orgId, fannedOut, now)),
+      ...(await namedDeliveries(deps, orgId, addressed, named, now)),
+    ];
     await queueDeliveries(deps, orgId, deliveries);
+    await queueRuleEvaluation(deps, orgId, fannedOut);
     if (publish) {
       const actor: SystemActor = { type: 'system', orgId, name: 'events' };
       const ids = ofOrg.map((d) => d._id);
@@ -132,6 +145,43 @@ export async function recordEvents(deps: JobDeps, events: NewEvent[]): Promise<E
     }
   }
   return docs;
+}
+
+/** A delivery per event and enabled webhook of the org that subscribes to its type. */
+async function subscriberDeliveries(
+  deps: JobDeps,
+  orgId: string,
+  events: EventDoc[],
+  now: Date,
+): Promise<DeliveryDoc[]> {
+  if (events.length === 0) return [];
+  const hooks = await collections(deps.db)
+    .webhooks.find({ orgId, enabled: true, events: { $in: [...new Set(events.map((d) => d.type))] } })
+    .project<{ _id: string; events: string[] }>({ _id: 1, events: 1 })
+    .toArray();
+  return events.flatMap((e) =>
+    hooks.filter((h) => h.events.includes(e.type)).map((h) => newDelivery(e, h._id, now)),
+  );
+}
+
+/** A delivery per event and the enabled webhooks of the org it was recorded for (deleted ones are skipped). */
+async function namedDeliveries(
+  deps: JobDeps,
+  orgId: string,
+  events: EventDoc[],
+  named: Map<string, string[]>,
+  now: Date,
+): Promise<DeliveryDoc[]> {
+  const ids = [...new Set(events.flatMap((e) => named.get(e._id) ?? []))];
+  if (ids.length === 0) return [];
+  const hooks = await collections(deps.db)
+    .webhooks.find({ orgId, enabled: true, _id: { $in: ids } })
+    .project<{ _id: string }>({ _id: 1 })
+    .toArray();
+  const enabled = new Set(hooks.map((h) => h._id));
+  return events.flatMap((e) =>
+    (named.get(e._id) ?? []).filter((id) => enabled.has(id)).map((id) => newDelivery(e, id, now)),
+  );
 }
 
 /** Saves new deliveries and queues their first attempts. */

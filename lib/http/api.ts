@@ -46,6 +46,7 @@ import {
 } from './routes/machines.js';
 import { networkRoutes } from './routes/networks.js';
 import { probeRoutes } from './routes/probes.js';
+import { ruleRoutes } from './routes/rules.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
@@ -86,6 +87,7 @@ export const apiRoutes: AnyRoute[] = [
   ...networkRoutes,
   ...webhookRoutes,
   getEvents,
+  ...ruleRoutes,
 ];
 
 /** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */

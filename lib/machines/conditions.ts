@@ -79,10 +79,25 @@ function compileNode(node: ConditionNode, path: string, depth: number, walk: Wal
   throw new UnprocessableError(`${path}: an empty condition`);
 }
 
+export interface CompileOptions {
+  /** Missing machines too (a rule on machine.missing); every other selection leaves them out. */
+  includeMissing?: boolean;
+}
+
+/** The org's machines, present ones only unless told otherwise: what conditions narrow. */
+export function machineScope(orgId: string, o: CompileOptions = {}): Filter<MachineDoc> {
+  return o.includeMissing ? { orgId } : { orgId, missingSince: null };
+}
+
 /** The filter for the org's present (not missing) machines that match. */
-export function compileConditions(conditions: ConditionNode, orgId: string, now: Date): Filter<MachineDoc> {
+export function compileConditions(
+  conditions: ConditionNode,
+  orgId: string,
+  now: Date,
+  o: CompileOptions = {},
+): Filter<MachineDoc> {
   const walk: Walk = { now, nodes: 0 };
-  return { $and: [{ orgId, missingSince: null }, compileNode(conditions, 'conditions', 1, walk)] };
+  return { $and: [machineScope(orgId, o), compileNode(conditions, 'conditions', 1, walk)] };
 }
 
 export interface ConditionsPreview {

@@ -23,6 +23,8 @@ export const ID_PREFIXES = {
   event: 'evt',
   webhook: 'whk',
   delivery: 'dlv',
+  rule: 'rul',
+  ruleFiring: 'rfi',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

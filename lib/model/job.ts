@@ -13,6 +13,7 @@ export const JOB_TYPES = [
   'dns.sync',
   'webhook.deliver',
   'events.publish',
+  'rule.evaluate',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

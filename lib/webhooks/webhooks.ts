@@ -137,12 +137,16 @@ export async function updateWebhook(
   return toWebhookView(updated, deps.now());
 }
 
-/** Deleted with its deliveries: nothing is tried for it again. */
+/** Deleted with its deliveries, and taken out of the rules that name it: nothing is tried for it again. */
 export async function deleteWebhook(deps: ServiceDeps, actor: Actor, id: string): Promise<void> {
   const webhook = await findWebhook(deps, actor.orgId, id);
-  const { webhooks, deliveries } = collections(deps.db);
+  const { webhooks, deliveries, rules } = collections(deps.db);
   await webhooks.deleteOne({ _id: id, orgId: actor.orgId });
   await deliveries.deleteMany({ orgId: actor.orgId, webhookId: id });
+  await rules.updateMany(
+    { orgId: actor.orgId, webhookIds: id },
+    { $pull: { webhookIds: id }, $set: { updatedAt: deps.now() } },
+  );
   await recordAudit(deps, {
     actor,
     action: 'webhook.delete',

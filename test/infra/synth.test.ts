@@ -112,6 +112,7 @@ describe('cdk synth', () => {
       deliveriesQueued: 0,
       upcomingAnnounced: 0,
       eventsRequeued: 0,
+      rulesFired: 0,
     });
   });
 });

@@ -39,6 +39,7 @@ const FAKE: Record<string, string> = {
   keys: 'key_AAAAAAAAAAAAAAAA',
   tokens: 'tok_AAAAAAAAAAAAAAAA',
   webhooks: 'whk_AAAAAAAAAAAAAAAA',
+  rules: 'rul_AAAAAAAAAAAAAAAA',
   recordId: 'rec_AAAAAAAAAAAAAAAA',
   snapshotId: 'simsnap-0123456789ab',
   action: 'stop',

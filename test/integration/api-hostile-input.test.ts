@@ -34,7 +34,7 @@ describe('input that BSON cannot hold', () => {
   const counts = async () =>
     Object.fromEntries(
       await Promise.all(
-        ['jobs', 'machines', 'networks', 'sim_net', 'audit', 'schedules'].map(
+        ['jobs', 'machines', 'networks', 'sim_net', 'audit', 'schedules', 'rules'].map(
           async (c) => [c, await t.db.collection<AnyDoc>(c).countDocuments({})] as const,
         ),
       ),
@@ -73,6 +73,14 @@ describe('input that BSON cannot hold', () => {
     ids.webhooks = (
       await post('/v1/webhooks', { url: 'http://127.0.0.1:9/hooks', events: ['machine.state_changed'] })
     ).body.webhook.id;
+    ids.rules = (
+      await post('/v1/rules', {
+        name: 'pager',
+        event: 'machine.unreachable',
+        forMinutes: 5,
+        webhookIds: [ids.webhooks],
+      })
+    ).body.id;
     expect(Object.values(ids).every(Boolean)).toBe(true);
   });
 
@@ -149,6 +157,15 @@ describe('input that BSON cannot hold', () => {
         when: { kind: 'interval', every: { value: 1, unit: 'days' } },
       });
       expect(schedule.status).toBe(422);
+      // A rule's body, conditions included, is checked as a webhook's is: 400.
+      const rule = await post('/v1/rules', {
+        name: 'never',
+        event: 'machine.created',
+        conditions,
+        webhookIds: [ids.webhooks],
+      });
+      expect(rule.status).toBe(400);
+      expect(rule.body.errors[0].message).toMatch(/NUL/);
     }
     expect(await counts()).toEqual(before);
   });

@@ -35,6 +35,7 @@ const RANKS: Record<string, number> = {
   networks: 10,
   scripts: 11,
   commands: 11,
+  rules: 11,
   schedules: 12,
   app: 13,
   http: 14,

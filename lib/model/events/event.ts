@@ -28,6 +28,16 @@ const MachineRef = z.strictObject({
   region: z.string(),
 });
 
+/** The machine events, in the order they are listed: what a rule (lib/rules) can watch for. */
+export const MACHINE_EVENT_TYPES = [
+  'machine.created',
+  'machine.state_changed',
+  'machine.missing',
+  'machine.unreachable',
+  'machine.reachable',
+] as const;
+export type MachineEventType = (typeof MACHINE_EVENT_TYPES)[number];
+
 const CloudRef = z.strictObject({ cloudId: Id, name: z.string(), provider: z.enum(PROVIDERS) });
 
 /** Per event type, its `data`. */
@@ -104,6 +114,28 @@ export const EVENT_DATA = {
   'cloud.disabled': CloudRef.extend({ reason: z.string() }).describe(
     'A cloud was disabled (by an operator, or after sustained poll failures): it is no longer polled',
   ),
+  'rule.triggered': z
+    .strictObject({
+      ruleId: Id,
+      name: z.string().describe("The rule's name"),
+      event: z
+        .strictObject({ id: EventId, type: z.enum(MACHINE_EVENT_TYPES) })
+        .describe('The machine event that started it'),
+      machine: MachineRef,
+      forMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .nullable()
+        .describe('How long the situation had to hold first; null: the rule fires at once'),
+      heldSince: Timestamp.describe(
+        "When the situation began: the event's time (for machine.unreachable, the outage's first failed probe)",
+      ),
+    })
+    .describe(
+      "A rule's event happened on a machine its conditions select (and, with forMinutes, still held that " +
+        "long): sent to the rule's webhooks only, whatever events they subscribed to",
+    ),
   'webhook.test': z
     .strictObject({ webhookId: Id, message: z.string() })
     .describe('Sent by POST /v1/webhooks/{id}/test to that webhook only'),
@@ -114,6 +146,12 @@ export const EVENT_DATA = {
 
 export type EventType = keyof typeof EVENT_DATA;
 export const EVENT_TYPES = Object.keys(EVENT_DATA) as EventType[];
+/**
+ * Types delivered only to the webhooks named when they are recorded (a rule's), never fanned out to the
+ * webhooks of the org that subscribe to the type: a webhook cannot subscribe to them.
+ */
+export const DIRECTED_EVENT_TYPES: readonly EventType[] = ['rule.triggered'];
+export const SUBSCRIBABLE_EVENT_TYPES = EVENT_TYPES.filter((t) => !DIRECTED_EVENT_TYPES.includes(t));
 export type EventData<T extends EventType> = z.infer<(typeof EVENT_DATA)[T]>;
 
 const envelope = <T extends EventType>(type: T) =>

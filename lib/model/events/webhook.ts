@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { idSchema, NulFreeString, Timestamp } from '../common.js';
-import { EVENT_TYPES } from './event.js';
+import { type EventType, SUBSCRIBABLE_EVENT_TYPES } from './event.js';
 
 export const WebhookId = idSchema('webhook');
 export const DeliveryId = idSchema('delivery');
@@ -18,11 +18,13 @@ export const WebhookUrl = z
   );
 
 export const WebhookEvents = z
-  .array(z.enum(EVENT_TYPES))
+  .array(z.enum(SUBSCRIBABLE_EVENT_TYPES as [EventType, ...EventType[]]))
   .min(1)
-  .max(EVENT_TYPES.length)
+  .max(SUBSCRIBABLE_EVENT_TYPES.length)
   .refine((a) => new Set(a).size === a.length, 'each event type once')
-  .describe('The event types delivered here');
+  .describe(
+    'The event types delivered here (rule.triggered is not one: it goes to the webhooks a rule names)',
+  );
 
 const Description = NulFreeString.max(500).describe('What the receiver is, for people');
 
