@@ -21,10 +21,11 @@ describe('cdk synth', () => {
     await run(join(root, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-validation', '-o', out], {
       cwd: root,
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1', CDK_DISABLE_CLI_TELEMETRY: 'true' },
-      timeout: 120_000,
+      // Three bundles with their first-use chunks: about 75 s alone, much more on two cores under the suite.
+      timeout: 240_000,
     });
     template = JSON.parse(readFileSync(join(out, 'Nimbo.template.json'), 'utf8'));
-  }, 150_000);
+  }, 270_000);
 
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
