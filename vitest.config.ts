@@ -12,6 +12,11 @@ export default defineConfig({
     // vitest's default is one worker per CPU but one: a single fork on this 2-CPU machine. Most files wait
     // on servers, fakes and child processes, so three forks take the run from ~8 to ~4 minutes.
     maxWorkers: 3,
+    // Files share their worker's module cache: the heavy SDKs (Google's, Azure's) are imported once per
+    // worker, not once per file, which halves the run (~380 s to ~190 s here). Each file still gets a
+    // database of its own, and what a file sets up globally (the local runtime's environment, queues and
+    // bus) it puts back when it stops.
+    isolate: false,
     env: {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       AWS_REGION: 'us-east-1',

@@ -114,7 +114,7 @@ export async function applyPoll(
   const seen = new Set<string>();
   // The first poll of a cloud finds what was there before Nimbo: that is an import, not news.
   const news: NewEvent[] = [];
-  const firstPoll = cloud.lastPollAt === null;
+  const firstPoll = !cloud.lastPollAt;
 
   for (const m of listed) {
     if (seen.has(m.externalId)) continue; // a provider listing the same machine twice (region overlap)

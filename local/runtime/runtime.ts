@@ -27,6 +27,17 @@ export const LOCAL_JOBS_QUEUE_URL = 'local://jobs';
 export const LOCAL_COMMANDS_DLQ_URL = 'local://commands-dlq';
 export const LOCAL_EVENT_BUS_NAME = 'local://events';
 
+/** What the runtime sets in the environment for the functions. */
+const RUNTIME_ENV = [
+  'MONGODB_URI',
+  'MONGODB_DB',
+  'JOBS_QUEUE_URL',
+  'EVENT_BUS_NAME',
+  'NIMBO_DATA_KEY_FILE',
+  'COMMANDS_QUEUE_ARN',
+  'COMMANDS_DLQ_URL',
+] as const;
+
 export interface LocalRuntimeOptions {
   host?: string;
   port?: number;
@@ -76,7 +87,15 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
       mongoUri = db.uri;
       stack.push(() => db.close());
     }
-    // The functions read their configuration from the environment, exactly as in Lambda.
+    // The functions read their configuration from the environment, exactly as in Lambda. Stopping puts
+    // it back as it was, so a process that runs the runtime (a test, a bench) is left as it found it.
+    const saved = Object.fromEntries(RUNTIME_ENV.map((k) => [k, process.env[k]]));
+    stack.push(async () => {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
     process.env.MONGODB_URI = mongoUri;
     if (opts.dbName) process.env.MONGODB_DB = opts.dbName;
     process.env.JOBS_QUEUE_URL = LOCAL_JOBS_QUEUE_URL;
