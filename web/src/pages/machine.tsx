@@ -65,8 +65,13 @@ export function MachinePage({ id }: { id: string }) {
       rememberJob(r.job.id, `${action} ${m?.name ?? id}`);
       setJob(r.job);
       const done = await followJob(r.job.id, setJob);
-      if (done.status === 'failed')
+      if (done.status === 'failed') {
         setActionError({ title: `${action} failed`, detail: done.error?.message ?? '' } as never);
+      } else if (m && action !== 'destroy') {
+        // The provider has taken the action: poll its cloud now so the inventory shows where it landed.
+        const poll = await post<{ job: Job }>(`/v1/clouds/${m.cloudId}/poll`).catch(() => null);
+        if (poll) await followJob(poll.job.id, undefined, 30_000).catch(() => null);
+      }
       void machine.reload();
       setAuditKey((k) => k + 1);
     } catch (err) {
