@@ -1,6 +1,6 @@
 /** Small shared pieces: problems shown as title and detail, loading, state badges, tables, paging, dialogs. */
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem, get, type Page } from './api';
 
 export function problemOf(err: unknown): { title: string; detail: string } {
@@ -50,7 +50,8 @@ export function useGet<T>(path: string | null, pollMs?: number) {
       if (current.current === path) setLoading(false);
     }
   }, [path]);
-  useEffect(() => {
+  // A layout effect: the request leaves before the first paint, not after it (useEffect waits a frame).
+  useLayoutEffect(() => {
     void load();
     if (!pollMs) return;
     const timer = setInterval(() => {
