@@ -96,3 +96,9 @@ export async function writeDashboard(dir = DASHBOARD_OUT_DIR): Promise<Dashboard
 export function firstLoadGzipBytes(files: DashboardFile[]): number {
   return files.reduce((n, f) => n + f.gzip.length, 0);
 }
+
+// `tsx web/build.ts [dir]`: writes the built dashboard (the stack's bucket deployment runs this).
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const files = await writeDashboard(process.argv[2] ? resolve(process.argv[2]) : DASHBOARD_OUT_DIR);
+  process.stdout.write(`dashboard: ${files.length} files, ${firstLoadGzipBytes(files)} bytes gzip\n`);
+}
