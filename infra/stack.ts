@@ -17,10 +17,12 @@ import { AlarmTopic } from './constructs/alarms.js';
 import { Api } from './constructs/api.js';
 import { CloudAccess, OWN_ACCOUNT_ACCESS_LEVELS } from './constructs/cloud-access.js';
 import { Commands } from './constructs/commands.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { Jobs } from './constructs/jobs.js';
 
 export class NimboStack extends Stack {
   readonly api: Api;
+  readonly dashboard: Dashboard;
   readonly jobs: Jobs;
   readonly commands: Commands;
   readonly cloudAccess: CloudAccess;
@@ -103,6 +105,7 @@ export class NimboStack extends Stack {
     });
     this.eventBus.grantPutEventsTo(this.jobs.worker);
     this.api = new Api(this, 'Api', { environment, secrets, jobsQueue: this.jobs.queue });
+    this.dashboard = new Dashboard(this, 'Dashboard', { httpApi: this.api.httpApi });
     // The api checks connections, lists and changes DNS and networks; the worker polls and acts on machines.
     this.cloudAccess = new CloudAccess(this, 'CloudAccess', {
       roles: [this.api.fn.role!, this.jobs.worker.role!],

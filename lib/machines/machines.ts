@@ -62,6 +62,7 @@ export interface MachineListFilter {
   state?: MachineDoc['state'];
   cloud?: string;
   tag?: string;
+  region?: string;
   missing?: 'true' | 'false' | 'any';
 }
 
@@ -69,14 +70,18 @@ export async function listMachines(
   deps: ServiceDeps,
   orgId: string,
   query: MachineListFilter & PageRequest,
+  /** A further filter, already scoped (compiled conditions). */
+  where?: Filter<MachineDoc>,
 ): Promise<Page<MachineView>> {
   const filter: Filter<MachineDoc> = { orgId };
   if (query.missing === 'false' || query.missing === undefined) filter.missingSince = null;
   else if (query.missing === 'true') filter.missingSince = { $ne: null };
   if (query.state) filter.state = query.state;
   if (query.cloud) filter.cloudId = query.cloud;
+  if (query.region) filter.region = query.region;
   if (query.q) filter.name = searchRegex(query.q);
-  const full: Filter<MachineDoc> = query.tag ? { $and: [filter, tagFilter(query.tag)] } : filter;
+  const parts = [filter, ...(query.tag ? [tagFilter(query.tag)] : []), ...(where ? [where] : [])];
+  const full: Filter<MachineDoc> = parts.length > 1 ? { $and: parts } : filter;
   const page = await findPage(collections(deps.db).machines, full, query);
   return { items: page.items.map(toMachineView), nextCursor: page.nextCursor };
 }

@@ -51,6 +51,15 @@ export const MachineListQuery = listQuery(['name', 'state', 'firstSeenAt', 'last
   state: z.enum(MACHINE_STATES).optional(),
   cloud: CloudId.optional(),
   tag: TagFilter.optional(),
+  region: NulFreeString.min(1).max(64).optional().describe('Machines in this region'),
+  conditions: z
+    .string()
+    .max(8192)
+    .optional()
+    .describe(
+      'Conditions as in POST /v1/conditions/preview, JSON-encoded (e.g. {"field":"size","op":"eq","value":"small"}); ' +
+        'invalid JSON or a condition outside the grammar answers 400',
+    ),
   missing: z
     .enum(['true', 'false', 'any'])
     .default('false')

@@ -141,6 +141,8 @@ export async function startApiGateway(opts: {
   handler: ApiHandler;
   /** Endpoints of the local runtime itself (sending to its queues), under /_local/. */
   local?: LocalEndpoints;
+  /** Static files served before the API (the dashboard): answers and returns true, or returns false. */
+  staticFiles?: (req: IncomingMessage, res: ServerResponse) => boolean;
   host?: string;
   port?: number;
   functionName?: string;
@@ -158,6 +160,7 @@ export async function startApiGateway(opts: {
     req.on('end', () => {
       // API Gateway's own answer to an oversized payload, before any Lambda runs.
       if (tooLarge) return sendGatewayError(res, 413, 'Request Entity Too Large');
+      if (opts.staticFiles && !req.url?.startsWith('/v1/') && opts.staticFiles(req, res)) return;
       if (opts.local && req.url?.startsWith('/_local/')) {
         serveLocal(opts.local, req, Buffer.concat(chunks), res).catch((err: unknown) => {
           opts.onError?.(err);

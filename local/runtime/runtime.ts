@@ -17,6 +17,7 @@ import { registerLocalBus, unregisterLocalBus } from '../../lib/messages/buses.j
 import { registerLocalQueue, unregisterLocalQueue } from '../../lib/messages/queue.js';
 import { startMongoServer } from '../mongo/server.js';
 import { startApiGateway } from './api-gateway.js';
+import { dashboardHandler } from './dashboard.js';
 import { LocalDeadLetterQueue } from './dead-letters.js';
 import { LocalEventBus } from './event-bus.js';
 import { localQueueEndpoints } from './local-endpoints.js';
@@ -53,6 +54,8 @@ export interface LocalRuntimeOptions {
   queueVisibilityTimeoutMs?: number;
   /** How often the queues look for visible messages; 250 ms. */
   queuePollIntervalMs?: number;
+  /** Serve the dashboard at / (built from web/ on start); true by default. */
+  dashboard?: boolean;
 }
 
 export interface LocalRuntime {
@@ -172,8 +175,10 @@ export async function startLocalRuntime(opts: LocalRuntimeOptions = {}): Promise
     });
     stack.push(() => schedule.stop());
 
+    const staticFiles = opts.dashboard === false ? undefined : await dashboardHandler();
     const gateway = await startApiGateway({
       handler: api,
+      ...(staticFiles ? { staticFiles } : {}),
       host: opts.host ?? '127.0.0.1',
       port: opts.port ?? 8787,
       functionName: 'api',

@@ -51,6 +51,22 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(acks.map(({ id, path }) => `${id} @ ${path}`).sort()).toEqual(
       [
         'AwsSolutions-APIG4 @ Test/Api/HttpApi',
+        'AwsSolutions-S1 @ Test/Dashboard/Bucket',
+        ...['CFR1', 'CFR2', 'CFR3', 'CFR4'].map((r) => `AwsSolutions-${r} @ Test/Dashboard/Distribution`),
+        ...[
+          'IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          'IAM5[Action::s3:GetObject*]',
+          'IAM5[Action::s3:GetBucket*]',
+          'IAM5[Action::s3:List*]',
+          'IAM5[Action::s3:DeleteObject*]',
+          'IAM5[Action::s3:Abort*]',
+          'IAM5[Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*]',
+          'IAM5[Resource::<DashboardBucketA782FB5B.Arn>/*]',
+          'IAM5[Resource::*]',
+          'L1',
+        ].map(
+          (r) => `AwsSolutions-${r} @ Test/Custom::CDKBucketDeployment8693BB64968944B69AAFB0CC9EB8756C256MiB`,
+        ),
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/*] @ Test/CloudAccess/AssumeCustomerRoles',
         'AwsSolutions-IAM5[Resource::*] @ Test/CloudAccess/OwnAccountRead',
         'AwsSolutions-IAM5[Resource::*] @ Test/CloudAccess/OwnAccountWrite',
