@@ -16,7 +16,6 @@ import {
   MAX_CONDITION_DEPTH,
   MAX_CONDITION_NODES,
 } from '../model/condition.js';
-import { tagFilter } from './machines.js';
 
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 
@@ -34,6 +33,13 @@ const OPS = {
   in: '$in',
   nin: '$nin',
 } as const;
+
+/** `key` matches any value of the tag, `key=value` that value (split at the first "="). */
+export function tagFilter(tag: string): Filter<MachineDoc> {
+  const eq = tag.indexOf('=');
+  if (eq < 0) return { tags: { $elemMatch: { k: tag } } };
+  return { tags: { $elemMatch: { k: tag.slice(0, eq), v: tag.slice(eq + 1) } } };
+}
 
 function fieldFilter(node: ConditionNode): Filter<MachineDoc> {
   const spec = CONDITION_FIELDS[node.field!];

@@ -14,11 +14,13 @@ import { findPage, type Page, type PageRequest } from '../db/pagination.js';
 import { enqueueJobs, type JobDeps, type NewJob } from '../jobs/jobs.js';
 import type { Actor } from '../model/actor.js';
 import { isoOrNull } from '../model/common.js';
+import type { ConditionNode } from '../model/condition.js';
 import { searchRegex } from '../model/list.js';
 import type { MachineView } from '../model/machine.js';
 import { toLatestProbeView } from '../probes/views.js';
 import { CAPABILITIES, type MachineAction } from '../providers/capabilities.js';
 import type { CreateMachineRequest } from '../providers/compute.js';
+import { compileConditions, tagFilter } from './conditions.js';
 
 export function toMachineView(doc: MachineDoc): MachineView {
   return {
@@ -50,19 +52,14 @@ export function toMachineView(doc: MachineDoc): MachineView {
   };
 }
 
-/** `key` matches any value of the tag, `key=value` that value (split at the first "="). */
-export function tagFilter(tag: string): Filter<MachineDoc> {
-  const eq = tag.indexOf('=');
-  if (eq < 0) return { tags: { $elemMatch: { k: tag } } };
-  return { tags: { $elemMatch: { k: tag.slice(0, eq), v: tag.slice(eq + 1) } } };
-}
-
 export interface MachineListFilter {
   q?: string;
   state?: MachineDoc['state'];
   cloud?: string;
   tag?: string;
   region?: string;
+  /** Conditions as schedules take them (the dashboard's condition filter). */
+  conditions?: ConditionNode | undefined;
   missing?: 'true' | 'false' | 'any';
 }
 
@@ -70,9 +67,8 @@ export async function listMachines(
   deps: ServiceDeps,
   orgId: string,
   query: MachineListFilter & PageRequest,
-  /** A further filter, already scoped (compiled conditions). */
-  where?: Filter<MachineDoc>,
 ): Promise<Page<MachineView>> {
+  const where = query.conditions ? compileConditions(query.conditions, orgId, deps.now()) : undefined;
   const filter: Filter<MachineDoc> = { orgId };
   if (query.missing === 'false' || query.missing === undefined) filter.missingSince = null;
   else if (query.missing === 'true') filter.missingSince = { $ne: null };

@@ -3,6 +3,7 @@ import { CAPABILITIES, MACHINE_ACTIONS, PROVIDERS } from '../providers/capabilit
 import { MACHINE_STATES } from '../providers/compute.js';
 import { CloudId } from './cloud.js';
 import { idSchema, Name, NulFreeString, Tags, Timestamp } from './common.js';
+import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';
 import { MachineNetworkRef } from './network.js';
 import { LatestProbeView } from './probe.js';
@@ -47,19 +48,28 @@ export type MachineView = z.infer<typeof MachineView>;
 
 const TagFilter = NulFreeString.min(1).max(256).describe('key or key=value');
 
+/** `?conditions=`: the conditions grammar, JSON-encoded in one query parameter. */
+const ConditionsParam = NulFreeString.max(8192)
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be conditions as JSON: not valid JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(Condition)
+  .describe(
+    'Conditions as in POST /v1/conditions/preview, JSON-encoded (e.g. {"field":"size","op":"eq","value":"small"}); ' +
+      'invalid JSON or a condition outside the grammar answers 400 naming the part',
+  );
+
 export const MachineListQuery = listQuery(['name', 'state', 'firstSeenAt', 'lastSeenAt'], 'name').extend({
   state: z.enum(MACHINE_STATES).optional(),
   cloud: CloudId.optional(),
   tag: TagFilter.optional(),
   region: NulFreeString.min(1).max(64).optional().describe('Machines in this region'),
-  conditions: z
-    .string()
-    .max(8192)
-    .optional()
-    .describe(
-      'Conditions as in POST /v1/conditions/preview, JSON-encoded (e.g. {"field":"size","op":"eq","value":"small"}); ' +
-        'invalid JSON or a condition outside the grammar answers 400',
-    ),
+  conditions: ConditionsParam.optional(),
   missing: z
     .enum(['true', 'false', 'any'])
     .default('false')

@@ -56,6 +56,28 @@ describe('machines', () => {
     expect(search.body.items.every((m: { name: string }) => m.name.startsWith('web-'))).toBe(true);
   });
 
+  it('filters by region and by conditions as JSON, and answers 400 naming the part for bad conditions', async () => {
+    const all = (await get('/v1/machines?limit=500')).body.items as Array<{ region: string; size: string }>;
+    const region = all[0]!.region;
+    const inRegion = (await get(`/v1/machines?region=${region}&limit=500`)).body.items;
+    expect(inRegion).toHaveLength(all.filter((m) => m.region === region).length);
+    const size = all[0]!.size;
+    const conditions = encodeURIComponent(JSON.stringify({ field: 'size', op: 'eq', value: size }));
+    const bySize = (await get(`/v1/machines?conditions=${conditions}&limit=500`)).body.items;
+    expect(bySize).toHaveLength(all.filter((m) => m.size === size).length);
+    expect(bySize.length).toBeLessThan(all.length);
+
+    const notJson = await get('/v1/machines?conditions=%7Bsize');
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.errors).toEqual([
+      expect.objectContaining({ in: 'query', path: 'conditions', message: expect.stringContaining('JSON') }),
+    ]);
+    const badField = encodeURIComponent(JSON.stringify({ field: 'colour', op: 'eq', value: 'red' }));
+    const outside = await get(`/v1/machines?conditions=${badField}`);
+    expect(outside.status).toBe(400);
+    expect(outside.body.errors[0]).toMatchObject({ in: 'query', path: 'conditions.field' });
+  });
+
   it('pages through the inventory sorted by name without repeats', async () => {
     const names: string[] = [];
     let cursor: string | null = null;

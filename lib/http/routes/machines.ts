@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from '../../core/errors.js';
 import { findMachine } from '../../db/lookups.js';
-import { compileConditions } from '../../machines/conditions.js';
 import {
   listMachineSnapshots,
   listMachines,
@@ -9,7 +7,6 @@ import {
   requestSnapshotJob,
   toMachineView,
 } from '../../machines/machines.js';
-import { Condition } from '../../model/condition.js';
 import { JobAccepted } from '../../model/job.js';
 import {
   MachineActionBody,
@@ -38,31 +35,11 @@ export const getMachines = defineRoute({
   auth: 'viewer',
   query: MachineListQuery,
   responses: { 200: { description: 'A page of machines', schema: MachinePage } },
-  handler: async ({ query, actor, deps }) => {
-    const d = await deps();
-    const where = query.conditions
-      ? compileConditions(parseConditions(query.conditions), actor.orgId, d.now())
-      : undefined;
-    return { status: 200, body: await listMachines(d, actor.orgId, query, where) };
-  },
+  handler: async ({ query, actor, deps }) => ({
+    status: 200,
+    body: await listMachines(await deps(), actor.orgId, query),
+  }),
 });
-
-/** ?conditions= as JSON, checked against the conditions grammar; anything else is a 400 naming the part. */
-function parseConditions(text: string) {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new ValidationError('conditions: not valid JSON');
-  }
-  const parsed = Condition.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const at = issue?.path.length ? `conditions.${issue.path.join('.')}` : 'conditions';
-    throw new ValidationError(`${at}: ${issue?.message ?? 'invalid'}`);
-  }
-  return parsed.data;
-}
 
 export const getMachine = defineRoute({
   method: 'GET',
