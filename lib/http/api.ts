@@ -33,7 +33,7 @@ import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
 import { dnsRoutes } from './routes/dns.js';
 import { getEvents } from './routes/events.js';
-import { getAudit, getJobRoute } from './routes/jobs-audit.js';
+import { getAudit, getJobRoute, getJobs } from './routes/jobs-audit.js';
 import { keyRoutes } from './routes/keys.js';
 import {
   deleteMachineSnapshot,
@@ -75,6 +75,7 @@ export const apiRoutes: AnyRoute[] = [
   postMachineSnapshot,
   deleteMachineSnapshot,
   postMachineSnapshotRevert,
+  getJobs,
   getJobRoute,
   getAudit,
   postConditionsPreview,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { idSchema, Timestamp } from './common.js';
+import { idSchema, NulFreeString, Timestamp } from './common.js';
+import { listQuery, pageOf } from './list.js';
 
 export const JOB_TYPES = [
   'cloud.poll',
@@ -42,3 +43,24 @@ export type JobView = z.infer<typeof JobView>;
 export const JobAccepted = z
   .object({ job: JobView, links: z.object({ job: z.string().describe('GET this to follow the job') }) })
   .meta({ id: 'JobAccepted' });
+
+/**
+ * The jobs that carry events out (deliveries, publishing, rule matching): one per event or delivery, so
+ * a list shows them only when asked for by type.
+ */
+export const EVENT_JOB_TYPES: readonly JobType[] = ['webhook.deliver', 'events.publish', 'rule.evaluate'];
+
+export const JobListQuery = listQuery(['createdAt'], '-createdAt')
+  .omit({ q: true })
+  .extend({
+    status: z.enum(JOB_STATUSES).optional(),
+    type: z
+      .enum(JOB_TYPES)
+      .optional()
+      .describe(`Only this type; without it, every type but ${EVENT_JOB_TYPES.join(', ')}`),
+    resourceId: NulFreeString.min(1)
+      .max(64)
+      .optional()
+      .describe('Jobs acting on this resource (a machine, a cloud...)'),
+  });
+export const JobPage = pageOf(JobView, 'JobPage');

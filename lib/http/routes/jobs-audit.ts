@@ -1,9 +1,25 @@
 import { z } from 'zod';
 import { listAudit } from '../../audit/audit.js';
 import { getJob } from '../../jobs/jobs.js';
+import { listJobs } from '../../jobs/list.js';
 import { AuditPage, AuditQuery } from '../../model/audit.js';
-import { JobId, JobView } from '../../model/job.js';
+import { JobId, JobListQuery, JobPage, JobView } from '../../model/job.js';
 import { defineRoute } from '../route.js';
+
+export const getJobs = defineRoute({
+  method: 'GET',
+  path: '/v1/jobs',
+  operationId: 'listJobs',
+  summary: "The org's jobs, newest first: filter by status, type and the resource acted on",
+  tag: 'jobs',
+  auth: 'viewer',
+  query: JobListQuery,
+  responses: { 200: { description: 'A page of jobs', schema: JobPage } },
+  handler: async ({ query, actor, deps }) => ({
+    status: 200,
+    body: await listJobs(await deps(), actor.orgId, query),
+  }),
+});
 
 export const getJobRoute = defineRoute({
   method: 'GET',
