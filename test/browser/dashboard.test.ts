@@ -158,7 +158,7 @@ describe('the dashboard, in Chromium', () => {
     });
     await call('POST', '/v1/keys', { name: 'deploy' });
     const pages: [string, string, string][] = [
-      ['Jobs', 'table', 'Jobs started from this tab'],
+      ['Jobs', 'table', 'Jobs'],
       ['Schedules', 'button', 'Preview conditions'],
       ['Scripts', 'button', 'uptime'],
       ['Keys', 'cell', 'deploy'],
@@ -177,7 +177,7 @@ describe('the dashboard, in Chromium', () => {
         .first()
         .waitFor({ timeout: 5_000 });
     }
-    // The jobs page follows the stop this tab started.
+    // The jobs page lists the org's jobs, the stop among them.
     await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
     await page.getByRole('cell', { name: 'succeeded' }).first().waitFor();
   });

@@ -1,7 +1,7 @@
-/** Jobs: the API has no job list, so this shows the jobs this tab started, and any job looked up by id. */
-import { useEffect, useState } from 'preact/hooks';
-import { get, type Job, recentJobs } from '../api';
-import { Field, JsonBlock, ProblemBox, StatusBadge, Table, when } from '../ui';
+/** Jobs: the org's jobs newest first (GET /v1/jobs), filtered by status and type, and any job by id. */
+import { useState } from 'preact/hooks';
+import { get, type Job, qs } from '../api';
+import { Field, JsonBlock, Pager, ProblemBox, StatusBadge, Table, usePaged, when } from '../ui';
 
 function progress(j: Job): string {
   const r = j.result as { matched?: number; queued?: number; succeeded?: number; failed?: number } | null;
@@ -10,26 +10,33 @@ function progress(j: Job): string {
   return j.status === 'running' ? `attempt ${j.attempts}` : '';
 }
 
+const STATUSES = ['queued', 'running', 'succeeded', 'failed'];
+const TYPES = [
+  'cloud.poll',
+  'machine.action',
+  'machine.create',
+  'machine.snapshot',
+  'machine.probe',
+  'key.associate',
+  'key.disassociate',
+  'script.run',
+  'dns.sync',
+  'webhook.deliver',
+  'events.publish',
+  'rule.evaluate',
+];
+
 export function JobsPage() {
-  const [jobs, setJobs] = useState<(Job & { label: string })[] | undefined>();
+  const [status, setStatus] = useState('');
+  const [type, setType] = useState('');
   const [lookup, setLookup] = useState('');
   const [found, setFound] = useState<Job | null>(null);
   const [error, setError] = useState<unknown>();
-  useEffect(() => {
-    let live = true;
-    const load = async () => {
-      const list = await Promise.all(
-        recentJobs.map(async (r) => ({ ...(await get<Job>(`/v1/jobs/${r.id}`)), label: r.label })),
-      );
-      if (live) setJobs(list);
-    };
-    load().catch((err) => live && setError(err));
-    const timer = setInterval(() => void load().catch(() => {}), 3000);
-    return () => {
-      live = false;
-      clearInterval(timer);
-    };
-  }, []);
+  const page = usePaged<Job>(
+    (cursor) => `/v1/jobs${qs({ limit: 50, cursor, status, type })}`,
+    `${status}|${type}`,
+    3000,
+  );
   return (
     <>
       <h1>Jobs</h1>
@@ -51,7 +58,29 @@ export function JobsPage() {
         </Field>
         <button type="submit">Look up job</button>
       </form>
-      <ProblemBox error={error} />
+      <div class="row">
+        <Field label="Status">
+          <select value={status} onChange={(e) => setStatus(e.currentTarget.value)}>
+            <option value="">Any status</option>
+            {STATUSES.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field label="Type">
+          <select value={type} onChange={(e) => setType(e.currentTarget.value)}>
+            <option value="">Any type but event deliveries</option>
+            {TYPES.map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <ProblemBox error={error ?? page.error} />
       {found ? (
         <section aria-label="Job">
           <h2>
@@ -66,12 +95,12 @@ export function JobsPage() {
           <JsonBlock label="Job result" value={found.result} />
         </section>
       ) : null}
-      <Table<Job & { label: string }>
-        caption="Jobs started from this tab"
-        rows={jobs}
+      <Table<Job>
+        caption="Jobs"
+        rows={page.data?.items}
         rowKey={(j) => j.id}
         columns={[
-          { title: 'What', cell: (j) => j.label },
+          { title: 'Resource', cell: (j) => `${j.resource.type} ${j.resource.id}` },
           { title: 'Type', cell: (j) => j.type },
           { title: 'Status', cell: (j) => <StatusBadge status={j.status} /> },
           { title: 'Progress', cell: progress },
@@ -81,6 +110,7 @@ export function JobsPage() {
           { title: 'Finished', cell: (j) => when(j.finishedAt) },
         ]}
       />
+      <Pager label="Jobs" pageNumber={page.pageNumber} next={page.next} previous={page.previous} />
     </>
   );
 }
