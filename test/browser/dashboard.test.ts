@@ -224,4 +224,28 @@ describe('the dashboard, in Chromium', () => {
       expect(requestedUrls.filter((u) => u.includes(secret))).toEqual([]);
     }
   });
+
+  it('works from the keyboard alone: sign in, then open a machine from the list', async () => {
+    /** Presses Tab until the focused element satisfies `is` (at most `max` presses). */
+    async function tabTo(is: string, max: number) {
+      for (let n = 0; n < max; n++) {
+        await page.keyboard.press('Tab');
+        if (await page.evaluate(is)) return;
+      }
+      throw new Error(`no focus reached ${is} in ${max} presses of Tab`);
+    }
+    await page.goto(runtime.apiUrl + '/');
+    await tabTo(
+      "document.activeElement?.closest('label')?.querySelector('span')?.textContent === 'Token'",
+      10,
+    );
+    await page.keyboard.type(token);
+    await page.keyboard.press('Enter');
+    await machinesTable().waitFor();
+    await tabTo("(document.activeElement?.getAttribute('href') ?? '').startsWith('#/machines/mch_')", 80);
+    const name = await page.evaluate('document.activeElement.textContent');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: String(name) }).waitFor();
+    expect(await page.getByRole('button', { name: 'Destroy' }).isVisible()).toBe(true);
+  });
 });
