@@ -86,13 +86,19 @@ export function isOccurrenceSkipped(
   const exceptions = schedule.exceptions;
   if (exceptions) {
     if (exceptions.dates.some((d) => covers(asRange(d), date))) {
-      return { code: 'exception_date', reason: `${date} (${timeZone}) is one of the schedule's exception dates` };
+      return {
+        code: 'exception_date',
+        reason: `${date} (${timeZone}) is one of the schedule's exception dates`,
+      };
     }
     const byId = new Map(calendars.map((c) => [c._id, c]));
     for (const id of exceptions.calendars) {
       const cal = byId.get(id);
       if (cal?.days.some((r) => covers(r, date))) {
-        return { code: 'calendar', reason: `${date} (${timeZone}) is a day of calendar "${cal.name}" (${id})` };
+        return {
+          code: 'calendar',
+          reason: `${date} (${timeZone}) is a day of calendar "${cal.name}" (${id})`,
+        };
       }
     }
   }

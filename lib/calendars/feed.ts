@@ -54,7 +54,12 @@ export async function fetchFeed(url: string, options: FeedOptions = {}): Promise
       const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
       const req = request(
         target,
-        { agent: false, lookup, signal, headers: { 'user-agent': 'nimbo-calendars', accept: 'text/calendar' } },
+        {
+          agent: false,
+          lookup,
+          signal,
+          headers: { 'user-agent': 'nimbo-calendars', accept: 'text/calendar' },
+        },
         resolve,
       );
       req.on('error', reject);

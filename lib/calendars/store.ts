@@ -1,7 +1,7 @@
 /** How calendars are stored and shown (indexes in lib/db/collections.ts, OTHER_INDEXES). */
 import type { Collection, Db } from 'mongodb';
-import { isoOrNull } from '../model/common.js';
 import type { CalendarDay, CalendarView } from '../model/calendars/calendar.js';
+import { isoOrNull } from '../model/common.js';
 import { asRange, type CalendarDaysRef } from './decide.js';
 import type { ImportedDay } from './ics.js';
 
