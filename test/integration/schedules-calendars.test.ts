@@ -71,7 +71,8 @@ describe('schedules with calendars, exceptions, windows, overrides and postpone'
   const get = (path: string, token = owner) => request('GET', path, { token });
   const patch = (path: string, body: unknown, token = owner) => request('PATCH', path, { token, body });
   const del = (path: string, token = owner) => request('DELETE', path, { token });
-  const count = (c: string, filter: Record<string, unknown> = {}) => t.db.collection<AnyDoc>(c).countDocuments(filter);
+  const count = (c: string, filter: Record<string, unknown> = {}) =>
+    t.db.collection<AnyDoc>(c).countDocuments(filter);
   const audited = (action: string, resourceId: string) =>
     t.db.collection<AnyDoc>('audit').find({ action, 'resource.id': resourceId }).toArray();
 
