@@ -34,8 +34,12 @@ export { type CalendarDoc, calendarCollection, calendarDaysRef } from './store.j
 
 /** A feed is read again this long after its last fetch (successful or not). */
 export const REFRESH_MS = 24 * 3_600_000;
-/** At most this many feeds per tick, a few at a time: each fetch is bounded by FEED_TIMEOUT_MS. */
-const REFRESH_PER_TICK = 10;
+/**
+ * At most this many feeds per tick, all at once, each fetch bounded by TICK_FETCH_TIMEOUT_MS: the step
+ * adds at most a few seconds to the tick's 55 s (more due feeds wait for the next minute).
+ */
+const REFRESH_PER_TICK = 8;
+const TICK_FETCH_TIMEOUT_MS = 5_000;
 
 export function findCalendar(deps: ServiceDeps, orgId: string, id: string): Promise<CalendarDoc> {
   return findInOrg(calendarCollection(deps.db), 'Calendar', orgId, id);
@@ -246,7 +250,8 @@ export async function refreshDueCalendars(deps: ServiceDeps, feed: FeedOptions =
     .limit(REFRESH_PER_TICK)
     .toArray();
   let refreshed = 0;
-  await eachLimited(due, 4, async (doc) => {
+  const options: FeedOptions = { timeoutMs: TICK_FETCH_TIMEOUT_MS, ...feed };
+  await eachLimited(due, REFRESH_PER_TICK, async (doc) => {
     const claimed = await col.findOneAndUpdate(
       { _id: doc._id, orgId: doc.orgId, 'ics.nextRefreshAt': doc.ics!.nextRefreshAt },
       { $set: { 'ics.nextRefreshAt': new Date(now.getTime() + REFRESH_MS) } },
@@ -254,7 +259,7 @@ export async function refreshDueCalendars(deps: ServiceDeps, feed: FeedOptions =
     );
     if (!claimed) return;
     try {
-      if (await refreshCalendar(deps, claimed, feed)) refreshed++;
+      if (await refreshCalendar(deps, claimed, options)) refreshed++;
     } catch (err) {
       log.error('calendar refresh failed', { calendarId: doc._id, error: err });
     }
