@@ -1,4 +1,5 @@
 /** What the one-minute tick does: find due work and queue it, and resend what was lost. */
+import { refreshDueCalendars } from '../calendars/calendars.js';
 import { requeueUnpublishedEvents } from '../events/republish.js';
 import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
@@ -20,6 +21,8 @@ export interface TickCounts {
   eventsRequeued: number;
   /** Rule firings whose situation held for the rule's minutes (those that did not are dropped, and logged). */
   rulesFired: number;
+  /** Calendar feeds read again at their daily refresh. */
+  calendarsRefreshed: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -31,6 +34,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const upcomingAnnounced = await announceUpcomingRuns(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
   const eventsRequeued = await requeueUnpublishedEvents(deps);
+  const calendarsRefreshed = await refreshDueCalendars(deps);
   return {
     pollsQueued,
     schedulesRun,
@@ -40,5 +44,6 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
     deliveriesQueued,
     upcomingAnnounced,
     eventsRequeued,
+    calendarsRefreshed,
   };
 }

@@ -199,6 +199,16 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
   ],
   sim_net: [{ key: { cloudId: 1, kind: 1, _id: 1 }, name: 'cloudId_1_kind_1__id_1' }],
+  calendars: [
+    { key: { orgId: 1, name: 1 }, name: 'orgId_1_name_1', unique: true },
+    // The daily refresh's: feeds due (lib/calendars/calendars.ts).
+    { key: { 'ics.nextRefreshAt': 1 }, name: 'ics.nextRefreshAt_1' },
+  ],
+  // Per-machine schedule overrides: each one goes when its `until` passes.
+  machine_overrides: [
+    { key: { orgId: 1, machineId: 1, until: 1 }, name: 'orgId_1_machineId_1_until_1' },
+    { key: { until: 1 }, name: 'until_1', expireAfterSeconds: 0 },
+  ],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

@@ -17,6 +17,7 @@ import { problemJson } from './middleware/problem-json.js';
 import { buildOpenApiDocument } from './openapi.js';
 import type { HttpResult } from './response.js';
 import type { AnyRoute } from './route.js';
+import { calendarRoutes } from './routes/calendars.js';
 import {
   deleteCloudRoute,
   getCloud,
@@ -47,6 +48,7 @@ import {
 import { networkRoutes } from './routes/networks.js';
 import { probeRoutes } from './routes/probes.js';
 import { ruleRoutes } from './routes/rules.js';
+import { scheduleExceptionRoutes } from './routes/schedule-exceptions.js';
 import { scheduleRoutes } from './routes/schedules.js';
 import { scriptRoutes } from './routes/scripts.js';
 import { getHealth, openApiRoute } from './routes/system.js';
@@ -80,6 +82,8 @@ export const apiRoutes: AnyRoute[] = [
   getAudit,
   postConditionsPreview,
   ...scheduleRoutes,
+  ...scheduleExceptionRoutes,
+  ...calendarRoutes,
   ...commandRoutes,
   ...probeRoutes,
   ...keyRoutes,

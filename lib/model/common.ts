@@ -25,6 +25,8 @@ export const ID_PREFIXES = {
   delivery: 'dlv',
   rule: 'rul',
   ruleFiring: 'rfi',
+  calendar: 'cal',
+  machineOverride: 'ovr',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { NimboError } from '../core/errors.js';
 import { parseCron } from '../cron/cron.js';
 import { assertTimeZone } from '../cron/timezone.js';
+import { MaintenanceWindows, ScheduleExceptions } from './calendars/calendar.js';
 import { Name, Timestamp } from './common.js';
 import { Condition } from './condition.js';
 import { listQuery, pageOf } from './list.js';
@@ -141,6 +142,8 @@ export const CreateScheduleBody = z
     expiresAt: Timestamp.optional().describe('No run at or after this time'),
     maxRunCount: MaxRunCount.optional().describe('Stop after this many runs'),
     notifyBeforeMinutes: NotifyBefore.optional(),
+    exceptions: ScheduleExceptions.optional(),
+    windows: MaintenanceWindows.optional(),
     runImmediately: z
       .boolean()
       .default(false)
@@ -162,6 +165,8 @@ export const UpdateScheduleBody = z
     expiresAt: Timestamp.nullable().optional().describe('null removes it'),
     maxRunCount: MaxRunCount.nullable().optional().describe('null removes it'),
     notifyBeforeMinutes: NotifyBefore.nullable().optional(),
+    exceptions: ScheduleExceptions.nullable().optional().describe('null removes them'),
+    windows: MaintenanceWindows.nullable().optional().describe('null: any time'),
     runImmediately: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, 'give at least one field to change')
@@ -205,6 +210,12 @@ export const ScheduleView = z
       .int()
       .nullable()
       .describe('schedule.upcoming goes out this long before each run'),
+    exceptions: ScheduleExceptions.nullable(),
+    windows: MaintenanceWindows.nullable(),
+    postponed: z
+      .object({ from: Timestamp, to: Timestamp })
+      .nullable()
+      .describe('The next occurrence, moved by POST /v1/schedules/{id}/postpone from `from` to `to`'),
     runImmediately: z.boolean(),
     runCount: z.number().int(),
     nextRunAt: Timestamp.nullable().describe('null: no further run is planned'),
@@ -239,6 +250,12 @@ export const ScheduleRunView = z
     truncated: z.boolean().describe('More machines matched than one run takes; the rest were not acted on'),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     completedAt: Timestamp.nullable().describe('When every job of the run had ended; null while some run'),
+    occurrenceSkipped: z
+      .object({ code: z.enum(['exception_date', 'calendar', 'outside_window']), reason: z.string() })
+      .nullable()
+      .describe(
+        'The whole occurrence was skipped (an exception day, outside the windows): no machine was acted on',
+      ),
     machines: z.array(
       z.object({
         machineId: z.string(),
@@ -265,6 +282,10 @@ export const ScheduleDryRunView = z
     active: z.boolean(),
     inactiveReason: z.enum(INACTIVE_REASONS).nullable(),
     nextRunAt: Timestamp.nullable(),
+    nextRunSkipped: z
+      .object({ code: z.enum(['exception_date', 'calendar', 'outside_window']), reason: z.string() })
+      .nullable()
+      .describe('The next run will be skipped (an exception day, outside the windows), and why'),
     action: ScheduleActionBody,
     count: z.number().int().describe('Machines the conditions select now'),
     byState: z.record(z.string(), z.number().int()),

@@ -5,6 +5,7 @@
  */
 
 import { nextRunAt, type ScheduleWhen } from '../cron/next-run.js';
+import type { MaintenanceWindow, ScheduleExceptions } from '../model/calendars/calendar.js';
 import type { ConditionNode } from '../model/condition.js';
 import type { InactiveReason, ScheduleActionBody } from '../model/schedule.js';
 
@@ -27,6 +28,12 @@ export interface ScheduleDoc {
   notifyBeforeMinutes?: number | null;
   /** The nextRunAt whose schedule.upcoming went out: one announcement per occurrence. */
   announcedRunAt?: Date | null;
+  /** Exception days (lib/calendars/decide.ts); absent in schedules made before. */
+  exceptions?: ScheduleExceptions | null;
+  /** Run only inside these windows; absent or null: any time. */
+  windows?: MaintenanceWindow[] | null;
+  /** The next occurrence, moved once by a postpone (lib/schedules/postpone.ts). */
+  postponed?: { from: Date; to: Date } | null;
   runImmediately: boolean;
   runCount: number;
   nextRunAt: Date | null;

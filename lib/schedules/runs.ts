@@ -23,6 +23,8 @@ import { newScheduleRunId, scheduleActionName } from '../model/schedule.js';
 import { prepareScriptRun } from '../scripts/runs.js';
 import { findScript } from '../scripts/scripts.js';
 import { type ScriptDoc, type ScriptRunDoc, scriptCollections } from '../scripts/store.js';
+import { skippedOccurrence } from './calendar-use.js';
+import { heldMachines } from './overrides.js';
 import { computeNextRunAt, type ScheduleDoc, scheduleStatus } from './rules.js';
 import { completeRunIfDone } from './run-completion.js';
 import {
@@ -126,6 +128,13 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
     machines: [],
     expireAt: new Date(now.getTime() + RUN_RETENTION_DAYS * DAY_MS),
   };
+  // A whole occurrence on an exception day, or outside the windows, acts on no machine: the run says why.
+  const skipped = await skippedOccurrence(deps, schedule, now);
+  if (skipped) {
+    run.occurrenceSkipped = skipped;
+    const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };
+    return { schedule, actor, run, jobs: [], entryOf: [], scriptRunIds: [] };
+  }
   let machines: MachineDoc[] = [];
   let script: ScriptDoc | null = null;
   try {
@@ -146,6 +155,13 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
     run.error = jobError(err);
   }
   run.matched = machines.length;
+  const held = await heldMachines(
+    deps,
+    schedule.orgId,
+    schedule._id,
+    machines.map((m) => m._id),
+    now,
+  );
 
   const jobs: NewJob[] = [];
   const entryOf: number[] = [];
@@ -153,6 +169,14 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
   const { action } = schedule;
   for (const m of machines) {
     const entry: ScheduleRunMachine = { machineId: m._id, name: m.name, jobId: null, status: 'queued' };
+    const heldBy = held.get(m._id);
+    if (heldBy) {
+      // An override keeps this schedule off the machine for now (lib/schedules/overrides.ts).
+      entry.status = 'skipped';
+      entry.reason = heldBy;
+      run.machines.push(entry);
+      continue;
+    }
     try {
       if (action.type === 'script.run') {
         // A script runs wherever SSH reaches: no capability flag decides.
@@ -247,6 +271,7 @@ function runAudit(o: Occurrence): AuditInput {
       skipped: run.skipped,
       truncated: run.truncated,
       ...(run.error ? { error: run.error } : {}),
+      ...(run.occurrenceSkipped ? { occurrenceSkipped: run.occurrenceSkipped } : {}),
     },
   };
 }

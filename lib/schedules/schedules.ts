@@ -41,6 +41,8 @@ async function checkScriptAction(deps: ServiceDeps, orgId: string, action: Sched
   }
 }
 
+import { checkExceptionCalendars, skippedOccurrence } from './calendar-use.js';
+import { heldMachines } from './overrides.js';
 import {
   computeNextRunAt,
   intervalAnchor,
@@ -48,7 +50,6 @@ import {
   type StoredWhen,
   scheduleStatus,
 } from './rules.js';
-
 import { RUN_LIST_MACHINES, scheduleCollections, toScheduleRunView, toScheduleView } from './store.js';
 
 export type { ScheduleDoc } from './rules.js';
@@ -94,6 +95,7 @@ export async function createSchedule(
   requestId: string | null,
 ): Promise<ScheduleView> {
   await checkScriptAction(deps, actor.orgId, body.action);
+  await checkExceptionCalendars(deps, actor.orgId, body.exceptions);
   const now = deps.now();
   const { schedules } = scheduleCollections(deps.db);
   const startAfter = date(body.startAfter);
@@ -110,6 +112,8 @@ export async function createSchedule(
     expiresAt: date(body.expiresAt),
     maxRunCount: body.maxRunCount ?? null,
     notifyBeforeMinutes: body.notifyBeforeMinutes ?? null,
+    exceptions: body.exceptions ?? null,
+    windows: body.windows ?? null,
     runImmediately: body.runImmediately,
     runCount: 0,
     nextRunAt: null,
@@ -182,6 +186,8 @@ export function applySchedulePatch(current: ScheduleDoc, patch: UpdateScheduleBo
   if (patch.maxRunCount !== undefined) next.maxRunCount = patch.maxRunCount;
   if (patch.notifyBeforeMinutes !== undefined) next.notifyBeforeMinutes = patch.notifyBeforeMinutes;
   if (patch.runImmediately !== undefined) next.runImmediately = patch.runImmediately;
+  if (patch.exceptions !== undefined) next.exceptions = patch.exceptions;
+  if (patch.windows !== undefined) next.windows = patch.windows;
   if (patch.when !== undefined) next.when = toStoredWhen(patch.when, next.startAfter, now);
   else if (patch.startAfter && next.when.kind === 'interval') {
     // A new start re-anchors an interval: its runs then fall on startAfter + k * every.
@@ -199,6 +205,7 @@ export async function updateSchedule(
   requestId: string | null,
 ): Promise<ScheduleView> {
   await checkScriptAction(deps, actor.orgId, patch.action);
+  await checkExceptionCalendars(deps, actor.orgId, patch.exceptions);
   const { schedules } = scheduleCollections(deps.db);
   // Compare-and-set on what was read, so a tick claiming a run in between is never overwritten with a
   // next run computed from a stale run count; a lost race is simply retried.
@@ -267,9 +274,18 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
     .machines.find({ orgId, _id: { $in: preview.items.map((i) => i.id) } })
     .toArray();
   const byId = new Map(docs.map((d) => [d._id, d]));
+  const held = await heldMachines(
+    deps,
+    orgId,
+    id,
+    preview.items.map((i) => i.id),
+    now,
+  );
   const items = preview.items.map((item) => {
     const machine = byId.get(item.id);
     if (!machine) return { ...item, allowed: false, reason: 'the machine is gone' };
+    const heldBy = held.get(item.id);
+    if (heldBy) return { ...item, allowed: false, reason: heldBy };
     try {
       const { action } = schedule;
       if (action.type === 'machine.action') checkAction(machine, action.action, action.params ?? {});
@@ -283,6 +299,7 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
     active: status.active,
     inactiveReason: status.reason,
     nextRunAt: isoOrNull(schedule.nextRunAt),
+    nextRunSkipped: schedule.nextRunAt ? await skippedOccurrence(deps, schedule, schedule.nextRunAt) : null,
     action: schedule.action,
     count: preview.count,
     byState: preview.byState,

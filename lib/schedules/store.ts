@@ -33,6 +33,8 @@ export interface ScheduleRunDoc {
   machines: ScheduleRunMachine[];
   /** When no machine of it was queued any more (schedule.run.completed went out); absent before. */
   completedAt?: Date | null;
+  /** Set when the whole occurrence was skipped (lib/calendars/decide.ts); absent otherwise. */
+  occurrenceSkipped?: { code: 'exception_date' | 'calendar' | 'outside_window'; reason: string } | null;
   /** Run history is kept for RUN_RETENTION_DAYS (TTL). */
   expireAt: Date;
 }
@@ -74,6 +76,12 @@ export function toScheduleView(doc: ScheduleDoc, now: Date): ScheduleView {
     expiresAt: isoOrNull(doc.expiresAt),
     maxRunCount: doc.maxRunCount,
     notifyBeforeMinutes: doc.notifyBeforeMinutes ?? null,
+    exceptions: doc.exceptions ?? null,
+    windows: doc.windows ?? null,
+    postponed:
+      doc.postponed && doc.nextRunAt?.getTime() === doc.postponed.to.getTime()
+        ? { from: doc.postponed.from.toISOString(), to: doc.postponed.to.toISOString() }
+        : null,
     runImmediately: doc.runImmediately,
     runCount: doc.runCount,
     nextRunAt: isoOrNull(doc.nextRunAt),
@@ -106,6 +114,7 @@ export function toScheduleRunView(
     truncated: doc.truncated,
     error: doc.error,
     completedAt: isoOrNull(doc.completedAt),
+    occurrenceSkipped: doc.occurrenceSkipped ?? null,
     machines: doc.machines.slice(0, maxMachines).map((m) => ({
       machineId: m.machineId,
       name: m.name,

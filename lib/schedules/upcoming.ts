@@ -11,6 +11,7 @@ import { recordEvents } from '../events/record.js';
 import type { JobDeps } from '../jobs/jobs.js';
 import { findMachinesForAction } from '../machines/conditions.js';
 import { scheduleActionName } from '../model/schedule.js';
+import { upcomingExtras } from './postpone-link.js';
 import type { ScheduleDoc } from './rules.js';
 import { scheduleCollections } from './store.js';
 
@@ -77,6 +78,7 @@ async function announce(deps: JobDeps, s: ScheduleDoc, now: Date): Promise<boole
     minutesBefore: Math.max(1, Math.round((runAt.getTime() - now.getTime()) / 60_000)),
     machinesTruncated: found.truncated,
     machines: found.machines.map((m) => ({ machineId: m._id, name: m.name })),
+    ...(await upcomingExtras(deps, s, runAt)),
   };
   await recordEvents(deps, [{ orgId: s.orgId, type: 'schedule.upcoming', data, at: now }]);
   return true;

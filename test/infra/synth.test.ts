@@ -114,6 +114,7 @@ describe('cdk synth', () => {
       upcomingAnnounced: 0,
       eventsRequeued: 0,
       rulesFired: 0,
+      calendarsRefreshed: 0,
     });
   });
 });

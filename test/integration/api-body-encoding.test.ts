@@ -40,6 +40,8 @@ const FAKE: Record<string, string> = {
   tokens: 'tok_AAAAAAAAAAAAAAAA',
   webhooks: 'whk_AAAAAAAAAAAAAAAA',
   rules: 'rul_AAAAAAAAAAAAAAAA',
+  calendars: 'cal_AAAAAAAAAAAAAAAA',
+  overrideId: 'ovr_AAAAAAAAAAAAAAAA',
   recordId: 'rec_AAAAAAAAAAAAAAAA',
   snapshotId: 'simsnap-0123456789ab',
   action: 'stop',

@@ -30,7 +30,8 @@ describe('input that BSON cannot hold', () => {
   const fill = (path: string) =>
     path
       .replace(/\/(\w+)\/\{id\}/, (_, segment: string) => `/${segment}/${ids[segment]}`)
-      .replace('{recordId}', 'rec_AAAAAAAAAAAAAAAA');
+      .replace('{recordId}', 'rec_AAAAAAAAAAAAAAAA')
+      .replace('{overrideId}', 'ovr_AAAAAAAAAAAAAAAA');
   const counts = async () =>
     Object.fromEntries(
       await Promise.all(
@@ -81,6 +82,7 @@ describe('input that BSON cannot hold', () => {
         webhookIds: [ids.webhooks],
       })
     ).body.id;
+    ids.calendars = (await post('/v1/calendars', { name: 'holidays', dates: ['2026-12-25'] })).body.id;
     expect(Object.values(ids).every(Boolean)).toBe(true);
   });
 

@@ -37,6 +37,7 @@ const RANKS: Record<string, number> = {
   scripts: 11,
   commands: 11,
   rules: 11,
+  calendars: 11,
   schedules: 12,
   app: 13,
   http: 14,

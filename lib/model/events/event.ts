@@ -105,6 +105,18 @@ export const EVENT_DATA = {
         .array(z.strictObject({ machineId: Id, name: z.string() }))
         .describe('At most 200, the first by id'),
       machinesTruncated: z.boolean().describe('More machines match than `machines` lists'),
+      postponedFrom: Timestamp.nullable()
+        .optional()
+        .describe('This run was moved here by a postpone from this time (its own schedule.upcoming)'),
+      skipped: z
+        .strictObject({ code: z.string(), reason: z.string() })
+        .nullable()
+        .optional()
+        .describe('This occurrence will be skipped (an exception day, outside the windows), and why'),
+      postpone: z
+        .strictObject({ method: z.literal('POST'), href: z.string() })
+        .optional()
+        .describe('Where to postpone this run: body {"minutes": 1 to 1440}'),
     })
     .describe('A schedule runs soon, over these machines as its conditions select them now'),
   'cloud.poll_failed': CloudRef.extend({
