@@ -1,4 +1,5 @@
 /** What the one-minute tick does: find due work and queue it, and resend what was lost. */
+import { runCostTasks } from '../costs/tick.js';
 import { requeueUnpublishedEvents } from '../events/republish.js';
 import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
@@ -20,6 +21,9 @@ export interface TickCounts {
   eventsRequeued: number;
   /** Rule firings whose situation held for the rule's minutes (those that did not are dropped, and logged). */
   rulesFired: number;
+  /** AWS price list regions refreshed (one at most per tick) and orgs whose daily cost snapshot was taken. */
+  priceRegionsRefreshed: number;
+  costSnapshots: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -31,6 +35,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const upcomingAnnounced = await announceUpcomingRuns(deps);
   const deliveriesQueued = await enqueueDueDeliveries(deps);
   const eventsRequeued = await requeueUnpublishedEvents(deps);
+  const costs = await runCostTasks(deps);
   return {
     pollsQueued,
     schedulesRun,
@@ -40,5 +45,6 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
     deliveriesQueued,
     upcomingAnnounced,
     eventsRequeued,
+    ...costs,
   };
 }

@@ -10,6 +10,7 @@ import { parseCron } from '../cron/cron.js';
 import { assertTimeZone } from '../cron/timezone.js';
 import { Name, Timestamp } from './common.js';
 import { Condition } from './condition.js';
+import { SavingsEstimate } from './cost.js';
 import { listQuery, pageOf } from './list.js';
 import { ActionParams, MachineActionName, refineActionParams } from './machine.js';
 import { MAX_SCRIPT_TIMEOUT_SECONDS, ScriptId, ScriptParams } from './script.js';
@@ -278,6 +279,7 @@ export const ScheduleDryRunView = z
         reason: z.string().optional().describe('Why not'),
       }),
     ),
+    savings: SavingsEstimate.describe('What a stop schedule would save in the next 730 hours'),
     dryRun: z.literal(true),
   })
   .meta({ id: 'ScheduleDryRun' });

@@ -25,6 +25,7 @@ import { findScript } from '../scripts/scripts.js';
 import { type ScriptDoc, type ScriptRunDoc, scriptCollections } from '../scripts/store.js';
 import { computeNextRunAt, type ScheduleDoc, scheduleStatus } from './rules.js';
 import { completeRunIfDone } from './run-completion.js';
+import { runSavings } from './savings.js';
 import {
   RUN_RETENTION_DAYS,
   type ScheduleRunDoc,
@@ -187,6 +188,7 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
   }
   run.queued = jobs.length;
   run.skipped = run.machines.length - jobs.length;
+  run.savings = await runSavings(deps, schedule, run);
   // The script runs' records exist before their jobs, as the schedule run's does.
   if (scriptRuns.length > 0) await scriptCollections(deps.db).runs.insertMany(scriptRuns);
   const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };

@@ -49,6 +49,7 @@ import {
   scheduleStatus,
 } from './rules.js';
 
+import { estimateMonthlySavings } from './savings.js';
 import { RUN_LIST_MACHINES, scheduleCollections, toScheduleRunView, toScheduleView } from './store.js';
 
 export type { ScheduleDoc } from './rules.js';
@@ -287,6 +288,7 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
     count: preview.count,
     byState: preview.byState,
     items,
+    savings: await estimateMonthlySavings(deps, schedule, now),
     dryRun: true as const,
   };
 }

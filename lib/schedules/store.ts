@@ -4,6 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { isoOrNull } from '../model/common.js';
+import type { SavingsEstimate } from '../model/cost.js';
 import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './rules.js';
 
@@ -33,6 +34,8 @@ export interface ScheduleRunDoc {
   machines: ScheduleRunMachine[];
   /** When no machine of it was queued any more (schedule.run.completed went out); absent before. */
   completedAt?: Date | null;
+  /** What the run saves (stop schedules; lib/schedules/savings.ts); absent before, null if not estimated. */
+  savings?: SavingsEstimate | null;
   /** Run history is kept for RUN_RETENTION_DAYS (TTL). */
   expireAt: Date;
 }

@@ -114,6 +114,8 @@ describe('cdk synth', () => {
       upcomingAnnounced: 0,
       eventsRequeued: 0,
       rulesFired: 0,
+      priceRegionsRefreshed: 0,
+      costSnapshots: 0,
     });
   });
 });

@@ -258,8 +258,7 @@ export async function fetchRegionPrices(
     regions?: Record<string, { currentVersionUrl?: string }>;
   };
   const path = index.regions?.[region]?.currentVersionUrl;
-  if (!path || !path.startsWith('/'))
-    throw new PriceListError(`the AWS price list has no offer file for ${region}`);
+  if (!path?.startsWith('/')) throw new PriceListError(`the AWS price list has no offer file for ${region}`);
   const res = await get(`${base}${path}`, options);
   try {
     return await parseOfferStream(textChunks(res.body!));
