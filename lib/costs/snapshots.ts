@@ -80,7 +80,8 @@ export async function costHistory(
   orgId: string,
   query: { groupBy: Grouping; from?: string | undefined; to?: string | undefined },
 ) {
-  const to = query.to ? new Date(query.to) : deps.now();
+  // Without `to`, up to now included.
+  const to = query.to ? new Date(query.to) : new Date(deps.now().getTime() + 1);
   const from = query.from ? new Date(query.from) : new Date(to.getTime() - 30 * DAY_MS);
   const docs = await snapshotCollection(deps.db)
     .find({ orgId, day: { $gte: utcDay(from) }, at: { $lt: to } })
