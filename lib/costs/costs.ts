@@ -18,43 +18,25 @@ const FIELD: Record<string, string> = {
 /** Rounded to a millionth: sums of floats otherwise show their binary noise. */
 export const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
-/** The group key expression: a field, or the value of one tag (null without it). */
+/**
+ * The group key expression: a field, or the value of one tag (null without it). Written for the embedded
+ * server's speed too: one $indexOfArray over the tag keys, no per-tag $filter.
+ */
 export function groupKeyExpression(groupBy: string): unknown {
   if (groupBy.startsWith('tag:')) {
     const key = groupBy.slice(4);
     return {
-      $ifNull: [
-        {
-          $arrayElemAt: [
-            {
-              $map: {
-                input: {
-                  $filter: { input: { $ifNull: ['$tags', []] }, as: 't', cond: { $eq: ['$$t.k', key] } },
-                },
-                as: 't',
-                in: '$$t.v',
-              },
-            },
-            0,
-          ],
-        },
-        null,
-      ],
+      $let: {
+        vars: { i: { $indexOfArray: ['$tags.k', key] } },
+        // Not found (-1) or no tags (null): null.
+        in: { $cond: [{ $lt: ['$$i', 0] }, null, { $arrayElemAt: ['$tags.v', '$$i'] }] },
+      },
     };
   }
   const field = FIELD[groupBy];
   if (!field) throw new Error(`unknown grouping ${groupBy}`);
-  return { $ifNull: [field, null] };
+  return field;
 }
-
-/** A priced machine's currency: its price's, or for machines polled before prices had one, its provider's. */
-const CURRENCY = {
-  $cond: [
-    { $eq: [{ $ifNull: ['$hourlyCost', null] }, null] },
-    null,
-    { $ifNull: ['$price.currency', { $cond: [{ $eq: ['$provider', 'hetzner'] }, 'EUR', 'USD'] }] },
-  ],
-};
 
 export function costMatch(orgId: string, state: string): Document {
   return { orgId, missingSince: null, ...(state === 'any' ? {} : { state }) };
@@ -66,22 +48,44 @@ interface Row {
   hourly: number;
 }
 
+interface RawRow {
+  _id: { key?: unknown; c?: string | null; p?: string };
+  n: number;
+  h: number;
+}
+
+/**
+ * One $group by (key, price.currency, provider), summing hourlyCost ($sum skips nulls). Rows without a
+ * currency are the unpriced machines, except machines polled before prices had a currency (their next
+ * poll sets it): those have a sum, in their provider's currency (Hetzner EUR, the others USD).
+ */
 async function groupRows(deps: ServiceDeps, match: Document, groupBy: string): Promise<Row[]> {
-  return collections(deps.db)
-    .machines.aggregate<Row>(
+  const raw = await collections(deps.db)
+    .machines.aggregate<RawRow>(
       [
         { $match: match },
         {
           $group: {
-            _id: { key: groupKeyExpression(groupBy), currency: CURRENCY },
-            machines: { $sum: 1 },
-            hourly: { $sum: { $ifNull: ['$hourlyCost', 0] } },
+            _id: { key: groupKeyExpression(groupBy), c: '$price.currency', p: '$provider' },
+            n: { $sum: 1 },
+            h: { $sum: '$hourlyCost' },
           },
         },
       ],
       { maxTimeMS: 20_000 },
     )
     .toArray();
+  const merged = new Map<string, Row>();
+  for (const r of raw) {
+    const key = r._id.key === null || r._id.key === undefined ? null : String(r._id.key);
+    const currency = r._id.c ?? (r.h > 0 ? (r._id.p === 'hetzner' ? 'EUR' : 'USD') : null);
+    const id = JSON.stringify([key, currency]);
+    const row = merged.get(id) ?? { _id: { key, currency }, machines: 0, hourly: 0 };
+    row.machines += r.n;
+    row.hourly += r.h ?? 0;
+    merged.set(id, row);
+  }
+  return [...merged.values()];
 }
 
 /** Groups from rows: a key's unpriced machines join its priced group when it has exactly one currency. */

@@ -257,10 +257,20 @@ describe('costs API', () => {
       expect(web.map((g: { currency: string }) => g.currency).sort()).toEqual(['EUR', 'USD']);
     });
 
-    it('shows one currency where the machines selected share it', async () => {
+    it("shows one currency where the machines selected share it; a machine polled before prices had a currency is in its provider's", async () => {
+      const legacy = machine(orgId, {
+        provider: 'hetzner',
+        cloudId: 'cloud_h',
+        region: 'fsn1',
+        hourlyCost: 0.5,
+      });
+      await t.db.collection<MachineDoc>('machines').insertOne(legacy);
+      await t.db.collection('machines').updateOne({ _id: legacy._id }, { $unset: { price: 1 } });
       const res = await get('/v1/costs?groupBy=region&state=running');
       const fsn1 = res.body.groups.find((g: { key: string }) => g.key === 'fsn1');
-      expect(fsn1).toMatchObject({ currency: 'EUR', machines: 2 });
+      expect(fsn1).toMatchObject({ currency: 'EUR', machines: 3, unpriced: 0 });
+      expect(fsn1.hourly).toBeCloseTo(0.5173, 9);
+      await t.db.collection('machines').deleteOne({ _id: legacy._id });
     });
   });
 
