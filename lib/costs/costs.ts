@@ -6,7 +6,8 @@
 import type { Document } from 'mongodb';
 import type { ServiceDeps } from '../core/deps.js';
 import { collections } from '../db/collections.js';
-import { type CostQuery, type CostReport, HOURS_PER_MONTH } from '../model/cost.js';
+import { HOURS_PER_MONTH } from '../model/schedule.js';
+import type { CostQuery, CostReport } from './schemas.js';
 
 const FIELD: Record<string, string> = {
   cloud: '$cloudId',

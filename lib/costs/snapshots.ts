@@ -6,8 +6,8 @@
 import type { Db } from 'mongodb';
 import type { ServiceDeps } from '../core/deps.js';
 import { collections } from '../db/collections.js';
-import { COST_GROUPINGS, type CostReport } from '../model/cost.js';
 import { fleetCosts } from './costs.js';
+import { COST_GROUPINGS, type CostReport } from './schemas.js';
 
 export const SNAPSHOT_RETENTION_DAYS = 400;
 const DAY_MS = 86_400_000;

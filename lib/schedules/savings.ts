@@ -9,9 +9,10 @@
 import type { ServiceDeps } from '../core/deps.js';
 import { log } from '../core/log.js';
 import { hourlyOf, round6 } from '../costs/costs.js';
+import type { SavingsReport } from '../costs/schemas.js';
 import { findMachinesForAction } from '../machines/conditions.js';
 import { checkAction } from '../machines/machines.js';
-import { HOURS_PER_MONTH, type SavingsEstimate, type SavingsReport } from '../model/cost.js';
+import { HOURS_PER_MONTH, type SavingsEstimate } from '../model/schedule.js';
 import { computeNextRunAt, type ScheduleDoc, type ScheduleTiming } from './rules.js';
 import { type ScheduleRunDoc, scheduleCollections } from './store.js';
 

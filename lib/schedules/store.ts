@@ -4,8 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { isoOrNull } from '../model/common.js';
-import type { SavingsEstimate } from '../model/cost.js';
-import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
+import type { RunMachineStatus, SavingsEstimate, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './rules.js';
 
 export type { ScheduleDoc } from './rules.js';

@@ -265,12 +265,12 @@ describe('costs API', () => {
         hourlyCost: 0.5,
       });
       await t.db.collection<MachineDoc>('machines').insertOne(legacy);
-      await t.db.collection('machines').updateOne({ _id: legacy._id }, { $unset: { price: 1 } });
+      await t.db.collection<MachineDoc>('machines').updateOne({ _id: legacy._id }, { $unset: { price: 1 } });
       const res = await get('/v1/costs?groupBy=region&state=running');
       const fsn1 = res.body.groups.find((g: { key: string }) => g.key === 'fsn1');
       expect(fsn1).toMatchObject({ currency: 'EUR', machines: 3, unpriced: 0 });
       expect(fsn1.hourly).toBeCloseTo(0.5173, 9);
-      await t.db.collection('machines').deleteOne({ _id: legacy._id });
+      await t.db.collection<MachineDoc>('machines').deleteOne({ _id: legacy._id });
     });
   });
 

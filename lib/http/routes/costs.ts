@@ -1,5 +1,4 @@
 import { fleetCosts } from '../../costs/costs.js';
-import { costHistory } from '../../costs/snapshots.js';
 import {
   CostHistory,
   CostHistoryQuery,
@@ -7,7 +6,8 @@ import {
   CostReport,
   SavingsQuery,
   SavingsReport,
-} from '../../model/cost.js';
+} from '../../costs/schemas.js';
+import { costHistory } from '../../costs/snapshots.js';
 import { savingsReport } from '../../schedules/savings.js';
 import { type AnyRoute, defineRoute } from '../route.js';
 

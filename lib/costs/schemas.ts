@@ -1,14 +1,17 @@
 /** The costs API: what the fleet costs by a grouping, what schedules save, and the daily snapshots. */
 import { z } from 'zod';
+import { Timestamp } from '../model/common.js';
+import { Amount, HOURS_PER_MONTH } from '../model/schedule.js';
 import { MACHINE_STATES } from '../providers/compute.js';
-import { NulFreeString, Timestamp } from './common.js';
 
 export const COST_GROUPINGS = ['cloud', 'region', 'provider', 'size'] as const;
-export const HOURS_PER_MONTH = 730;
 
-const GroupBy = NulFreeString.max(140)
+const GroupBy = z
+  .string()
+  .max(140)
   .regex(
-    /^(cloud|region|provider|size|tag:[^\s].{0,127})$/s,
+    // One check (a NUL byte is outside it too), so a bad value gets one error.
+    /^(cloud|region|provider|size|tag:[^\s\0][^\0]{0,127})$/,
     'must be cloud, region, provider, size or tag:<key> (a tag key of 1-128 characters)',
   )
   .describe('cloud, region, provider, size, or tag:<key> (machines without the tag are grouped under null)');
@@ -59,29 +62,6 @@ export const CostReport = z
   })
   .meta({ id: 'CostReport' });
 export type CostReport = z.infer<typeof CostReport>;
-
-export const Amount = z.object({ currency: z.string(), amount: z.number() });
-
-/** A stop's saving, as a dry run estimates it for a month and as each run records it. */
-export const SavingsEstimate = z
-  .object({
-    basis: z
-      .enum(['until_matching_start', 'until_next_stop', 'not_a_stop'])
-      .describe(
-        'until_matching_start: machines are off from each stop to the next run of an enabled start schedule ' +
-          'with the same conditions; until_next_stop: no such schedule, so they are taken to stay off until ' +
-          "this schedule's next run (an upper bound: nobody starts them by hand); not_a_stop: saves nothing",
-      ),
-    startScheduleId: z.string().nullable().describe('The matching start schedule, if any'),
-    offHours: z
-      .number()
-      .describe('Hours the machines are off: in the next 730 h (dry run), or after this run'),
-    machines: z.number().int().describe('Machines the stop acts on (running now, action allowed)'),
-    unpriced: z.number().int().describe('Of them, machines with no known price (not counted)'),
-    saved: z.array(Amount).describe('offHours × the sum of their hourlyCost, per currency'),
-  })
-  .meta({ id: 'SavingsEstimate' });
-export type SavingsEstimate = z.infer<typeof SavingsEstimate>;
 
 export const SavingsQuery = z.strictObject({
   from: Timestamp.optional().describe('Runs at or after this time (default: 30 days before to)'),
