@@ -1,5 +1,6 @@
 /** What the one-minute tick does: find due work and queue it, and resend what was lost. */
 import { refreshDueCalendars } from '../calendars/calendars.js';
+import { runCostTasks } from '../costs/tick.js';
 import { requeueUnpublishedEvents } from '../events/republish.js';
 import { enqueueDuePolls } from '../inventory/due.js';
 import type { JobDeps } from '../jobs/jobs.js';
@@ -23,6 +24,9 @@ export interface TickCounts {
   rulesFired: number;
   /** Calendar feeds read again at their daily refresh. */
   calendarsRefreshed: number;
+  /** AWS price list regions refreshed (one at most per tick) and orgs whose daily cost snapshot was taken. */
+  priceRegionsRefreshed: number;
+  costSnapshots: number;
 }
 
 export async function runTick(deps: JobDeps): Promise<TickCounts> {
@@ -35,6 +39,7 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
   const deliveriesQueued = await enqueueDueDeliveries(deps);
   const eventsRequeued = await requeueUnpublishedEvents(deps);
   const calendarsRefreshed = await refreshDueCalendars(deps);
+  const costs = await runCostTasks(deps);
   return {
     pollsQueued,
     schedulesRun,
@@ -45,5 +50,6 @@ export async function runTick(deps: JobDeps): Promise<TickCounts> {
     upcomingAnnounced,
     eventsRequeued,
     calendarsRefreshed,
+    ...costs,
   };
 }

@@ -209,6 +209,14 @@ export const OTHER_INDEXES: Record<string, IndexDescription[]> = {
     { key: { orgId: 1, machineId: 1, until: 1 }, name: 'orgId_1_machineId_1_until_1' },
     { key: { until: 1 }, name: 'until_1', expireAfterSeconds: 0 },
   ],
+  // lib/costs: cached AWS prices per region, the regions' refresh state, and the daily cost snapshots.
+  prices: [{ key: { region: 1, fetchedAt: 1 }, name: 'region_1_fetchedAt_1' }],
+  price_regions: [{ key: { fetchedAt: 1, wantedAt: 1 }, name: 'fetchedAt_1_wantedAt_1' }],
+  cost_snapshots: [
+    { key: { orgId: 1, day: 1 }, name: 'orgId_1_day_1' },
+    { key: { day: 1 }, name: 'day_1' },
+    { key: { expireAt: 1 }, name: 'expireAt_1', expireAfterSeconds: 0 },
+  ],
 };
 
 const ensured = new WeakMap<Db, Promise<void>>();

@@ -11,7 +11,7 @@ import type { ProbeSettings } from '../model/probe.js';
 import type { Role } from '../model/role.js';
 import type { TcpProbeResult } from '../net/tcp-probe.js';
 import type { ActionFlags, Provider } from '../providers/capabilities.js';
-import type { MachineState } from '../providers/compute.js';
+import type { MachinePrice, MachineState } from '../providers/compute.js';
 import type { SshProbeResult } from '../ssh/facts.js';
 
 export interface OrgDoc {
@@ -126,6 +126,8 @@ export interface MachineDoc {
   tags: Array<{ k: string; v: string }>;
   launchedAt: Date | null;
   hourlyCost: number | null;
+  /** hourlyCost's currency and source, or why it is null (absent on machines polled before prices). */
+  price?: MachinePrice | null;
   /** What can be done in the current state (recomputed on every poll). */
   actions: ActionFlags;
   extra: Record<string, string | number | boolean | null>;

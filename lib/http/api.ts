@@ -32,6 +32,7 @@ import {
 } from './routes/clouds.js';
 import { commandRoutes } from './routes/commands.js';
 import { postConditionsPreview } from './routes/conditions.js';
+import { costRoutes } from './routes/costs.js';
 import { dnsRoutes } from './routes/dns.js';
 import { getEvents } from './routes/events.js';
 import { getAudit, getJobRoute, getJobs } from './routes/jobs-audit.js';
@@ -93,6 +94,7 @@ export const apiRoutes: AnyRoute[] = [
   ...webhookRoutes,
   getEvents,
   ...ruleRoutes,
+  ...costRoutes,
 ];
 
 /** Which methods serve a request path: each route's template as the router matches it ({name}: a segment). */

@@ -10,6 +10,7 @@ import { type AuditInput, recordAudit, recordAuditMany } from '../audit/audit.js
 import { computeDriverFor } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { jobError } from '../core/errors.js';
+import { priceAwsMachines, unpricedBecause } from '../costs/prices.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import { type NewEvent, recordEvents } from '../events/record.js';
@@ -47,6 +48,11 @@ export function polledFields(cloud: CloudDoc, m: ProviderMachine) {
     tags: tagList(m.tags),
     launchedAt: m.launchedAt ?? null,
     hourlyCost: m.hourlyCost ?? null,
+    price:
+      m.price ??
+      (m.hourlyCost === undefined
+        ? unpricedBecause(cloud.provider)
+        : { currency: 'USD', source: `${cloud.provider}-api`, reason: null }),
     actions: actionFlags(cloud.provider, m.state),
     extra: m.extra ?? {},
   };
@@ -82,6 +88,8 @@ export async function applyPoll(
   jobId?: string,
 ): Promise<PollResult> {
   const now = deps.now();
+  // AWS lists no prices: they come from the cached price list (lib/costs/prices.ts).
+  if (cloud.provider === 'aws') listed = await priceAwsMachines(deps, listed);
   const { machines } = collections(deps.db);
   const projection = Object.fromEntries(
     ['_id', 'cloudId', 'externalId', 'missingSince', 'lastSeenAt', ...POLLED_KEYS].map((k) => [k, 1]),

@@ -39,6 +39,7 @@ export function toMachineView(doc: MachineDoc): MachineView {
     tags: Object.fromEntries(doc.tags.map((t) => [t.k, t.v])),
     launchedAt: isoOrNull(doc.launchedAt),
     hourlyCost: doc.hourlyCost,
+    price: doc.price ?? null,
     actions: doc.actions,
     firstSeenAt: doc.firstSeenAt.toISOString(),
     lastSeenAt: doc.lastSeenAt.toISOString(),

@@ -28,7 +28,24 @@ export const MachineView = z
     launchedAt: Timestamp.nullable().describe(
       "The provider's launch time (resets on start for some providers)",
     ),
-    hourlyCost: z.number().nullable(),
+    hourlyCost: z
+      .number()
+      .nullable()
+      .describe('Per hour, in price.currency; null when unknown (price.reason says why)'),
+    price: z
+      .object({
+        currency: z
+          .string()
+          .nullable()
+          .describe('ISO 4217 (USD, EUR; Hetzner: EUR without VAT); null when unknown'),
+        source: z
+          .string()
+          .nullable()
+          .describe('Where the price comes from: aws-price-list, digitalocean-api, hetzner-api, sim-catalog'),
+        reason: z.string().nullable().describe('Why hourlyCost is null; null when it is known'),
+      })
+      .nullable()
+      .describe("hourlyCost's currency and source; null for machines not polled since prices were added"),
     actions: z.record(z.string(), z.boolean()).describe('What can be done in the current state'),
     firstSeenAt: Timestamp,
     lastSeenAt: Timestamp,

@@ -277,6 +277,32 @@ export const DryRunQuery = z.strictObject({
 });
 export const ScheduleRunPage = pageOf(ScheduleRunView, 'ScheduleRunPage');
 
+/** A month, in hours, as costs count one (GET /v1/costs: monthly = hourly × 730). */
+export const HOURS_PER_MONTH = 730;
+
+export const Amount = z.object({ currency: z.string(), amount: z.number() });
+
+/** A stop's saving, as a dry run estimates it for a month and as each run records it. */
+export const SavingsEstimate = z
+  .object({
+    basis: z
+      .enum(['until_matching_start', 'until_next_stop', 'not_a_stop'])
+      .describe(
+        'until_matching_start: machines are off from each stop to the next run of an enabled start schedule ' +
+          'with the same conditions; until_next_stop: no such schedule, so they are taken to stay off until ' +
+          "this schedule's next run (an upper bound: nobody starts them by hand); not_a_stop: saves nothing",
+      ),
+    startScheduleId: z.string().nullable().describe('The matching start schedule, if any'),
+    offHours: z
+      .number()
+      .describe('Hours the machines are off: in the next 730 h (dry run), or after this run'),
+    machines: z.number().int().describe('Machines the stop acts on (running now, action allowed)'),
+    unpriced: z.number().int().describe('Of them, machines with no known price (not counted)'),
+    saved: z.array(Amount).describe('offHours × the sum of their hourlyCost, per currency'),
+  })
+  .meta({ id: 'SavingsEstimate' });
+export type SavingsEstimate = z.infer<typeof SavingsEstimate>;
+
 export const ScheduleDryRunView = z
   .object({
     active: z.boolean(),
@@ -299,6 +325,7 @@ export const ScheduleDryRunView = z
         reason: z.string().optional().describe('Why not'),
       }),
     ),
+    savings: SavingsEstimate.describe('What a stop schedule would save in the next 730 hours'),
     dryRun: z.literal(true),
   })
   .meta({ id: 'ScheduleDryRun' });

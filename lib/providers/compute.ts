@@ -35,7 +35,19 @@ export interface ProviderMachine {
   /** The provider's launch time: it resets on every start for some providers, so conditions use our firstSeenAt. */
   launchedAt?: Date;
   hourlyCost?: number;
+  /** Where hourlyCost comes from (its currency and source), or why it is unknown. */
+  price?: MachinePrice;
   extra?: Record<string, string | number | boolean | null>;
+}
+
+/** What a machine's hourlyCost is in and where it comes from; with a null hourlyCost, why it is unknown. */
+export interface MachinePrice {
+  /** ISO 4217 (USD, EUR); null when the price is unknown. */
+  currency: string | null;
+  /** Where the price comes from (e.g. "aws-price-list", "digitalocean-api"); null when unknown. */
+  source: string | null;
+  /** Why the price is unknown; null when it is known. */
+  reason: string | null;
 }
 
 export interface ProviderImage {

@@ -27,6 +27,7 @@ import { skippedOccurrence } from './calendar-use.js';
 import { heldMachines } from './overrides.js';
 import { computeNextRunAt, type ScheduleDoc, scheduleStatus } from './rules.js';
 import { completeRunIfDone } from './run-completion.js';
+import { runSavings } from './savings.js';
 import {
   RUN_RETENTION_DAYS,
   type ScheduleRunDoc,
@@ -211,6 +212,7 @@ async function prepareOccurrence(deps: JobDeps, schedule: ScheduleDoc, now: Date
   }
   run.queued = jobs.length;
   run.skipped = run.machines.length - jobs.length;
+  run.savings = await runSavings(deps, schedule, run);
   // The script runs' records exist before their jobs, as the schedule run's does.
   if (scriptRuns.length > 0) await scriptCollections(deps.db).runs.insertMany(scriptRuns);
   const actor: SystemActor = { type: 'system', orgId: schedule.orgId, name: `schedule:${schedule._id}` };

@@ -50,6 +50,7 @@ import {
   type StoredWhen,
   scheduleStatus,
 } from './rules.js';
+import { estimateMonthlySavings } from './savings.js';
 import { RUN_LIST_MACHINES, scheduleCollections, toScheduleRunView, toScheduleView } from './store.js';
 
 export type { ScheduleDoc } from './rules.js';
@@ -304,6 +305,7 @@ export async function dryRunSchedule(deps: ServiceDeps, orgId: string, id: strin
     count: preview.count,
     byState: preview.byState,
     items,
+    savings: await estimateMonthlySavings(deps, schedule, now),
     dryRun: true as const,
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Collection, Db } from 'mongodb';
 import { isoOrNull } from '../model/common.js';
-import type { RunMachineStatus, ScheduleRunView, ScheduleView } from '../model/schedule.js';
+import type { RunMachineStatus, SavingsEstimate, ScheduleRunView, ScheduleView } from '../model/schedule.js';
 import { type ScheduleDoc, type StoredWhen, scheduleStatus } from './rules.js';
 
 export type { ScheduleDoc } from './rules.js';
@@ -35,6 +35,8 @@ export interface ScheduleRunDoc {
   completedAt?: Date | null;
   /** Set when the whole occurrence was skipped (lib/calendars/decide.ts); absent otherwise. */
   occurrenceSkipped?: { code: 'exception_date' | 'calendar' | 'outside_window'; reason: string } | null;
+  /** What the run saves (stop schedules; lib/schedules/savings.ts); absent before, null if not estimated. */
+  savings?: SavingsEstimate | null;
   /** Run history is kept for RUN_RETENTION_DAYS (TTL). */
   expireAt: Date;
 }

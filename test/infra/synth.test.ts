@@ -115,6 +115,8 @@ describe('cdk synth', () => {
       eventsRequeued: 0,
       rulesFired: 0,
       calendarsRefreshed: 0,
+      priceRegionsRefreshed: 0,
+      costSnapshots: 0,
     });
   });
 });

@@ -28,6 +28,7 @@ const RANKS: Record<string, number> = {
   keys: 7,
   events: 7,
   clouds: 8,
+  costs: 8,
   inventory: 9,
   probes: 9,
   webhooks: 9,

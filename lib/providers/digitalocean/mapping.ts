@@ -81,7 +81,12 @@ export function toMachine(d: Droplet): ProviderMachine {
     privateIps: ips('private'),
     tags: tagsToRecord(d.tags),
     ...(Number.isNaN(launchedAt.getTime()) ? {} : { launchedAt }),
-    ...(d.size?.price_hourly !== undefined ? { hourlyCost: d.size.price_hourly } : {}),
+    ...(d.size?.price_hourly !== undefined
+      ? {
+          hourlyCost: d.size.price_hourly,
+          price: { currency: 'USD', source: 'digitalocean-api', reason: null },
+        }
+      : {}),
     extra,
   };
 }

@@ -71,7 +71,9 @@ export function mapServer(s: HetznerServer): ProviderMachine {
     privateIps: privateNet.map((n) => n.ip),
     tags: { ...(s.labels ?? {}) },
     launchedAt: new Date(s.created),
-    ...(price ? { hourlyCost: price.hourly } : {}),
+    ...(price
+      ? { hourlyCost: price.hourly, price: { currency: 'EUR', source: 'hetzner-api', reason: null } }
+      : {}),
     extra,
   } satisfies ProviderMachine;
 }

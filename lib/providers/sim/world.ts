@@ -90,7 +90,12 @@ export function toProviderMachine(m: SimMachine): ProviderMachine {
     privateIps: m.privateIps,
     tags: m.tags,
     launchedAt: m.launchedAt,
-    ...(simSize(m.size)?.hourlyPrice !== undefined ? { hourlyCost: simSize(m.size)!.hourlyPrice } : {}),
+    ...(simSize(m.size)?.hourlyPrice !== undefined
+      ? {
+          hourlyCost: simSize(m.size)!.hourlyPrice,
+          price: { currency: 'USD', source: 'sim-catalog', reason: null },
+        }
+      : {}),
     extra: {
       simulated: true,
       ...(m.vpcId ? { vpcId: m.vpcId } : {}),
