@@ -5,6 +5,7 @@
  */
 import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
+import { executePriceRefresh } from '../costs/tick.js';
 import type { JobDoc } from '../db/documents.js';
 import { executeChangeSync } from '../dns/sync.js';
 import { executePublishJob } from '../events/publish.js';
@@ -39,6 +40,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'webhook.deliver': executeWebhookDelivery,
   'events.publish': executePublishJob,
   'rule.evaluate': runRuleEvaluation,
+  'prices.refresh': executePriceRefresh,
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */
@@ -101,7 +103,12 @@ export async function runJobMessage(deps: JobDeps, msg: JobMessage): Promise<'do
  * Jobs that carry events out tell of their failures in their own records (a delivery's log, a disabled
  * webhook): a job.failed for them would be delivered by the very thing that failed.
  */
-const SILENT_FAILURES: ReadonlySet<JobType> = new Set<JobType>(['webhook.deliver', 'events.publish']);
+const SILENT_FAILURES: ReadonlySet<JobType> = new Set<JobType>([
+  'webhook.deliver',
+  'events.publish',
+  // No org's: a failed refresh is kept on its region and retried by the tick.
+  'prices.refresh',
+]);
 
 async function recordJobFailed(deps: JobDeps, job: JobDoc, error: { code: string; message: string }) {
   if (SILENT_FAILURES.has(job.type)) return;

@@ -24,8 +24,8 @@ export interface TickCounts {
   rulesFired: number;
   /** Calendar feeds read again at their daily refresh. */
   calendarsRefreshed: number;
-  /** AWS price list regions refreshed (one at most per tick) and orgs whose daily cost snapshot was taken. */
-  priceRegionsRefreshed: number;
+  /** AWS price list regions handed to the worker (one at most per tick), and orgs whose daily cost snapshot was taken. */
+  priceRegionsQueued: number;
   costSnapshots: number;
 }
 

@@ -218,14 +218,10 @@ export async function refreshAwsRegion(
 }
 
 /**
- * The tick's step: claims the region most overdue for a refresh (never fetched, or older than a day; a
- * failed one after RETRY_MS) with a compare-and-set on attemptedAt, and refreshes it. One region per
- * call, as an offer file is large.
+ * Claims the region most overdue for a refresh (never fetched, or older than a day; a failed one after
+ * RETRY_MS) with a compare-and-set on attemptedAt; answers its name, or null when none is due.
  */
-export async function refreshDuePriceRegion(
-  deps: ServiceDeps,
-  options: PriceListOptions = priceListOptions(),
-): Promise<{ region: string; ok: boolean; count: number; error: string | null } | null> {
+export async function claimDuePriceRegion(deps: ServiceDeps): Promise<string | null> {
   const now = deps.now();
   const { regions } = priceCollections(deps.db);
   const stale = new Date(now.getTime() - REFRESH_MS);
@@ -244,6 +240,15 @@ export async function refreshDuePriceRegion(
     { _id: due._id, attemptedAt: due.attemptedAt },
     { $set: { attemptedAt: now } },
   );
-  if (claimed.modifiedCount !== 1) return null;
-  return { region: due.region, ...(await refreshAwsRegion(deps, due.region, options)) };
+  return claimed.modifiedCount === 1 ? due.region : null;
+}
+
+/** Claims the most overdue region and refreshes it, in one call (one region: an offer file is large). */
+export async function refreshDuePriceRegion(
+  deps: ServiceDeps,
+  options: PriceListOptions = priceListOptions(),
+): Promise<{ region: string; ok: boolean; count: number; error: string | null } | null> {
+  const region = await claimDuePriceRegion(deps);
+  if (!region) return null;
+  return { region, ...(await refreshAwsRegion(deps, region, options)) };
 }

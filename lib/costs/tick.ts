@@ -1,32 +1,39 @@
-/** The tick's cost work: one AWS price region refreshed when due, and the day's cost snapshots. */
+/**
+ * The tick's cost work: a due AWS price region is handed to the worker as a `prices.refresh` job (an offer
+ * file is hundreds of megabytes: the worker has two minutes, the tick under one), and the day's cost
+ * snapshots are taken.
+ */
 import type { ServiceDeps } from '../core/deps.js';
 import { log } from '../core/log.js';
+import type { JobDoc } from '../db/documents.js';
+import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import { withLease } from '../jobs/periodic-tasks.js';
-import { priceListOptions, refreshDuePriceRegion } from './prices.js';
+import { claimDuePriceRegion, priceListOptions, refreshAwsRegion } from './prices.js';
 import { takeDueSnapshots } from './snapshots.js';
 
-/**
- * The tick function runs 55 s, so a region's download is cut at NIMBO_PRICE_FETCH_TIMEOUT_MS (40 s by
- * default) and the failure recorded (retried an hour later); the lease outlives it.
- */
-const fetchTimeoutMs = () => Number(process.env.NIMBO_PRICE_FETCH_TIMEOUT_MS) || 40_000;
-const PRICE_LEASE_MS = 2 * 60_000;
+/** Price lists are no org's: their jobs are recorded under this org id, which no token has. */
+export const PRICES_ORG = 'org_system_prices';
+
+/** What a refresh leaves of the worker's time for writing the prices and settling the job. */
+const WRITE_MARGIN_MS = 20_000;
+/** Without Lambda's clock (local mode, tests): the worker's timeout less the margin. */
+const DEFAULT_FETCH_MS = 100_000;
 
 export async function runCostTasks(
-  deps: ServiceDeps,
-): Promise<{ priceRegionsRefreshed: number; costSnapshots: number }> {
-  let priceRegionsRefreshed = 0;
+  deps: JobDeps,
+): Promise<{ priceRegionsQueued: number; costSnapshots: number }> {
+  let priceRegionsQueued = 0;
   let costSnapshots = 0;
   try {
-    const run = await withLease(deps, 'costs:prices', PRICE_LEASE_MS, () =>
-      refreshDuePriceRegion(deps, { ...priceListOptions(), timeoutMs: fetchTimeoutMs() }),
-    );
-    if (run.ran && run.result?.ok) priceRegionsRefreshed = 1;
-    if (run.ran && run.result && !run.result.ok) {
-      log.warn('AWS price list refresh failed', { region: run.result.region, error: run.result.error });
+    const region = await claimDuePriceRegion(deps);
+    if (region) {
+      await enqueueJobs(deps, { type: 'system', orgId: PRICES_ORG, name: 'prices' }, [
+        { type: 'prices.refresh', resource: { type: 'price-region', id: region }, input: { region } },
+      ]);
+      priceRegionsQueued = 1;
     }
   } catch (err) {
-    log.error('AWS price list refresh failed', { error: err });
+    log.error('AWS price list refresh not queued', { error: err });
   }
   try {
     const run = await withLease(deps, 'costs:snapshots', 5 * 60_000, () => takeDueSnapshots(deps));
@@ -34,5 +41,18 @@ export async function runCostTasks(
   } catch (err) {
     log.error('cost snapshots failed', { error: err });
   }
-  return { priceRegionsRefreshed, costSnapshots };
+  return { priceRegionsQueued, costSnapshots };
+}
+
+/**
+ * The worker's `prices.refresh`: one region's offer file, read within the time the invocation has left.
+ * A failure is recorded on the region (the tick queues it again an hour later), so the job itself ends.
+ */
+export async function executePriceRefresh(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
+  const region = String(job.input.region);
+  const left = deps.remainingTimeMs?.();
+  const timeoutMs = left === undefined ? DEFAULT_FETCH_MS : Math.max(10_000, left - WRITE_MARGIN_MS);
+  const outcome = await refreshAwsRegion(deps as ServiceDeps, region, { ...priceListOptions(), timeoutMs });
+  if (!outcome.ok) log.warn('AWS price list refresh failed', { region, error: outcome.error });
+  return { region, ...outcome };
 }

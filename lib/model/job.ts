@@ -15,6 +15,7 @@ export const JOB_TYPES = [
   'webhook.deliver',
   'events.publish',
   'rule.evaluate',
+  'prices.refresh',
 ] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

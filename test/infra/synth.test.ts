@@ -115,7 +115,7 @@ describe('cdk synth', () => {
       eventsRequeued: 0,
       rulesFired: 0,
       calendarsRefreshed: 0,
-      priceRegionsRefreshed: 0,
+      priceRegionsQueued: 0,
       costSnapshots: 0,
     });
   });

@@ -5,11 +5,14 @@ import {
   refreshAwsRegion,
   refreshDuePriceRegion,
 } from '../../lib/costs/prices.js';
+import { PRICES_ORG, runCostTasks } from '../../lib/costs/tick.js';
 import { ensureIndexes } from '../../lib/db/collections.js';
 import type { CloudDoc } from '../../lib/db/documents.js';
 import { applyPoll } from '../../lib/inventory/machines.js';
+import type { MessageQueue, OutgoingMessage } from '../../lib/messages/queue.js';
 import type { ProviderMachine } from '../../lib/providers/compute.js';
 import { type FakePriceList, offerFile, startFakePriceList } from '../fakes/aws-pricing/price-list.js';
+import { testJobs } from '../helpers/jobs.js';
 import { closedLoopbackPort } from '../helpers/loopback.js';
 import { useTestDatabase } from '../helpers/mongo.js';
 
@@ -140,5 +143,40 @@ describe('AWS machine prices from the Price List Bulk API', () => {
       ],
       ['i-priced', 0.0114, { currency: 'USD', source: 'aws-price-list', reason: null }],
     ]);
+  });
+
+  it('hands a due region to the worker as a prices.refresh job, which fetches it; the tick itself downloads nothing', async () => {
+    clock = new Date('2026-11-05T07:00:00Z'); // every region due again
+    const previous = process.env.NIMBO_AWS_PRICE_LIST_URL;
+    process.env.NIMBO_AWS_PRICE_LIST_URL = fake.url;
+    const jobs = testJobs(
+      () => t.db,
+      () => clock,
+    );
+    try {
+      // The tick's part, with its messages held back: it queues, and downloads nothing.
+      const held: OutgoingMessage[] = [];
+      const holding: MessageQueue = {
+        send: async (m) => void held.push(m),
+        sendBatch: async (ms) => void held.push(...ms),
+      };
+      const hitsBefore = fake.hits.length;
+      const counts = await runCostTasks({ db: t.db, now: () => clock, queue: holding });
+      expect(counts.priceRegionsQueued).toBe(1);
+      expect(fake.hits.length).toBe(hitsBefore);
+      const [job] = await t.db.collection('jobs').find({ type: 'prices.refresh' }).toArray();
+      expect(job).toMatchObject({ orgId: PRICES_ORG, status: 'queued' });
+      expect(held).toHaveLength(1);
+      // The worker's part: the same message, delivered.
+      for (const m of held) await jobs.queue.send(m);
+      await jobs.drain();
+      const done = await t.db.collection('jobs').findOne({ _id: job!._id });
+      expect(done).toMatchObject({ status: 'succeeded', result: { region: job!.input.region, ok: true } });
+      const region = await priceCollections(t.db).regions.findOne({ _id: `aws:${job!.input.region}` });
+      expect(region!.fetchedAt).toEqual(clock);
+    } finally {
+      if (previous === undefined) delete process.env.NIMBO_AWS_PRICE_LIST_URL;
+      else process.env.NIMBO_AWS_PRICE_LIST_URL = previous;
+    }
   });
 });
