@@ -1,8 +1,8 @@
 /**
  * Machine prices. Drivers that get prices from their provider's own API (DigitalOcean, Hetzner) or
  * catalog (sim) set them on what they list; AWS machines are priced here from the AWS Price List Bulk
- * API, cached in MongoDB per region (collection `prices`, one document per instance type and OS) and
- * refreshed daily by the tick. A region first seen in a poll is asked for (`price_regions`), fetched at a
+ * API and Azure machines from the Azure Retail Prices API, both cached in MongoDB per provider and region
+ * (collection `prices`, one document per size and OS) and refreshed daily by the tick. A region first seen in a poll is asked for (`price_regions`), fetched at a
  * later tick, and its machines are priced from the next poll on. Without a cache (offline, or never
  * fetched), a machine's hourlyCost stays null and its `price.reason` says why.
  */
@@ -14,13 +14,17 @@ import {
   type PricedOs,
   type PriceListOptions,
 } from '../providers/aws/price-list.js';
+import { DEFAULT_AZURE_PRICES_URL, fetchAzureRegionPrices } from '../providers/azure/retail-prices.js';
 import type { Provider } from '../providers/capabilities.js';
 import type { MachinePrice, ProviderMachine } from '../providers/compute.js';
 
+/** The providers whose prices Nimbo reads from a price list and caches per region. */
+export type PricedProvider = 'aws' | 'azure';
+
 export interface PriceDoc {
-  /** aws:<region>:<instanceType>:<os> */
+  /** <provider>:<region>:<instanceType>:<os> (Azure's instanceType is its ARM size, Standard_D2s_v5). */
   _id: string;
-  provider: 'aws';
+  provider: PricedProvider;
   region: string;
   instanceType: string;
   os: PricedOs;
@@ -30,9 +34,9 @@ export interface PriceDoc {
 }
 
 export interface PriceRegionDoc {
-  /** aws:<region> */
+  /** <provider>:<region> */
   _id: string;
-  provider: 'aws';
+  provider: PricedProvider;
   region: string;
   /** When a poll first found a machine there. */
   wantedAt: Date;
@@ -50,6 +54,7 @@ export const REFRESH_MS = 86_400_000;
 export const RETRY_MS = 3_600_000;
 
 export const AWS_PRICE_SOURCE = 'aws-price-list';
+export const AZURE_PRICE_SOURCE = 'azure-retail-prices';
 
 export function priceCollections(db: Db) {
   return {
@@ -58,9 +63,23 @@ export function priceCollections(db: Db) {
   };
 }
 
-/** The Bulk API's base URL: NIMBO_AWS_PRICE_LIST_URL (tests: a fake on 127.0.0.1), else AWS's. */
-export function priceListOptions(env: NodeJS.ProcessEnv = process.env): PriceListOptions {
+/** Each price list's base URL, per provider. */
+export type PriceSources = Partial<Record<PricedProvider, PriceListOptions>>;
+
+/**
+ * A price list's base URL: NIMBO_AWS_PRICE_LIST_URL / NIMBO_AZURE_PRICES_URL (tests: fakes on
+ * 127.0.0.1), else the provider's own.
+ */
+export function priceListOptions(
+  provider: PricedProvider = 'aws',
+  env: NodeJS.ProcessEnv = process.env,
+): PriceListOptions {
+  if (provider === 'azure') return { baseUrl: env.NIMBO_AZURE_PRICES_URL || DEFAULT_AZURE_PRICES_URL };
   return { baseUrl: env.NIMBO_AWS_PRICE_LIST_URL || DEFAULT_PRICE_LIST_URL };
+}
+
+export function isPricedProvider(provider: unknown): provider is PricedProvider {
+  return provider === 'aws' || provider === 'azure';
 }
 
 const unknown = (reason: string): MachinePrice => ({ currency: null, source: null, reason });
@@ -71,7 +90,6 @@ export function unpricedBecause(provider: Provider): MachinePrice {
     case 'ssh':
       return unknown('a bring-your-own host has no provider price');
     case 'gcp':
-    case 'azure':
       return unknown(`Nimbo reads no price list for ${provider} yet`);
     default:
       return unknown(`${provider} did not report a price for this machine`);
@@ -85,24 +103,64 @@ export function awsPricedOs(platform: unknown): PricedOs | null {
   return null;
 }
 
-const priceId = (region: string, type: string, os: PricedOs) => `aws:${region}:${type}:${os}`;
+/** The OS an Azure VM is priced as: its OS disk's osType (Linux, Windows); linux when it has none. */
+export function azurePricedOs(osType: unknown): PricedOs {
+  return typeof osType === 'string' && osType.toLowerCase() === 'windows' ? 'windows' : 'linux';
+}
+
+interface PriceRules {
+  /** What a price's `source` is, and how reasons name the list. */
+  source: string;
+  listName: string;
+  /** The OS a machine is priced as, or null with the reason it is not priced. */
+  os: (m: ProviderMachine) => PricedOs | { reason: string };
+  noSize: string;
+}
+
+const RULES: Record<PricedProvider, PriceRules> = {
+  aws: {
+    source: AWS_PRICE_SOURCE,
+    listName: 'the AWS price list',
+    os: (m) =>
+      awsPricedOs(m.extra?.platform) ?? {
+        reason: `platform ${String(m.extra?.platform)} is not priced: Linux and Windows only`,
+      },
+    noSize: 'the machine has no instance type',
+  },
+  azure: {
+    source: AZURE_PRICE_SOURCE,
+    listName: 'the Azure retail prices',
+    os: (m) => azurePricedOs(m.extra?.osType),
+    noSize: 'the machine has no VM size',
+  },
+};
+
+const priceId = (provider: PricedProvider, region: string, type: string, os: PricedOs) =>
+  `${provider}:${region}:${type}:${os}`;
+const regionId = (provider: PricedProvider, region: string) => `${provider}:${region}`;
+
+/** Prices listed AWS machines from the cache (priceMachines for 'aws'). */
+export function priceAwsMachines(deps: ServiceDeps, listed: ProviderMachine[]): Promise<ProviderMachine[]> {
+  return priceMachines(deps, 'aws', listed);
+}
 
 /**
- * Prices listed AWS machines from the cache: one read of the regions' status and one of the prices.
- * Regions never asked for are recorded as wanted, for the tick to fetch.
+ * Prices listed machines of an AWS or Azure cloud from the cache: one read of the regions' status and
+ * one of the prices. Regions never asked for are recorded as wanted, for the tick to fetch.
  */
-export async function priceAwsMachines(
+export async function priceMachines(
   deps: ServiceDeps,
+  provider: PricedProvider,
   listed: ProviderMachine[],
 ): Promise<ProviderMachine[]> {
   if (listed.length === 0) return listed;
+  const rules = RULES[provider];
   const { prices, regions } = priceCollections(deps.db);
   const regionNames = [...new Set(listed.map((m) => m.region))];
   const known = new Map(
-    (await regions.find({ _id: { $in: regionNames.map((r) => `aws:${r}`) } }).toArray()).map((r) => [
-      r.region,
-      r,
-    ]),
+    (await regions.find({ _id: { $in: regionNames.map((r) => regionId(provider, r)) } }).toArray()).map(
+      (r) => [r.region, r],
+    ),
   );
   const missing = regionNames.filter((r) => !known.has(r));
   if (missing.length > 0) {
@@ -110,10 +168,10 @@ export async function priceAwsMachines(
     await regions.bulkWrite(
       missing.map((region) => ({
         updateOne: {
-          filter: { _id: `aws:${region}` },
+          filter: { _id: regionId(provider, region) },
           update: {
             $setOnInsert: {
-              provider: 'aws' as const,
+              provider,
               region,
               wantedAt: now,
               fetchedAt: null,
@@ -128,10 +186,14 @@ export async function priceAwsMachines(
       { ordered: false },
     );
   }
+  const osOf = (m: ProviderMachine) => {
+    const os = rules.os(m);
+    return typeof os === 'string' ? os : null;
+  };
   const wanted = new Set<string>();
   for (const m of listed) {
-    const os = awsPricedOs(m.extra?.platform);
-    if (m.size && os) wanted.add(priceId(m.region, m.size, os));
+    const os = osOf(m);
+    if (m.size && os) wanted.add(priceId(provider, m.region, m.size, os));
   }
   const found = new Map(
     wanted.size === 0
@@ -139,20 +201,15 @@ export async function priceAwsMachines(
       : (await prices.find({ _id: { $in: [...wanted] } }).toArray()).map((p) => [p._id, p] as const),
   );
   return listed.map((m) => {
-    const os = awsPricedOs(m.extra?.platform);
-    if (!m.size) return { ...m, price: unknown('the machine has no instance type') };
-    if (!os) {
-      return {
-        ...m,
-        price: unknown(`platform ${String(m.extra?.platform)} is not priced: Linux and Windows only`),
-      };
-    }
-    const p = found.get(priceId(m.region, m.size, os));
+    if (!m.size) return { ...m, price: unknown(rules.noSize) };
+    const os = rules.os(m);
+    if (typeof os !== 'string') return { ...m, price: unknown(os.reason) };
+    const p = found.get(priceId(provider, m.region, m.size, os));
     if (p)
       return {
         ...m,
         hourlyCost: p.hourly,
-        price: { currency: 'USD', source: AWS_PRICE_SOURCE, reason: null },
+        price: { currency: p.currency, source: rules.source, reason: null },
       };
     const region = known.get(m.region);
     if (!region?.fetchedAt) {
@@ -160,32 +217,53 @@ export async function priceAwsMachines(
         ...m,
         price: unknown(
           region?.error
-            ? `the AWS price list of ${m.region} could not be fetched: ${region.error}`
-            : `the AWS price list of ${m.region} has not been fetched yet`,
+            ? `${rules.listName} of ${m.region} could not be fetched: ${region.error}`
+            : `${rules.listName} of ${m.region} has not been fetched yet`,
         ),
       };
     }
-    return { ...m, price: unknown(`${m.size} (${os}) is not in the AWS price list of ${m.region}`) };
+    return { ...m, price: unknown(`${m.size} (${os}) is not in ${rules.listName} of ${m.region}`) };
   });
 }
 
-/** Fetches one region's prices and replaces its cached ones; a failure is recorded, the old cache kept. */
-export async function refreshAwsRegion(
+/** Fetches one AWS region's prices (refreshPriceRegion for 'aws'). */
+export function refreshAwsRegion(
   deps: ServiceDeps,
   region: string,
-  options: PriceListOptions = priceListOptions(),
+  options: PriceListOptions = priceListOptions('aws'),
+): Promise<{ ok: boolean; count: number; error: string | null }> {
+  return refreshPriceRegion(deps, 'aws', region, options);
+}
+
+const FETCHERS: Record<
+  PricedProvider,
+  (
+    region: string,
+    options: PriceListOptions,
+  ) => Promise<Array<{ instanceType: string; os: PricedOs; hourly: number }>>
+> = { aws: fetchRegionPrices, azure: fetchAzureRegionPrices };
+
+/**
+ * Fetches one provider's region's prices and replaces its cached ones; a failure is recorded, the old
+ * cache kept.
+ */
+export async function refreshPriceRegion(
+  deps: ServiceDeps,
+  provider: PricedProvider,
+  region: string,
+  options: PriceListOptions = priceListOptions(provider),
 ): Promise<{ ok: boolean; count: number; error: string | null }> {
   const { prices, regions } = priceCollections(deps.db);
   const started = deps.now();
-  const base = { provider: 'aws' as const, region };
+  const base = { provider, region };
   try {
-    const list = await fetchRegionPrices(region, options);
+    const list = await FETCHERS[provider](region, options);
     const fetchedAt = deps.now();
     if (list.length > 0) {
       await prices.bulkWrite(
         list.map((p) => ({
           replaceOne: {
-            filter: { _id: priceId(region, p.instanceType, p.os) },
+            filter: { _id: priceId(provider, region, p.instanceType, p.os) },
             replacement: { ...base, ...p, currency: 'USD' as const, fetchedAt },
             upsert: true,
           },
@@ -193,9 +271,9 @@ export async function refreshAwsRegion(
         { ordered: false },
       );
     }
-    await prices.deleteMany({ region, fetchedAt: { $lt: fetchedAt } });
+    await prices.deleteMany({ provider, region, fetchedAt: { $lt: fetchedAt } });
     await regions.updateOne(
-      { _id: `aws:${region}` },
+      { _id: regionId(provider, region) },
       {
         $set: { fetchedAt, attemptedAt: started, error: null, count: list.length },
         $setOnInsert: { ...base, wantedAt: started },
@@ -206,7 +284,7 @@ export async function refreshAwsRegion(
   } catch (err) {
     const error = (err as Error).message;
     await regions.updateOne(
-      { _id: `aws:${region}` },
+      { _id: regionId(provider, region) },
       {
         $set: { attemptedAt: started, error },
         $setOnInsert: { ...base, wantedAt: started, fetchedAt: null, count: 0 },
@@ -219,9 +297,12 @@ export async function refreshAwsRegion(
 
 /**
  * Claims the region most overdue for a refresh (never fetched, or older than a day; a failed one after
- * RETRY_MS) with a compare-and-set on attemptedAt; answers its name, or null when none is due.
+ * RETRY_MS), whatever its provider, with a compare-and-set on attemptedAt; answers its provider and
+ * name, or null when none is due.
  */
-export async function claimDuePriceRegion(deps: ServiceDeps): Promise<string | null> {
+export async function claimDuePriceRegion(
+  deps: ServiceDeps,
+): Promise<{ provider: PricedProvider; region: string } | null> {
   const now = deps.now();
   const { regions } = priceCollections(deps.db);
   const stale = new Date(now.getTime() - REFRESH_MS);
@@ -240,15 +321,23 @@ export async function claimDuePriceRegion(deps: ServiceDeps): Promise<string | n
     { _id: due._id, attemptedAt: due.attemptedAt },
     { $set: { attemptedAt: now } },
   );
-  return claimed.modifiedCount === 1 ? due.region : null;
+  // Regions recorded before there was a provider field were AWS's.
+  return claimed.modifiedCount === 1 ? { provider: due.provider ?? 'aws', region: due.region } : null;
 }
 
 /** Claims the most overdue region and refreshes it, in one call (one region: an offer file is large). */
 export async function refreshDuePriceRegion(
   deps: ServiceDeps,
-  options: PriceListOptions = priceListOptions(),
-): Promise<{ region: string; ok: boolean; count: number; error: string | null } | null> {
-  const region = await claimDuePriceRegion(deps);
-  if (!region) return null;
-  return { region, ...(await refreshAwsRegion(deps, region, options)) };
+  sources: PriceSources = {},
+): Promise<{
+  provider: PricedProvider;
+  region: string;
+  ok: boolean;
+  count: number;
+  error: string | null;
+} | null> {
+  const due = await claimDuePriceRegion(deps);
+  if (!due) return null;
+  const options = sources[due.provider] ?? priceListOptions(due.provider);
+  return { ...due, ...(await refreshPriceRegion(deps, due.provider, due.region, options)) };
 }

@@ -1,14 +1,14 @@
 /**
- * The tick's cost work: a due AWS price region is handed to the worker as a `prices.refresh` job (an offer
- * file is hundreds of megabytes: the worker has two minutes, the tick under one), and the day's cost
- * snapshots are taken.
+ * The tick's cost work: a due price region (AWS or Azure) is handed to the worker as a `prices.refresh`
+ * job (an AWS offer file is hundreds of megabytes, an Azure region dozens of pages: the worker has two
+ * minutes, the tick under one), and the day's cost snapshots are taken.
  */
 import type { ServiceDeps } from '../core/deps.js';
 import { log } from '../core/log.js';
 import type { JobDoc } from '../db/documents.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import { withLease } from '../jobs/periodic-tasks.js';
-import { claimDuePriceRegion, priceListOptions, refreshAwsRegion } from './prices.js';
+import { claimDuePriceRegion, isPricedProvider, priceListOptions, refreshPriceRegion } from './prices.js';
 import { takeDueSnapshots } from './snapshots.js';
 
 /** Price lists are no org's: their jobs are recorded under this org id, which no token has. */
@@ -25,15 +25,19 @@ export async function runCostTasks(
   let priceRegionsQueued = 0;
   let costSnapshots = 0;
   try {
-    const region = await claimDuePriceRegion(deps);
-    if (region) {
+    const due = await claimDuePriceRegion(deps);
+    if (due) {
       await enqueueJobs(deps, { type: 'system', orgId: PRICES_ORG, name: 'prices' }, [
-        { type: 'prices.refresh', resource: { type: 'price-region', id: region }, input: { region } },
+        {
+          type: 'prices.refresh',
+          resource: { type: 'price-region', id: `${due.provider}:${due.region}` },
+          input: { provider: due.provider, region: due.region },
+        },
       ]);
       priceRegionsQueued = 1;
     }
   } catch (err) {
-    log.error('AWS price list refresh not queued', { error: err });
+    log.error('price list refresh not queued', { error: err });
   }
   try {
     const run = await withLease(deps, 'costs:snapshots', 5 * 60_000, () => takeDueSnapshots(deps));
@@ -45,14 +49,22 @@ export async function runCostTasks(
 }
 
 /**
- * The worker's `prices.refresh`: one region's offer file, read within the time the invocation has left.
- * A failure is recorded on the region (the tick queues it again an hour later), so the job itself ends.
+ * The worker's `prices.refresh` ({provider, region}; a job without provider, queued before Azure, is
+ * AWS's): one region's prices, read within the time the invocation has left. A failure is recorded on
+ * the region (the tick queues it again an hour later), so the job itself ends.
  */
 export async function executePriceRefresh(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
   const region = String(job.input.region);
+  const provider = job.input.provider ?? 'aws';
+  if (!isPricedProvider(provider)) {
+    return { provider, region, ok: false, count: 0, error: `no price list for ${String(provider)}` };
+  }
   const left = deps.remainingTimeMs?.();
   const timeoutMs = left === undefined ? DEFAULT_FETCH_MS : Math.max(10_000, left - WRITE_MARGIN_MS);
-  const outcome = await refreshAwsRegion(deps as ServiceDeps, region, { ...priceListOptions(), timeoutMs });
-  if (!outcome.ok) log.warn('AWS price list refresh failed', { region, error: outcome.error });
-  return { region, ...outcome };
+  const outcome = await refreshPriceRegion(deps as ServiceDeps, provider, region, {
+    ...priceListOptions(provider),
+    timeoutMs,
+  });
+  if (!outcome.ok) log.warn('price list refresh failed', { provider, region, error: outcome.error });
+  return { provider, region, ...outcome };
 }

@@ -10,7 +10,7 @@ import { type AuditInput, recordAudit, recordAuditMany } from '../audit/audit.js
 import { computeDriverFor } from '../clouds/drivers.js';
 import type { ServiceDeps } from '../core/deps.js';
 import { jobError } from '../core/errors.js';
-import { priceAwsMachines, unpricedBecause } from '../costs/prices.js';
+import { isPricedProvider, priceMachines, unpricedBecause } from '../costs/prices.js';
 import { collections } from '../db/collections.js';
 import type { CloudDoc, MachineDoc } from '../db/documents.js';
 import { type NewEvent, recordEvents } from '../events/record.js';
@@ -88,8 +88,8 @@ export async function applyPoll(
   jobId?: string,
 ): Promise<PollResult> {
   const now = deps.now();
-  // AWS lists no prices: they come from the cached price list (lib/costs/prices.ts).
-  if (cloud.provider === 'aws') listed = await priceAwsMachines(deps, listed);
+  // AWS and Azure list no prices: they come from their cached price lists (lib/costs/prices.ts).
+  if (isPricedProvider(cloud.provider)) listed = await priceMachines(deps, cloud.provider, listed);
   const { machines } = collections(deps.db);
   const projection = Object.fromEntries(
     ['_id', 'cloudId', 'externalId', 'missingSince', 'lastSeenAt', ...POLLED_KEYS].map((k) => [k, 1]),

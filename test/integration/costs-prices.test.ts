@@ -63,9 +63,9 @@ describe('AWS machine prices from the Price List Bulk API', () => {
   });
 
   it("fetches a wanted region at the tick's step, and prices its machines in USD from then on", async () => {
-    const done = await refreshDuePriceRegion(deps(), { baseUrl: fake.url });
-    expect(done).toEqual({ region: 'us-east-1', ok: true, count: 1, error: null });
-    expect(await refreshDuePriceRegion(deps(), { baseUrl: fake.url })).toBeNull(); // fresh for a day
+    const done = await refreshDuePriceRegion(deps(), { aws: { baseUrl: fake.url } });
+    expect(done).toEqual({ provider: 'aws', region: 'us-east-1', ok: true, count: 1, error: null });
+    expect(await refreshDuePriceRegion(deps(), { aws: { baseUrl: fake.url } })).toBeNull(); // fresh for a day
     const [m] = await priceAwsMachines(deps(), [listed({ region: 'us-east-1' })]);
     expect(m!.hourlyCost).toBe(0.0104);
     expect(m!.price).toEqual({ currency: 'USD', source: 'aws-price-list', reason: null });
@@ -92,7 +92,7 @@ describe('AWS machine prices from the Price List Bulk API', () => {
   it('keeps the cached prices when a refresh fails, and records the failure for a retry an hour later', async () => {
     clock = new Date('2026-11-03T07:00:00Z'); // a day later: due again
     fake.failing = true;
-    const failed = await refreshDuePriceRegion(deps(), { baseUrl: fake.url });
+    const failed = await refreshDuePriceRegion(deps(), { aws: { baseUrl: fake.url } });
     expect(failed).toMatchObject({ ok: false, error: expect.stringMatching(/answered 503/) });
     const [m] = await priceAwsMachines(deps(), [listed({ region: failed!.region })]);
     expect(m!.hourlyCost).toBeGreaterThan(0);
