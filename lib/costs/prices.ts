@@ -129,7 +129,7 @@ const RULES: Record<PricedProvider, PriceRules> = {
   },
   azure: {
     source: AZURE_PRICE_SOURCE,
-    listName: 'the Azure retail prices',
+    listName: 'the Azure retail price list',
     os: (m) => azurePricedOs(m.extra?.osType),
     noSize: 'the machine has no VM size',
   },
