@@ -3,6 +3,7 @@
  * (throttling, timeouts, database outages) are retried through the queue's redelivery; everything else
  * fails the job for good, with its error on the job and in the audit trail.
  */
+import { gcpPriceAccess } from '../clouds/drivers.js';
 import { jobError } from '../core/errors.js';
 import { log } from '../core/log.js';
 import { executePriceRefresh } from '../costs/tick.js';
@@ -40,7 +41,7 @@ export const JOB_HANDLERS: Record<JobType, Handler> = {
   'webhook.deliver': executeWebhookDelivery,
   'events.publish': executePublishJob,
   'rule.evaluate': runRuleEvaluation,
-  'prices.refresh': executePriceRefresh,
+  'prices.refresh': (deps, job) => executePriceRefresh(deps, job, gcpPriceAccess),
 };
 
 /** What a job type's own records need when its job was interrupted for good (the job itself is failed). */

@@ -252,3 +252,28 @@ export async function networkDriverFor(deps: ServiceDeps, cloud: CloudDoc): Prom
   requireCapability(cloud.provider, 'network');
   return buildNetworkDriver(deps, await driverSpec(cloud));
 }
+
+/**
+ * What a GCP price region's refresh needs of the cloud that asked for it (lib/costs/prices.ts): its
+ * service account and endpoint, opened as for its drivers, and the machine types (vCPUs, memory) of the
+ * first zone of `region`, read through its compute driver. Null when the cloud is gone or is not GCP's.
+ */
+export async function gcpPriceAccess(
+  deps: ServiceDeps,
+  ref: { orgId: string; cloudId: string },
+  region: string,
+): Promise<{
+  credentials: GcpCredentials;
+  endpoint?: string;
+  machineTypes: Array<{ name: string; cpus: number; memoryMiB: number }>;
+} | null> {
+  const cloud = await collections(deps.db).clouds.findOne({ _id: ref.cloudId, orgId: ref.orgId });
+  if (cloud?.provider !== 'gcp' || !cloud.credentials) return null;
+  const spec = { ...(await driverSpec(cloud)), regions: [region] };
+  const sizes = await (await buildComputeDriver(deps, spec)).listSizes();
+  return {
+    credentials: spec.credentials as GcpCredentials,
+    ...endpointOf(spec),
+    machineTypes: sizes.map((s) => ({ name: s.id, cpus: s.cpus, memoryMiB: s.memoryMiB })),
+  };
+}

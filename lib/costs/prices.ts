@@ -1,8 +1,9 @@
 /**
  * Machine prices. Drivers that get prices from their provider's own API (DigitalOcean, Hetzner) or
  * catalog (sim) set them on what they list; AWS machines are priced here from the AWS Price List Bulk
- * API and Azure machines from the Azure Retail Prices API, both cached in MongoDB per provider and region
- * (collection `prices`, one document per size and OS) and refreshed daily by the tick. A region first seen in a poll is asked for (`price_regions`), fetched at a
+ * API, Azure machines from the Azure Retail Prices API and GCP machines from the Cloud Billing Catalog API,
+ * all cached in MongoDB per provider and region (collection `prices`, one document per size and OS) and
+ * refreshed daily by the tick. A region first seen in a poll is asked for (`price_regions`), fetched at a
  * later tick, and its machines are priced from the next poll on. Without a cache (offline, or never
  * fetched), a machine's hourlyCost stays null and its `price.reason` says why.
  */
@@ -12,14 +13,24 @@ import {
   DEFAULT_PRICE_LIST_URL,
   fetchRegionPrices,
   type PricedOs,
+  PriceListError,
   type PriceListOptions,
 } from '../providers/aws/price-list.js';
 import { DEFAULT_AZURE_PRICES_URL, fetchAzureRegionPrices } from '../providers/azure/retail-prices.js';
 import type { Provider } from '../providers/capabilities.js';
 import type { MachinePrice, ProviderMachine } from '../providers/compute.js';
+import {
+  DEFAULT_GCP_BILLING_URL,
+  fetchGcpRegionPrices,
+  type GcpMachineType,
+  machineFamily,
+  SHARED_CORE_TYPES,
+} from '../providers/gcp/billing-catalog.js';
+import type { GcpCredentials } from '../providers/gcp/credentials.js';
+import { regionOfZone } from '../providers/gcp/mapping.js';
 
 /** The providers whose prices Nimbo reads from a price list and caches per region. */
-export type PricedProvider = 'aws' | 'azure';
+export type PricedProvider = 'aws' | 'azure' | 'gcp';
 
 export interface PriceDoc {
   /** <provider>:<region>:<instanceType>:<os> (Azure's instanceType is its ARM size, Standard_D2s_v5). */
@@ -46,6 +57,14 @@ export interface PriceRegionDoc {
   attemptedAt: Date | null;
   error: string | null;
   count: number;
+  /**
+   * GCP only: the cloud that asked for the region (a poll found its machines there). The Cloud Billing
+   * Catalog wants a signed-in caller, so the refresh signs in with this cloud's service account; the
+   * prices it reads are public list prices, the same for every project, so one cache per region serves
+   * every org. Replaced by the next asking cloud when the refresh failed.
+   */
+  orgId?: string;
+  cloudId?: string;
 }
 
 /** A region's prices are refreshed once a day. */
@@ -55,6 +74,7 @@ export const RETRY_MS = 3_600_000;
 
 export const AWS_PRICE_SOURCE = 'aws-price-list';
 export const AZURE_PRICE_SOURCE = 'azure-retail-prices';
+export const GCP_PRICE_SOURCE = 'gcp-cloud-billing';
 
 export function priceCollections(db: Db) {
   return {
@@ -64,22 +84,23 @@ export function priceCollections(db: Db) {
 }
 
 /** Each price list's base URL, per provider. */
-export type PriceSources = Partial<Record<PricedProvider, PriceListOptions>>;
+export type PriceSources = Partial<Record<PricedProvider, RefreshOptions>>;
 
 /**
- * A price list's base URL: NIMBO_AWS_PRICE_LIST_URL / NIMBO_AZURE_PRICES_URL (tests: fakes on
- * 127.0.0.1), else the provider's own.
+ * A price list's base URL: NIMBO_AWS_PRICE_LIST_URL / NIMBO_AZURE_PRICES_URL / NIMBO_GCP_BILLING_URL
+ * (tests: fakes on 127.0.0.1), else the provider's own.
  */
 export function priceListOptions(
   provider: PricedProvider = 'aws',
   env: NodeJS.ProcessEnv = process.env,
 ): PriceListOptions {
   if (provider === 'azure') return { baseUrl: env.NIMBO_AZURE_PRICES_URL || DEFAULT_AZURE_PRICES_URL };
+  if (provider === 'gcp') return { baseUrl: env.NIMBO_GCP_BILLING_URL || DEFAULT_GCP_BILLING_URL };
   return { baseUrl: env.NIMBO_AWS_PRICE_LIST_URL || DEFAULT_PRICE_LIST_URL };
 }
 
 export function isPricedProvider(provider: unknown): provider is PricedProvider {
-  return provider === 'aws' || provider === 'azure';
+  return provider === 'aws' || provider === 'azure' || provider === 'gcp';
 }
 
 const unknown = (reason: string): MachinePrice => ({ currency: null, source: null, reason });
@@ -89,8 +110,6 @@ export function unpricedBecause(provider: Provider): MachinePrice {
   switch (provider) {
     case 'ssh':
       return unknown('a bring-your-own host has no provider price');
-    case 'gcp':
-      return unknown(`Nimbo reads no price list for ${provider} yet`);
     default:
       return unknown(`${provider} did not report a price for this machine`);
   }
@@ -115,6 +134,10 @@ interface PriceRules {
   /** The OS a machine is priced as, or null with the reason it is not priced. */
   os: (m: ProviderMachine) => PricedOs | { reason: string };
   noSize: string;
+  /** The price region of a machine's `region` (a GCP machine's is its zone). */
+  regionOf?: (region: string) => string;
+  /** Why a size the fetched list lacks has no price. */
+  notListed?: (size: string, region: string) => string;
 }
 
 const RULES: Record<PricedProvider, PriceRules> = {
@@ -133,6 +156,18 @@ const RULES: Record<PricedProvider, PriceRules> = {
     os: (m) => azurePricedOs(m.extra?.osType),
     noSize: 'the machine has no VM size',
   },
+  gcp: {
+    source: GCP_PRICE_SOURCE,
+    listName: 'the GCP Cloud Billing catalog',
+    // Premium images' licences (Windows, RHEL, SQL Server) are billed on top: the price is the machine's.
+    os: () => 'linux',
+    noSize: 'the machine has no machine type',
+    regionOf: regionOfZone,
+    notListed: (size, region) =>
+      SHARED_CORE_TYPES.has(size)
+        ? `${size} is a shared-core machine type, billed as a fraction of a vCPU: not priced`
+        : `the GCP Cloud Billing catalog of ${region} has no on-demand "${machineFamily(size).toUpperCase()} Instance Core/Ram" price for ${size}'s family, or ${region} lists no ${size}`,
+  },
 };
 
 const priceId = (provider: PricedProvider, region: string, type: string, os: PricedOs) =>
@@ -145,44 +180,61 @@ export function priceAwsMachines(deps: ServiceDeps, listed: ProviderMachine[]): 
 }
 
 /**
- * Prices listed machines of an AWS or Azure cloud from the cache: one read of the regions' status and
- * one of the prices. Regions never asked for are recorded as wanted, for the tick to fetch.
+ * Prices listed machines of an AWS, Azure or GCP cloud from the cache: one read of the regions' status
+ * and one of the prices. Regions never asked for are recorded as wanted, for the tick to fetch; `asker`
+ * (the polled cloud) is remembered on a GCP region, whose refresh signs in with its credentials.
  */
 export async function priceMachines(
   deps: ServiceDeps,
   provider: PricedProvider,
   listed: ProviderMachine[],
+  asker?: { orgId: string; cloudId: string },
 ): Promise<ProviderMachine[]> {
   if (listed.length === 0) return listed;
   const rules = RULES[provider];
+  const regionOf = rules.regionOf ?? ((r: string) => r);
   const { prices, regions } = priceCollections(deps.db);
-  const regionNames = [...new Set(listed.map((m) => m.region))];
+  const regionNames = [...new Set(listed.map((m) => regionOf(m.region)))];
   const known = new Map(
     (await regions.find({ _id: { $in: regionNames.map((r) => regionId(provider, r)) } }).toArray()).map(
       (r) => [r.region, r],
     ),
   );
   const missing = regionNames.filter((r) => !known.has(r));
-  if (missing.length > 0) {
+  const remember = provider === 'gcp' && asker ? { orgId: asker.orgId, cloudId: asker.cloudId } : null;
+  // A GCP region with no cloud to sign in with, or whose refresh failed with it, takes this one.
+  const reassign = remember
+    ? regionNames.filter((r) => {
+        const doc = known.get(r);
+        return doc && (!doc.cloudId || (doc.error && doc.cloudId !== remember.cloudId));
+      })
+    : [];
+  if (missing.length > 0 || reassign.length > 0) {
     const now = deps.now();
     await regions.bulkWrite(
-      missing.map((region) => ({
-        updateOne: {
-          filter: { _id: regionId(provider, region) },
-          update: {
-            $setOnInsert: {
-              provider,
-              region,
-              wantedAt: now,
-              fetchedAt: null,
-              attemptedAt: null,
-              error: null,
-              count: 0,
+      [
+        ...missing.map((region) => ({
+          updateOne: {
+            filter: { _id: regionId(provider, region) },
+            update: {
+              $setOnInsert: {
+                provider,
+                region,
+                wantedAt: now,
+                fetchedAt: null,
+                attemptedAt: null,
+                error: null,
+                count: 0,
+                ...(remember ?? {}),
+              },
             },
+            upsert: true,
           },
-          upsert: true,
-        },
-      })),
+        })),
+        ...reassign.map((region) => ({
+          updateOne: { filter: { _id: regionId(provider, region) }, update: { $set: { ...remember! } } },
+        })),
+      ],
       { ordered: false },
     );
   }
@@ -193,7 +245,7 @@ export async function priceMachines(
   const wanted = new Set<string>();
   for (const m of listed) {
     const os = osOf(m);
-    if (m.size && os) wanted.add(priceId(provider, m.region, m.size, os));
+    if (m.size && os) wanted.add(priceId(provider, regionOf(m.region), m.size, os));
   }
   const found = new Map(
     wanted.size === 0
@@ -204,25 +256,32 @@ export async function priceMachines(
     if (!m.size) return { ...m, price: unknown(rules.noSize) };
     const os = rules.os(m);
     if (typeof os !== 'string') return { ...m, price: unknown(os.reason) };
-    const p = found.get(priceId(provider, m.region, m.size, os));
+    const priceRegion = regionOf(m.region);
+    const p = found.get(priceId(provider, priceRegion, m.size, os));
     if (p)
       return {
         ...m,
         hourlyCost: p.hourly,
         price: { currency: p.currency, source: rules.source, reason: null },
       };
-    const region = known.get(m.region);
+    const region = known.get(priceRegion);
     if (!region?.fetchedAt) {
       return {
         ...m,
         price: unknown(
           region?.error
-            ? `${rules.listName} of ${m.region} could not be fetched: ${region.error}`
-            : `${rules.listName} of ${m.region} has not been fetched yet`,
+            ? `${rules.listName} of ${priceRegion} could not be fetched: ${region.error}`
+            : `${rules.listName} of ${priceRegion} has not been fetched yet`,
         ),
       };
     }
-    return { ...m, price: unknown(`${m.size} (${os}) is not in ${rules.listName} of ${m.region}`) };
+    return {
+      ...m,
+      price: unknown(
+        rules.notListed?.(m.size, priceRegion) ??
+          `${m.size} (${os}) is not in ${rules.listName} of ${priceRegion}`,
+      ),
+    };
   });
 }
 
@@ -235,13 +294,48 @@ export function refreshAwsRegion(
   return refreshPriceRegion(deps, 'aws', region, options);
 }
 
-const FETCHERS: Record<
-  PricedProvider,
-  (
-    region: string,
-    options: PriceListOptions,
-  ) => Promise<Array<{ instanceType: string; os: PricedOs; hourly: number }>>
-> = { aws: fetchRegionPrices, azure: fetchAzureRegionPrices };
+/**
+ * How a GCP region's refresh signs in: the asking cloud's service account, endpoint and the region's
+ * machine types (lib/clouds/drivers.ts gcpPriceAccess; costs/ cannot open clouds itself), null when that
+ * cloud is gone.
+ */
+export type GcpPriceAccess = (
+  deps: ServiceDeps,
+  ref: { orgId: string; cloudId: string },
+  region: string,
+) => Promise<{
+  credentials: GcpCredentials;
+  endpoint?: string;
+  machineTypes: GcpMachineType[];
+} | null>;
+
+export interface RefreshOptions extends PriceListOptions {
+  gcpAccess?: GcpPriceAccess;
+}
+
+type Fetcher = (
+  deps: ServiceDeps,
+  region: string,
+  options: RefreshOptions,
+) => Promise<Array<{ instanceType: string; os: PricedOs; hourly: number }>>;
+
+/** GCP: the catalog is read with the credentials of the cloud the region doc remembers. */
+const fetchGcp: Fetcher = async (deps, region, options) => {
+  const doc = await priceCollections(deps.db).regions.findOne({ _id: regionId('gcp', region) });
+  if (!doc?.orgId || !doc.cloudId)
+    throw new PriceListError(`no GCP cloud has asked for ${region}: none to sign in to the catalog with`);
+  if (!options.gcpAccess) throw new PriceListError('GCP prices cannot be refreshed here: no cloud access');
+  const access = await options.gcpAccess(deps, { orgId: doc.orgId, cloudId: doc.cloudId }, region);
+  if (!access) throw new PriceListError(`GCP cloud ${doc.cloudId}, which asked for ${region}, is gone`);
+  const { machineTypes, ...signIn } = access;
+  return fetchGcpRegionPrices(region, machineTypes, { ...options, ...signIn, now: deps.now });
+};
+
+const FETCHERS: Record<PricedProvider, Fetcher> = {
+  aws: (_deps, region, options) => fetchRegionPrices(region, options),
+  azure: (_deps, region, options) => fetchAzureRegionPrices(region, options),
+  gcp: fetchGcp,
+};
 
 /**
  * Fetches one provider's region's prices and replaces its cached ones; a failure is recorded, the old
@@ -251,13 +345,13 @@ export async function refreshPriceRegion(
   deps: ServiceDeps,
   provider: PricedProvider,
   region: string,
-  options: PriceListOptions = priceListOptions(provider),
+  options: RefreshOptions = priceListOptions(provider),
 ): Promise<{ ok: boolean; count: number; error: string | null }> {
   const { prices, regions } = priceCollections(deps.db);
   const started = deps.now();
   const base = { provider, region };
   try {
-    const list = await FETCHERS[provider](region, options);
+    const list = await FETCHERS[provider](deps, region, options);
     const fetchedAt = deps.now();
     if (list.length > 0) {
       await prices.bulkWrite(

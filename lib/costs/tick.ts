@@ -1,5 +1,5 @@
 /**
- * The tick's cost work: a due price region (AWS or Azure) is handed to the worker as a `prices.refresh`
+ * The tick's cost work: a due price region (AWS, Azure or GCP) is handed to the worker as a `prices.refresh`
  * job (an AWS offer file is hundreds of megabytes, an Azure region dozens of pages: the worker has two
  * minutes, the tick under one), and the day's cost snapshots are taken.
  */
@@ -8,7 +8,13 @@ import { log } from '../core/log.js';
 import type { JobDoc } from '../db/documents.js';
 import { enqueueJobs, type JobDeps } from '../jobs/jobs.js';
 import { withLease } from '../jobs/periodic-tasks.js';
-import { claimDuePriceRegion, isPricedProvider, priceListOptions, refreshPriceRegion } from './prices.js';
+import {
+  claimDuePriceRegion,
+  type GcpPriceAccess,
+  isPricedProvider,
+  priceListOptions,
+  refreshPriceRegion,
+} from './prices.js';
 import { takeDueSnapshots } from './snapshots.js';
 
 /** Price lists are no org's: their jobs are recorded under this org id, which no token has. */
@@ -51,9 +57,14 @@ export async function runCostTasks(
 /**
  * The worker's `prices.refresh` ({provider, region}; a job without provider, queued before Azure, is
  * AWS's): one region's prices, read within the time the invocation has left. A failure is recorded on
- * the region (the tick queues it again an hour later), so the job itself ends.
+ * the region (the tick queues it again an hour later), so the job itself ends. `gcpAccess` opens the GCP
+ * cloud a gcp region is read with (lib/app/job-runner.ts passes lib/clouds' gcpPriceAccess).
  */
-export async function executePriceRefresh(deps: JobDeps, job: JobDoc): Promise<Record<string, unknown>> {
+export async function executePriceRefresh(
+  deps: JobDeps,
+  job: JobDoc,
+  gcpAccess?: GcpPriceAccess,
+): Promise<Record<string, unknown>> {
   const region = String(job.input.region);
   const provider = job.input.provider ?? 'aws';
   if (!isPricedProvider(provider)) {
@@ -64,6 +75,7 @@ export async function executePriceRefresh(deps: JobDeps, job: JobDoc): Promise<R
   const outcome = await refreshPriceRegion(deps as ServiceDeps, provider, region, {
     ...priceListOptions(provider),
     timeoutMs,
+    ...(gcpAccess ? { gcpAccess } : {}),
   });
   if (!outcome.ok) log.warn('price list refresh failed', { provider, region, error: outcome.error });
   return { provider, region, ...outcome };

@@ -88,8 +88,9 @@ export async function applyPoll(
   jobId?: string,
 ): Promise<PollResult> {
   const now = deps.now();
-  // AWS and Azure list no prices: they come from their cached price lists (lib/costs/prices.ts).
-  if (isPricedProvider(cloud.provider)) listed = await priceMachines(deps, cloud.provider, listed);
+  // AWS, Azure and GCP list no prices: they come from their cached price lists (lib/costs/prices.ts).
+  if (isPricedProvider(cloud.provider))
+    listed = await priceMachines(deps, cloud.provider, listed, { orgId: cloud.orgId, cloudId: cloud._id });
   const { machines } = collections(deps.db);
   const projection = Object.fromEntries(
     ['_id', 'cloudId', 'externalId', 'missingSince', 'lastSeenAt', ...POLLED_KEYS].map((k) => [k, 1]),

@@ -59,6 +59,12 @@ export class GcpComputeFake {
   /** Page size the fake imposes whatever maxResults says, so tests cross pages. */
   pageSize = 2;
   tokenRequests = 0;
+  /** The machine types every zone lists (tests of prices add their own). */
+  readonly machineTypes: Array<{ name: string; guestCpus: number; memoryMb: number }> = [
+    { name: 'e2-small', guestCpus: 2, memoryMb: 2048 },
+    { name: 'e2-medium', guestCpus: 2, memoryMb: 4096 },
+    { name: 'n2-standard-4', guestCpus: 4, memoryMb: 16384 },
+  ];
   /** Every API call answers this late (the token endpoint does not): tests of timeouts. */
   delayMs = 0;
   /** Zones (instances) or regions (subnetworks) aggregated lists flag UNREACHABLE, answering 200, as in an outage. */
@@ -347,11 +353,7 @@ export class GcpComputeFake {
       return this.send(res, 200, this.opJson(op));
     }
     if (a === 'zones' && b && c === 'machineTypes') {
-      const all = [
-        { name: 'e2-small', guestCpus: 2, memoryMb: 2048 },
-        { name: 'e2-medium', guestCpus: 2, memoryMb: 4096 },
-        { name: 'n2-standard-4', guestCpus: 4, memoryMb: 16384 },
-      ].map((m) => ({ kind: 'compute#machineType', zone: b, ...m }));
+      const all = this.machineTypes.map((m) => ({ kind: 'compute#machineType', zone: b, ...m }));
       return this.page(res, url, all, (items) => ({ items }));
     }
     if (this.vpc.route(res, url, method, p, body)) return;
