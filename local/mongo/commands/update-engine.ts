@@ -41,7 +41,10 @@ export function applyUpdate(
     } catch (err) {
       asCommandError(err);
     }
-    result = idFirst(docs[0] as Document);
+    // A pipeline whose output has no _id ($replaceRoot, $project) keeps the document's own, as mongod does.
+    const out = docs[0] as Document;
+    if (!('_id' in out) && '_id' in original) out._id = cloneDeep(original._id);
+    result = idFirst(out);
   } else {
     result = applyOperators(original, update, query, arrayFilters, inserting);
   }

@@ -47,11 +47,7 @@ export function prepareForInsert(doc: unknown): Document {
       `object to insert too large. size in bytes: ${size}, max size: 16777216`,
     );
   }
-  for (const key of Object.keys(doc)) {
-    if (key.startsWith('$')) {
-      throw new MongoCommandError(ErrorCode.BadValue, `Document can't have $ prefixed field names: ${key}`);
-    }
-  }
+  // Top-level $-prefixed field names are stored as they are since MongoDB 5.0 (only _id's are refused).
   if (!('_id' in doc) || doc._id === undefined) {
     const out: Document = { _id: new ObjectId() };
     for (const k of Object.keys(doc)) if (k !== '_id') out[k] = doc[k];

@@ -46,8 +46,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     'the let option (variables for $$name in filters and pipelines) is not supported',
   'bulkWrite-deleteOne-let: BulkWrite deleteOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-insertOne-dots_and_dollars: Inserting document with top-level dollar-prefixed key on 5.0+ server':
-    'top-level $-prefixed field names refused on insert',
   'bulkWrite-replaceOne-let: BulkWrite replaceOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
   'bulkWrite-replaceOne-sort: BulkWrite replaceOne with sort option unsupported (server-side error)':
@@ -64,8 +62,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateOne-let: BulkWrite updateOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-updateOne-pipeline: UpdateOne in bulk write using pipelines':
-    'a pipeline update that replaces the whole document loses _id',
   'bulkWrite-updateOne-sort: BulkWrite updateOne with sort option unsupported (server-side error)':
     'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
   'create-null-ids: inserting _id with type null via insertOne': "{$type: 'null'} does not match a null _id",
@@ -92,10 +88,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'findOneAndUpdate-let: findOneAndUpdate with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'insertMany-dots_and_dollars: Inserting document with top-level dollar-prefixed key on 5.0+ server':
-    'top-level $-prefixed field names refused on insert',
-  'insertOne-dots_and_dollars: Inserting document with top-level dollar-prefixed key on 5.0+ server':
-    'top-level $-prefixed field names refused on insert',
   'replaceOne-let: ReplaceOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
   'replaceOne-sort: replaceOne with sort option unsupported (server-side error)':
@@ -112,8 +104,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'updateOne-let: UpdateOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'updateOne-pipeline: UpdateOne using pipelines':
-    'a pipeline update that replaces the whole document loses _id',
   'updateOne-sort: updateOne with sort option unsupported (server-side error)':
     'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
 };
