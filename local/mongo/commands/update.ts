@@ -39,6 +39,10 @@ export function parseStatement(raw: unknown): UpdateStatement {
       "BSON field 'update.updates.u' is missing but a required field",
     );
   if (raw.collation !== undefined) throw notSupported('collation');
+  // `sort` on an update statement came with MongoDB 8.0; 7.0's command parser refuses the field.
+  if (raw.sort !== undefined) {
+    throw new MongoCommandError(40415, "BSON field 'update.updates.sort' is an unknown field.");
+  }
   const u = compileUpdate(raw.u);
   const multi = optionalBoolean(raw, 'multi') ?? false;
   if (multi && u.kind === 'replacement') {

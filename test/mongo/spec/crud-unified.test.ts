@@ -48,8 +48,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     'the let option (variables for $$name in filters and pipelines) is not supported',
   'bulkWrite-replaceOne-let: BulkWrite replaceOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-replaceOne-sort: BulkWrite replaceOne with sort option unsupported (server-side error)':
-    'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
   'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
@@ -62,8 +60,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateOne-let: BulkWrite updateOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-updateOne-sort: BulkWrite updateOne with sort option unsupported (server-side error)':
-    'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
   'create-null-ids: inserting _id with type null via insertOne': "{$type: 'null'} does not match a null _id",
   'create-null-ids: inserting _id with type null via insertMany': "{$type: 'null'} does not match a null _id",
   'create-null-ids: inserting _id with type null via bulkWrite': "{$type: 'null'} does not match a null _id",
@@ -90,8 +86,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     'the let option (variables for $$name in filters and pipelines) is not supported',
   'replaceOne-let: ReplaceOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'replaceOne-sort: replaceOne with sort option unsupported (server-side error)':
-    'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
   'updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
@@ -104,8 +98,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'updateOne-let: UpdateOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'updateOne-sort: updateOne with sort option unsupported (server-side error)':
-    'sort on updateOne/replaceOne accepted instead of refused as on 7.0',
 };
 
 /** Features the embedded server leaves out by design (local/mongo's README section). */
