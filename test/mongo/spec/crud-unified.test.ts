@@ -375,10 +375,18 @@ function bulkResult(r: Doc): Doc {
   };
 }
 
+/**
+ * The Node driver replaces a null _id with an ObjectId before sending (maybeAddIdToDocuments); with
+ * forceServerObjectId it sends the document as it is, so the server's handling of a null _id is what is tested.
+ */
+function nullIds(docs: (Doc | undefined)[], opts: Doc): Doc {
+  return docs.some((d) => d && '_id' in d && d._id === null) ? { ...opts, forceServerObjectId: true } : opts;
+}
+
 type Op = (target: Doc, args: Doc) => Promise<unknown>;
 const OPERATIONS = new Map<string, Op>([
-  ['insertOne', (c, a) => c.insertOne(a.document, options(a, ['document']))],
-  ['insertMany', (c, a) => c.insertMany(a.documents, options(a, ['documents']))],
+  ['insertOne', (c, a) => c.insertOne(a.document, nullIds([a.document], options(a, ['document'])))],
+  ['insertMany', (c, a) => c.insertMany(a.documents, nullIds(a.documents, options(a, ['documents'])))],
   ['find', (c, a) => c.find(a.filter, options(a, ['filter'])).toArray()],
   ['findOne', (c, a) => c.findOne(a.filter, options(a, ['filter']))],
   ['aggregate', (c, a) => c.aggregate(a.pipeline, options(a, ['pipeline'])).toArray()],
@@ -407,7 +415,19 @@ const OPERATIONS = new Map<string, Op>([
     (c, a) => c.findOneAndReplace(a.filter, a.replacement, options(a, ['filter', 'replacement'])),
   ],
   ['findOneAndDelete', (c, a) => c.findOneAndDelete(a.filter, options(a, ['filter']))],
-  ['bulkWrite', async (c, a) => bulkResult(await c.bulkWrite(a.requests, options(a, ['requests'])))],
+  [
+    'bulkWrite',
+    async (c, a) =>
+      bulkResult(
+        await c.bulkWrite(
+          a.requests,
+          nullIds(
+            a.requests.map((r: Doc) => r.insertOne?.document),
+            options(a, ['requests']),
+          ),
+        ),
+      ),
+  ],
   ['createIndex', (c, a) => c.createIndex(a.keys, options(a, ['keys']))],
   ['dropIndex', (c, a) => c.dropIndex(a.name, options(a, ['name']))],
   ['listIndexes', (c, a) => c.listIndexes(options(a, [])).toArray()],
