@@ -60,9 +60,6 @@ const KNOWN_FAILURES: Record<string, string> = {
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateOne-let: BulkWrite updateOne with let option':
     'the let option (variables for $$name in filters and pipelines) is not supported',
-  'create-null-ids: inserting _id with type null via insertOne': "{$type: 'null'} does not match a null _id",
-  'create-null-ids: inserting _id with type null via insertMany': "{$type: 'null'} does not match a null _id",
-  'create-null-ids: inserting _id with type null via bulkWrite': "{$type: 'null'} does not match a null _id",
   'db-aggregate-rawdata: Aggregate with rawData option on less than 8.2.0 - ignore argument':
     'the $listLocalSessions stage is not supported',
   'db-aggregate: Aggregate with $listLocalSessions': 'the $listLocalSessions stage is not supported',
