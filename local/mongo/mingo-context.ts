@@ -244,14 +244,45 @@ const sharedOptions = captureComputeOptions({
   collectionResolver: (name: string) => resolveCollection?.(name) ?? [],
 });
 
+/** The command's `let` variables while it runs (see withVariables): options of their own, built once per command. */
+let letOptions: { compute: Options; plain: typeof mingoOptions & { variables: AnyObject } } | undefined;
+
+/**
+ * Runs fn (a command handler, synchronous) with the command's `let` variables visible as `$$name` to every
+ * Query, Aggregator and pipeline update built meanwhile.
+ */
+export function withVariables<T>(letSpec: AnyObject, fn: () => T): T {
+  // Each variable is an expression ($literal, $rand...), evaluated once, against no document, as mongod does.
+  const [evaluated] = new AggregatorBase([{ $replaceRoot: { newRoot: letSpec } }], sharedOptions).run([{}]);
+  const variables = (evaluated ?? {}) as AnyObject;
+  const previous = letOptions;
+  letOptions = {
+    compute: captureComputeOptions({
+      collectionResolver: (name: string) => resolveCollection?.(name) ?? [],
+      variables,
+    }),
+    plain: { ...mingoOptions, variables },
+  };
+  try {
+    return fn();
+  } finally {
+    letOptions = previous;
+  }
+}
+
+/** Options for the updater: mingoOptions, plus the command's `let` variables if it has some. */
+export function currentMingoOptions(): typeof mingoOptions {
+  return letOptions?.plain ?? mingoOptions;
+}
+
 export class Query extends QueryBase {
   constructor(filter: AnyObject) {
-    super(filter, sharedOptions);
+    super(filter, letOptions?.compute ?? sharedOptions);
   }
 }
 
 export class Aggregator extends AggregatorBase {
   constructor(pipeline: AnyObject[]) {
-    super(pipeline, sharedOptions);
+    super(pipeline, letOptions?.compute ?? sharedOptions);
   }
 }

@@ -4,6 +4,8 @@
  */
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
+import { withVariables } from '../mingo-context.js';
+import { bsonTypeName, isPlainDocument } from '../storage/values.js';
 import { adminCommands } from './admin.js';
 import { aggregateCommands } from './aggregate.js';
 import type { CommandContext, CommandSpec } from './context.js';
@@ -75,6 +77,17 @@ export function commandName(cmd: Document): string | undefined {
   return undefined;
 }
 
+/** A command's `let`: a document of variables, given to the expressions it evaluates as `$$name`. */
+function letOf(name: string, value: unknown): Document {
+  if (!isPlainDocument(value)) {
+    throw new MongoCommandError(
+      ErrorCode.TypeMismatch,
+      `BSON field '${name}.let' is the wrong type '${bsonTypeName(value)}', expected type 'object'`,
+    );
+  }
+  return value;
+}
+
 export function runCommand(cmd: Document, ctx: CommandContext): CommandOutcome {
   const name = commandName(cmd);
   let wrote = false;
@@ -100,7 +113,10 @@ export function runCommand(cmd: Document, ctx: CommandContext): CommandOutcome {
       );
     }
     wrote = spec.writes === true;
-    const reply = spec.handler(cmd, ctx);
+    const reply =
+      cmd.let === undefined
+        ? spec.handler(cmd, ctx)
+        : withVariables(letOf(name, cmd.let), () => spec.handler(cmd, ctx));
     return { reply, wrote };
   } catch (err) {
     return { reply: errorReply(err), wrote };

@@ -6,7 +6,7 @@ import { calculateObjectSize, type Document, Timestamp } from 'bson';
 import * as ops from 'mingo/operators/update';
 import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo/updater';
 import { ErrorCode, MongoCommandError } from '../errors.js';
-import { mingoOptions } from '../mingo-context.js';
+import { currentMingoOptions } from '../mingo-context.js';
 import { arithmetic, compareBson } from '../numbers.js';
 import { asCommandError } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
@@ -37,7 +37,7 @@ export function applyUpdate(
   } else if (update.kind === 'pipeline') {
     const docs = [cloneDeep(original)];
     try {
-      mingoPipelineUpdate(docs, {}, update.stages as never, {}, mingoOptions);
+      mingoPipelineUpdate(docs, {}, update.stages as never, {}, currentMingoOptions());
     } catch (err) {
       asCommandError(err);
     }
@@ -152,7 +152,9 @@ function applyOperators(
         arrayFilters ?? [],
       );
       stripIdNoop(doc, modifier);
-      mingoUpdate(doc, modifier as never, arrayFilters, query as never, { queryOptions: mingoOptions });
+      mingoUpdate(doc, modifier as never, arrayFilters, query as never, {
+        queryOptions: currentMingoOptions(),
+      });
       return idFirst(doc);
     }
     // mongod 5.0+ applies fields in lexicographic path order, which decides where new fields land.

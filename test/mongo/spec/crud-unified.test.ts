@@ -40,61 +40,31 @@ const embedded = inject('mongoIsEmbedded');
  * embedded server only.
  */
 const KNOWN_FAILURES: Record<string, string> = {
-  'aggregate-let: Aggregate with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-deleteMany-let: BulkWrite deleteMany with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-deleteOne-let: BulkWrite deleteOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'bulkWrite-replaceOne-let: BulkWrite replaceOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'bulkWrite-updateMany-let: BulkWrite updateMany with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'bulkWrite-updateOne-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'bulkWrite-updateOne-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'bulkWrite-updateOne-let: BulkWrite updateOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'db-aggregate-rawdata: Aggregate with rawData option on less than 8.2.0 - ignore argument':
     'the $listLocalSessions stage is not supported',
   'db-aggregate: Aggregate with $listLocalSessions': 'the $listLocalSessions stage is not supported',
   'db-aggregate: Aggregate with $listLocalSessions and allowDiskUse':
     'the $listLocalSessions stage is not supported',
-  'deleteMany-let: deleteMany with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'deleteOne-let: deleteOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'find-let: Find with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'findOneAndDelete-let: findOneAndDelete with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'findOneAndReplace-let: findOneAndReplace with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'findOneAndUpdate-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'findOneAndUpdate-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'findOneAndUpdate-let: findOneAndUpdate with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
-  'replaceOne-let: ReplaceOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateMany-let: updateMany with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
   'updateOne-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
   'updateOne-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
     '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateOne-let: UpdateOne with let option':
-    'the let option (variables for $$name in filters and pipelines) is not supported',
 };
 
 /** Features the embedded server leaves out by design (local/mongo's README section). */
