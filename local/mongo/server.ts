@@ -8,6 +8,7 @@ import type { CommandContext, ConnectionInfo } from './commands/context.js';
 import { errorReply, runCommand } from './commands/dispatch.js';
 import { CursorRegistry } from './cursors.js';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { LocalSessions } from './sessions.js';
 import { openStorage } from './storage/index.js';
 import type { StorageEngine } from './storage/types.js';
 import { startTtlSweeper } from './ttl.js';
@@ -48,6 +49,7 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
   const log = opts.log ?? (() => {});
   const storage = await openStorage(opts.dbpath ? { dbpath: opts.dbpath } : {});
   const cursors = new CursorRegistry(opts.cursorIdleMs);
+  const sessions = new LocalSessions();
   const startedAt = new Date();
   const sockets = new Set<net.Socket>();
   let nextConnectionId = 1;
@@ -64,7 +66,7 @@ export async function startMongoServer(opts: MongoServerOptions = {}): Promise<R
     };
     const handler = new ConnectionHandler(
       socket,
-      { storage, cursors, connection, startedAt },
+      { storage, cursors, connection, startedAt, sessions },
       log,
       onStorageFailure,
     );

@@ -60,7 +60,15 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
       );
     }
     if (name in REFUSED_STAGES) throw notSupported(`The ${REFUSED_STAGES[name]} aggregation stage`);
-    if (!(name in pipelineOperators) && name !== '$collStats') {
+    if (name === '$listLocalSessions' && stage !== pipeline[0]) {
+      throw new MongoCommandError(
+        40602,
+        '$listLocalSessions is only valid as the first stage in a pipeline',
+        {},
+        'Location40602',
+      );
+    }
+    if (!(name in pipelineOperators) && name !== '$collStats' && name !== '$listLocalSessions') {
       throw new MongoCommandError(40324, `Unrecognized pipeline stage name: '${name}'`, {}, 'Location40324');
     }
     if (name === '$count') checkCountField(stage.$count);
@@ -88,9 +96,14 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
   } else if (target === 1) {
     ns = namespace(ctx, '$cmd.aggregate');
     const first = rest[0];
-    if (!first || !('$documents' in first))
-      throw notSupported('Database-level aggregation other than $documents');
-    source = [];
+    if (first && '$listLocalSessions' in first) {
+      source = listLocalSessions(ctx, first.$listLocalSessions);
+      rest = rest.slice(1);
+    } else if (!first || !('$documents' in first)) {
+      throw notSupported('Database-level aggregation other than $documents and $listLocalSessions');
+    } else {
+      source = [];
+    }
   } else {
     throw new MongoCommandError(
       ErrorCode.TypeMismatch,
@@ -101,6 +114,20 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
   const docs = runPipeline(ctx, source, rest);
   const { batch, id } = ctx.cursors.open(ns, docs, batchSize);
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
+}
+
+/** `{$listLocalSessions: {}}` (or `{allUsers: true}`): the sessions of the server's cache; admin only. */
+function listLocalSessions(ctx: CommandContext, spec: unknown): Document[] {
+  if (ctx.db !== 'admin') {
+    throw new MongoCommandError(
+      ErrorCode.InvalidNamespace,
+      "$listLocalSessions must be run against the 'admin' database with {aggregate: 1}",
+    );
+  }
+  if (!isPlainObject(spec)) {
+    throw new MongoCommandError(ErrorCode.TypeMismatch, '$listLocalSessions must take a nested object');
+  }
+  return ctx.sessions?.list() ?? [];
 }
 
 function checkCountField(field: unknown): void {

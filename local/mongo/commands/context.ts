@@ -2,6 +2,7 @@
 import type { Document } from 'bson';
 import type { CursorRegistry } from '../cursors.js';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import type { LocalSessions } from '../sessions.js';
 import type { StorageEngine, StoredCollection } from '../storage/types.js';
 import { bsonTypeName, isBsonValue } from '../storage/values.js';
 
@@ -18,6 +19,8 @@ export interface CommandContext {
   /** The command's `$db`. */
   readonly db: string;
   readonly startedAt: Date;
+  /** The sessions commands came with ($listLocalSessions); absent in contexts built by tests. */
+  readonly sessions?: LocalSessions;
 }
 
 /** Handlers are synchronous so that each command is atomic (single thread, no awaits in between). */

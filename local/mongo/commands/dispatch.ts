@@ -93,6 +93,7 @@ export function runCommand(cmd: Document, ctx: CommandContext): CommandOutcome {
   let wrote = false;
   try {
     if (name === undefined) throw new MongoCommandError(ErrorCode.FailedToParse, 'Empty command object');
+    if (cmd.lsid !== undefined) ctx.sessions?.touch(cmd.lsid);
     if (cmd.startTransaction !== undefined || cmd.autocommit === false || UNSUPPORTED.has(name)) {
       const what =
         cmd.startTransaction !== undefined || cmd.autocommit === false || name.endsWith('Transaction')
