@@ -4,9 +4,9 @@
  */
 import { calculateObjectSize, type Document, Timestamp } from 'bson';
 import * as ops from 'mingo/operators/update';
-import { updateOne as mingoPipelineUpdate, update as mingoUpdate } from 'mingo/updater';
+import { update as mingoUpdate } from 'mingo/updater';
 import { ErrorCode, MongoCommandError } from '../errors.js';
-import { currentMingoOptions } from '../mingo-context.js';
+import { Aggregator, currentMingoOptions } from '../mingo-context.js';
 import { arithmetic, compareBson } from '../numbers.js';
 import { asCommandError } from '../query.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
@@ -35,14 +35,15 @@ export function applyUpdate(
   if (update.kind === 'replacement') {
     result = replaceDocument(original, update.doc);
   } else if (update.kind === 'pipeline') {
-    const docs = [cloneDeep(original)];
+    // The stages run as an aggregation over the document: mingo's pipeline updater diffs field paths and
+    // fails on $-prefixed or dotted names ($setField, MongoDB 5.0+).
+    let out: Document = {};
     try {
-      mingoPipelineUpdate(docs, {}, update.stages as never, {}, currentMingoOptions());
+      [out = {}] = new Aggregator(update.stages as Document[]).run([cloneDeep(original)]) as Document[];
     } catch (err) {
       asCommandError(err);
     }
     // A pipeline whose output has no _id ($replaceRoot, $project) keeps the document's own, as mongod does.
-    const out = docs[0] as Document;
     if (!('_id' in out) && '_id' in original) out._id = cloneDeep(original._id);
     result = idFirst(out);
   } else {

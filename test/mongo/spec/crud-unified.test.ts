@@ -39,28 +39,7 @@ const embedded = inject('mongoIsEmbedded');
  * Tests the embedded server still fails, `file: test description` → cause. Checked to still fail on the
  * embedded server only.
  */
-const KNOWN_FAILURES: Record<string, string> = {
-  'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'bulkWrite-updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'bulkWrite-updateOne-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'bulkWrite-updateOne-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'findOneAndUpdate-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'findOneAndUpdate-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateMany-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateMany-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateOne-dots_and_dollars: Updating document to set top-level dollar-prefixed key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-  'updateOne-dots_and_dollars: Updating document to set top-level dotted key on 5.0+ server':
-    '$setField with $-prefixed/dotted field names not supported in pipeline updates',
-};
+const KNOWN_FAILURES: Record<string, string> = {};
 
 /** Features the embedded server leaves out by design (local/mongo's README section). */
 const BY_DESIGN = 'unsupported by design';
