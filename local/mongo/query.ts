@@ -69,34 +69,6 @@ export function checkDeadline(deadline: number | undefined): void {
   }
 }
 
-/** How many documents are matched between two looks at the clock. */
-const DEADLINE_STRIDE = 64;
-
-/** Stored documents matching `filter`, in natural order; stops after `max` matches, or at `deadline`. */
-export function findMatches(
-  coll: StoredCollection | undefined,
-  filter: Document | undefined,
-  max = Number.POSITIVE_INFINITY,
-  deadline?: number,
-): Document[] {
-  if (!coll || max <= 0) return [];
-  const matches = compileFilter(filter);
-  const out: Document[] = [];
-  let seen = 0;
-  try {
-    for (const doc of coll.candidates(filter ?? {})) {
-      if (++seen % DEADLINE_STRIDE === 0) checkDeadline(deadline);
-      if (matches(doc)) {
-        out.push(doc);
-        if (out.length >= max) break;
-      }
-    }
-  } catch (err) {
-    asCommandError(err);
-  }
-  return out;
-}
-
 /** All values a dotted path reaches, descending into arrays like mongod's sort and distinct do. */
 export function valuesAtPath(doc: unknown, path: string): unknown[] {
   const out: unknown[] = [];

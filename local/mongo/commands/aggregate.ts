@@ -7,7 +7,8 @@ import { type Document, Long } from 'bson';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
 import { Aggregator, withCollectionResolver } from '../mingo-context.js';
-import { asCommandError, deadlineOf, findMatches, sortDocuments, valuesAtPath } from '../query.js';
+import { asCommandError, deadlineOf, sortDocuments, valuesAtPath } from '../query.js';
+import { runQuery } from '../query-exec.js';
 import { canonicalKey, cloneDeep } from '../storage/values.js';
 import {
   type CommandContext,
@@ -17,6 +18,7 @@ import {
   optionalDocument,
   optionalNumber,
 } from './context.js';
+import { pipelineQuery } from './pipeline-prefix.js';
 
 const REFUSED_STAGES: Record<string, string> = {
   $out: '$out',
@@ -81,12 +83,14 @@ function aggregate(cmd: Document, ctx: CommandContext): Document {
     ns = namespace(ctx, target);
     const coll = ctx.storage.getCollection(ctx.db, target);
     const first = rest[0];
+    const prefix = pipelineQuery(rest);
     if (first && '$collStats' in first) {
       source = [collStatsDocument(ctx, target, first.$collStats as Document)];
       rest = rest.slice(1);
-    } else if (first && '$match' in first) {
-      rest = rest.slice(1);
-      const matched = findMatches(coll, first.$match as Document, Number.POSITIVE_INFINITY, deadlineOf(cmd));
+    } else if (prefix !== null) {
+      rest = prefix.rest;
+      const deadline = deadlineOf(cmd);
+      const matched = runQuery(coll, { ...prefix.query, ...(deadline ? { deadline } : {}) }).docs;
       source = copyIfMutating(matched, rest);
     } else if (isCountShape(rest)) {
       return countFastPath(ns, coll ? coll.count() : 0, rest);

@@ -1,7 +1,7 @@
 /** The `delete` command. */
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { findMatches } from '../query.js';
+import { findMatches } from '../query-exec.js';
 import {
   type CommandContext,
   type CommandSpec,

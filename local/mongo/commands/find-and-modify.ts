@@ -1,7 +1,8 @@
 /** The `findAndModify` command (findOneAndUpdate / findOneAndReplace / findOneAndDelete). */
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { compileProjection, findMatches, sortDocuments } from '../query.js';
+import { compileProjection } from '../query.js';
+import { runQuery } from '../query-exec.js';
 import {
   type CommandContext,
   type CommandSpec,
@@ -38,8 +39,7 @@ function findAndModify(cmd: Document, ctx: CommandContext): Document {
   const update = hasUpdate ? compileUpdate(cmd.update) : undefined;
 
   const coll = ctx.storage.getCollection(ctx.db, name);
-  const candidates = sort ? sortDocuments(findMatches(coll, query), sort) : findMatches(coll, query, 1);
-  const target = candidates[0];
+  const target = runQuery(coll, { filter: query, ...(sort ? { sort } : {}), limit: 1 }).docs[0];
   const project = (doc: Document | undefined) => (doc ? (projection.apply([doc])[0] ?? null) : null);
 
   if (remove) {

@@ -1,7 +1,8 @@
 /** Reads: find, getMore, killCursors, count, distinct. */
 import { type Document, Long } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { compileProjection, deadlineOf, findMatches, sortDocuments, valuesAtPath } from '../query.js';
+import { compileProjection, deadlineOf, valuesAtPath } from '../query.js';
+import { findMatches, runQuery } from '../query-exec.js';
 import { canonicalKey, compareValues } from '../storage/values.js';
 import {
   type CommandContext,
@@ -46,13 +47,13 @@ function find(cmd: Document, ctx: CommandContext): Document {
   const deadline = deadlineOf(cmd);
   const coll = ctx.storage.getCollection(ctx.db, name);
   const limit = rawLimit === 0 ? Number.POSITIVE_INFINITY : rawLimit;
-  let docs: Document[];
-  if (sort && Object.keys(sort).length > 0) {
-    const matched = findMatches(coll, filter, Number.POSITIVE_INFINITY, deadline);
-    docs = sortDocuments(matched, sort, skip + limit).slice(skip, skip + limit);
-  } else {
-    docs = findMatches(coll, filter, skip + limit, deadline).slice(skip);
-  }
+  const { docs } = runQuery(coll, {
+    filter,
+    ...(sort ? { sort } : {}),
+    skip,
+    limit,
+    ...(deadline ? { deadline } : {}),
+  });
   const { batch, id } = ctx.cursors.open(ns, docs, batchSize, singleBatch, (b) => projection.apply(b));
   return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
 }

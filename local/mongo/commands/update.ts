@@ -1,7 +1,7 @@
 /** The `update` command: operator, replacement and pipeline updates, upserts, multi. */
 import type { Document } from 'bson';
 import { ErrorCode, MongoCommandError, notSupported } from '../errors.js';
-import { findMatches } from '../query.js';
+import { findMatches } from '../query-exec.js';
 import type { StoredCollection } from '../storage/types.js';
 import {
   type CommandContext,

@@ -7,8 +7,10 @@ import { calculateObjectSize, type Document, ObjectId } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
 import { Index, identitySignature, keySignature, otherOptionsSignature } from './indexes.js';
 import { type DocKeys, docKeys, duplicateKeyError, formatDoc } from './keys.js';
-import { type PlanInfo, planCandidates } from './planner.js';
-import type { CollectionInfo, IndexSpec, StoredCollection } from './types.js';
+import { type AccessPlan, idOf, newCounters, type PlanCounters } from './access-plan.js';
+import { planCandidates } from './planner.js';
+import { planSorted, type SortKey } from './sort-plan.js';
+import type { CollectionInfo, IndexSpec, QueryPlans, StoredCollection } from './types.js';
 import { canonicalKey, cloneDeep } from './values.js';
 
 /** A logical operation for the write-ahead log (see engine.ts for the record shapes). */
@@ -84,26 +86,43 @@ export class Collection implements StoredCollection {
   }
 
   candidates(filter: Document): Iterable<Document> {
-    const ids = planCandidates(filter ?? {}, this);
-    if (ids === null) return this.docs.values();
-    const out: Document[] = [];
-    for (const id of ids) {
-      const d = this.docs.get(id);
-      if (d !== undefined) out.push(d);
+    const plan = planCandidates(filter ?? {}, this);
+    return plan === null ? this.docs.values() : this.resolve(plan, newCounters());
+  }
+
+  /** The documents behind a plan's ids, counted as examined (an id whose doc went away is skipped). */
+  *resolve(plan: AccessPlan, counters: PlanCounters): Generator<Document> {
+    for (const x of plan.run(counters)) {
+      const d = this.docs.get(idOf(x));
+      if (d === undefined) continue;
+      counters.docsExamined++;
+      yield d;
     }
-    return out;
+  }
+
+  plans(filter: Document, sort?: SortKey[]): QueryPlans {
+    return {
+      any: planCandidates(filter ?? {}, this),
+      sorted: sort && sort.length > 0 ? planSorted(filter ?? {}, sort, this) : null,
+    };
+  }
+
+  docByKey(idKey: string): Document | undefined {
+    return this.docs.get(idKey);
   }
 
   /** Like candidates(), but says whether an index was used (for tests). */
   plan(filter: Document): { indexed: boolean; count: number } {
-    const ids = planCandidates(filter ?? {}, this);
-    return ids === null ? { indexed: false, count: this.docs.size } : { indexed: true, count: ids.length };
+    const plan = planCandidates(filter ?? {}, this);
+    return plan === null
+      ? { indexed: false, count: this.docs.size }
+      : { indexed: true, count: [...plan.run(newCounters())].length };
   }
 
   explain(filter: Document): { index: string | null; candidates: number } {
-    const info: PlanInfo = { index: null };
-    const ids = planCandidates(filter ?? {}, this, info);
-    return { index: info.index, candidates: ids === null ? this.docs.size : ids.length };
+    const plan = planCandidates(filter ?? {}, this);
+    const candidates = plan === null ? this.docs.size : [...plan.run(newCounters())].length;
+    return { index: plan?.label ?? null, candidates };
   }
 
   secondary(): Index[] {

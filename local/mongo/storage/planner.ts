@@ -2,100 +2,94 @@
  * Candidate selection: turns a filter into index probes. The result must be a SUPERSET of the matches
  * (the command layer re-tests every candidate), so whenever a construct's semantics are not plainly
  * "the field's value or one of its array elements equals / lies in range", the constraint is ignored.
+ * Sort-providing plans are sort-plan.ts; this file finds the cheapest plan regardless of order.
  */
 import type { Document } from 'bson';
+import { type AccessPlan, idOf, ixscanStage, type PlanCounters, type PlanSource } from './access-plan.js';
+import { indexBounds } from './bounds.js';
+import { analyzeFilter, type Conditions, smallest } from './conditions.js';
 import type { Index } from './indexes.js';
 import { tupleKey } from './keys.js';
-import type { RangeCond } from './sorted.js';
-import { canonicalKey, compareValues, isPlainDocument, typeRank } from './values.js';
+import type { Entry, RangeCond } from './sorted.js';
+import { canonicalKey, compareValues, isPlainDocument } from './values.js';
 
-interface FieldCond {
-  /** Alternative equality sets (each alone is a valid constraint); the smallest is used. */
-  eqs: unknown[][];
-  range?: RangeCond;
-  /** Equalities from `{<group>: {$elemMatch: {...}}}`: met by one element of the array at <group>. */
-  elemEqs?: Array<{ group: string; values: unknown[] }>;
-}
+export type { PlanSource } from './access-plan.js';
 
-/** What the planner needs from a collection. */
-export interface PlanSource {
-  secondary(): Index[];
-  /** The _id index's ordered view (built on demand). */
-  idIndex(): Index;
-  hasId(idKey: string): boolean;
-  /** Insertion sequence of a doc (mongod's RecordId order). */
-  seqOf(idKey: string): number;
-}
-
-/** What the chosen plan was (for explain/diagnostics): an index name, "$or(a_1,b_1)", or null for a scan. */
-export interface PlanInfo {
-  index: string | null;
-}
-
-type Consider = (cost: number, run: () => string[], label: string) => void;
-
-/** Ids of candidate docs, or null for "scan everything". */
-export function planCandidates(filter: Document, src: PlanSource, info?: PlanInfo): string[] | null {
-  if (info) info.index = null;
-  const conds = new Map<string, FieldCond>();
-  const ors: unknown[][] = [];
-  collect(filter, conds, ors);
+/** The cheapest plan for `filter`, or null for "scan everything" (no index constrains it). */
+export function planCandidates(filter: Document, src: PlanSource): AccessPlan | null {
+  const { conds, ors } = analyzeFilter(filter);
   if (conds.size === 0 && ors.length === 0) return null;
-
-  type Best = { cost: number; run: () => string[]; label: string };
-  let best: Best | null = null;
-  const consider: Consider = (cost, run, label) => {
-    if (best === null || cost < best.cost) best = { cost, run, label };
+  let best: AccessPlan | null = null;
+  const consider = (plan: AccessPlan | null) => {
+    if (plan !== null && (best === null || plan.cost < best.cost)) best = plan;
   };
+  const cost = () => (best as AccessPlan | null)?.cost ?? Number.POSITIVE_INFINITY;
 
   const idCond = conds.get('_id');
   if (idCond) {
     const eq = smallest(idCond.eqs);
-    if (eq) {
-      // Probed in key order, as mongod's index scan returns them.
-      const keys = [...eq]
-        .sort(compareValues)
-        .map(canonicalKey)
-        .filter((k) => src.hasId(k));
-      consider(keys.length, () => keys, '_id_');
-    } else if (idCond.range) {
-      planIndex(src.idIndex(), conds, consider, src);
-    }
+    if (eq) consider(idLookup(eq, src));
+    else if (idCond.range) consider(indexPlan(src.idIndex(), conds, src));
   }
   for (const ix of src.secondary()) {
-    if (best !== null && (best as { cost: number }).cost === 0) break;
-    if (!ix.plannable) continue;
-    planIndex(ix, conds, consider, src);
+    if (cost() === 0) break;
+    if (ix.plannable) consider(indexPlan(ix, conds, src));
   }
   // An $or is a superset of the whole filter's matches when every branch is indexable: take the union.
   for (const branches of ors) {
-    if (best !== null && (best as { cost: number }).cost <= branches.length) break;
-    const labels: string[] = [];
-    const union = unionOfBranches(branches, src, labels);
-    if (union !== null) consider(union.length, () => union, `$or(${labels.join(',')})`);
+    if (cost() <= branches.length) break;
+    consider(unionOfBranches(branches, src));
   }
-  const chosen = best as Best | null;
-  if (chosen && info) info.index = chosen.label;
-  return chosen ? chosen.run() : null;
+  return best;
+}
+
+/** `_id` equalities, probed in key order as mongod's index scan returns them. */
+function idLookup(values: unknown[], src: PlanSource): AccessPlan {
+  const sorted = [...values].sort(compareValues);
+  const keys = sorted.map(canonicalKey).filter((k) => src.hasId(k));
+  return {
+    cost: keys.length,
+    label: '_id_',
+    sorted: false,
+    *run(counters) {
+      for (const k of keys) {
+        counters.keysExamined++;
+        yield k;
+      }
+    },
+    stage: () =>
+      values.length === 1
+        ? { stage: 'IDHACK' }
+        : ixscanStage(src.idIndex(), 'forward', indexBounds(src.idIndex(), [sorted], undefined, false)),
+  };
 }
 
 /** Branch results in branch order, deduplicated (like mongod's OR stage), or null if one needs a scan. */
-function unionOfBranches(branches: unknown[], src: PlanSource, labels: string[]): string[] | null {
-  const out: string[] = [];
-  const seen = new Set<string>();
+function unionOfBranches(branches: unknown[], src: PlanSource): AccessPlan | null {
+  const plans: AccessPlan[] = [];
   for (const b of branches) {
     if (!isPlainDocument(b)) return null;
-    const branch: PlanInfo = { index: null };
-    const ids = planCandidates(b, src, branch);
-    if (ids === null) return null;
-    labels.push(branch.index ?? '?');
-    for (const id of ids) {
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push(id);
-    }
+    const plan = planCandidates(b, src);
+    if (plan === null) return null;
+    plans.push(plan);
   }
-  return out;
+  return {
+    cost: plans.reduce((n, p) => n + p.cost, 0),
+    label: `$or(${plans.map((p) => p.label).join(',')})`,
+    sorted: false,
+    *run(counters) {
+      const seen = new Set<string>();
+      for (const p of plans) {
+        for (const x of p.run(counters)) {
+          const id = idOf(x);
+          if (seen.has(id)) continue;
+          seen.add(id);
+          yield x;
+        }
+      }
+    },
+    stage: () => ({ stage: 'OR', inputStages: plans.map((p) => p.stage()) }),
+  };
 }
 
 const MAX_PROBES = 256;
@@ -106,7 +100,7 @@ const MAX_PROBES = 256;
  * constrains both (then the same element meets both, as mongod compounds such bounds); separate
  * conditions could be met by different elements. Fields under different paths are independent.
  */
-function eqPrefix(ix: Index, conds: Map<string, FieldCond>): unknown[][] {
+export function eqPrefix(ix: Index, conds: Conditions): unknown[][] {
   const eqLists: unknown[][] = [];
   const compound = ix.multikey && ix.fields.length > 1;
   const chosen: Array<{ field: string; group?: string }> = [];
@@ -134,19 +128,36 @@ function eqPrefix(ix: Index, conds: Map<string, FieldCond>): unknown[][] {
   return eqLists;
 }
 
-function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider, src: PlanSource): void {
+/** How a scan of `ix` is bounded by `conds`: equality lists for its leading fields, then a range. */
+export interface ScanShape {
+  eqLists: unknown[][];
+  range: RangeCond | undefined;
+  /** The equality prefixes in index key order (the cartesian product of eqLists). */
+  prefixes: unknown[][];
+}
+
+export function scanShape(ix: Index, conds: Conditions): ScanShape | null {
   const eqLists = eqPrefix(ix, conds);
   const k = eqLists.length;
   // On a multikey compound index only the first field takes a range (it needs no partner element).
   const rangeField =
     ix.multikey && ix.fields.length > 1 ? (k === 0 ? ix.fields[0] : undefined) : ix.fields[k];
   let range = rangeField === undefined ? undefined : conds.get(rangeField)?.range;
-  if (k === 0 && !range) return;
+  // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
+  if (range && ix.multikey && range.lo && range.hi && !range.tight)
+    range = { rank: range.rank, lo: range.lo };
   const prefixes = product(eqLists);
-  if (prefixes === null) return;
+  if (prefixes === null) return null;
   prefixes.sort(compareTuples); // results come out in index key order, as from mongod's index scan
+  return { eqLists, range, prefixes };
+}
 
-  if (k === ix.fields.length) {
+function indexPlan(ix: Index, conds: Conditions, src: PlanSource): AccessPlan | null {
+  const shape = scanShape(ix, conds);
+  if (shape === null || (shape.eqLists.length === 0 && !shape.range)) return null;
+  const { eqLists, range, prefixes } = shape;
+  const stage = () => ixscanStage(ix, 'forward', indexBounds(ix, eqLists, range, false));
+  if (eqLists.length === ix.fields.length) {
     const keys = prefixes.map(tupleKey);
     let cost = 0;
     for (const key of keys) cost += ix.lookupCount(key);
@@ -155,49 +166,58 @@ function planIndex(ix: Index, conds: Map<string, FieldCond>, consider: Consider,
       if (!ix.reordered || !(ids instanceof Set) || ids.size < 2) return ids;
       return [...ids].sort((a, b) => src.seqOf(a) - src.seqOf(b));
     };
-    consider(cost, () => collectIds(ix.multikey, keys, inOrder), ix.name);
-    return;
+    return {
+      cost,
+      label: ix.name,
+      sorted: false,
+      index: ix,
+      stage,
+      *run(counters) {
+        const seen = ix.multikey && keys.length > 0 ? new Set<string>() : null;
+        for (const key of keys) {
+          for (const id of inOrder(key)) {
+            counters.keysExamined++;
+            if (seen) {
+              if (seen.has(id)) continue;
+              seen.add(id);
+            }
+            yield id;
+          }
+        }
+      },
+    };
   }
-  // On a multikey index, lo and hi may be satisfied by different elements of one doc: keep one bound.
-  if (range && ix.multikey && range.lo && range.hi && !range.tight)
-    range = { rank: range.rank, lo: range.lo };
   const sorted = ix.ordered();
   const spans = prefixes.map((p) => sorted.span(p, range));
   let cost = 0;
   for (const [s, e] of spans) cost += e - s;
-  consider(
+  return {
     cost,
-    () => {
-      const out: string[] = [];
+    label: ix.name,
+    sorted: false,
+    index: ix,
+    stage,
+    *run(counters) {
       const seen = ix.multikey ? new Set<string>() : null;
-      for (const [s, e] of spans) {
-        for (const entry of sorted.scan(s, e)) {
-          if (seen) {
-            if (seen.has(entry.id)) continue;
-            seen.add(entry.id);
-          }
-          out.push(entry.id);
-        }
-      }
-      return out;
+      for (const [s, e] of spans) yield* scanSpan(sorted.scan(s, e), counters, seen);
     },
-    ix.name,
-  );
+  };
 }
 
-function collectIds(dedupe: boolean, keys: string[], get: (k: string) => Iterable<string>): string[] {
-  const out: string[] = [];
-  const seen = dedupe && keys.length > 0 ? new Set<string>() : null;
-  for (const key of keys) {
-    for (const id of get(key)) {
-      if (seen) {
-        if (seen.has(id)) continue;
-        seen.add(id);
-      }
-      out.push(id);
+/** Counts each entry as an examined key; on a multikey index a document is yielded once. */
+export function* scanSpan(
+  entries: Iterable<Entry>,
+  counters: PlanCounters,
+  seen: Set<string> | null,
+): Generator<Entry> {
+  for (const entry of entries) {
+    counters.keysExamined++;
+    if (seen) {
+      if (seen.has(entry.id)) continue;
+      seen.add(entry.id);
     }
+    yield entry;
   }
-  return out;
 }
 
 function compareTuples(a: unknown[], b: unknown[]): number {
@@ -219,140 +239,3 @@ function product(lists: unknown[][]): unknown[][] | null {
   return out;
 }
 
-function smallest(eqs: unknown[][]): unknown[] | undefined {
-  let best: unknown[] | undefined;
-  for (const e of eqs) if (best === undefined || e.length < best.length) best = e;
-  return best;
-}
-
-function collect(filter: Document, out: Map<string, FieldCond>, ors: unknown[][]): void {
-  if (!isPlainDocument(filter)) return;
-  for (const [k, v] of Object.entries(filter)) {
-    if (k === '$and') {
-      if (Array.isArray(v)) for (const sub of v) collect(sub as Document, out, ors);
-    } else if (k === '$or') {
-      if (Array.isArray(v) && v.length > 0) ors.push(v);
-    } else if (!k.startsWith('$')) {
-      addField(k, v, out);
-    }
-  }
-}
-
-function condFor(path: string, out: Map<string, FieldCond>): FieldCond {
-  let c = out.get(path);
-  if (!c) {
-    c = { eqs: [] };
-    out.set(path, c);
-  }
-  return c;
-}
-
-function addField(path: string, v: unknown, out: Map<string, FieldCond>): void {
-  if (isPlainDocument(v)) {
-    const keys = Object.keys(v);
-    const ops = keys.filter((k) => k.startsWith('$'));
-    if (ops.length > 0) {
-      if (ops.length !== keys.length) return; // mixed operator/literal object: invalid in mongod, ignore
-      for (const op of ops) {
-        const arg = v[op];
-        if (op === '$eq') addEq(path, [arg], out);
-        else if (op === '$in' && Array.isArray(arg)) addEq(path, arg, out);
-        else if (op === '$gt' || op === '$gte' || op === '$lt' || op === '$lte') addRange(path, op, arg, out);
-        else if (op === '$regex') addRegex(path, arg, v.$options, out);
-        else if (op === '$all' && Array.isArray(arg) && arg.length > 0 && !isPlainDocument(arg[0])) {
-          addEq(path, [arg[0]], out); // every match contains the first value
-        } else if (op === '$elemMatch' && isPlainDocument(arg)) addElemMatch(path, arg, out);
-      }
-      return;
-    }
-  }
-  if (isRegex(v)) addRegex(path, v, undefined, out);
-  else addEq(path, [v], out);
-}
-
-/** `{path: {$elemMatch: {sub: value, ...}}}`: plain equalities on the element's fields, grouped by path. */
-function addElemMatch(path: string, match: Document, out: Map<string, FieldCond>): void {
-  for (const [sub, cond] of Object.entries(match)) {
-    if (sub.startsWith('$')) continue;
-    const value = isPlainDocument(cond) && Object.keys(cond).length === 1 && '$eq' in cond ? cond.$eq : cond;
-    if (isPlainDocument(value) || Array.isArray(value) || isRegex(value) || value === undefined) continue;
-    const c = condFor(`${path}.${sub}`, out);
-    c.elemEqs ??= [];
-    c.elemEqs.push({ group: path, values: [value === null ? null : value] });
-  }
-}
-
-function isRegex(v: unknown): boolean {
-  return v instanceof RegExp || (v as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp';
-}
-
-/**
- * /^prefix/ matches only strings in [prefix, prefix with its last char bumped), as mongod's planner uses
- * it. Anything less plain (flags i/m/x, alternation, an optional last literal) is left unconstrained.
- */
-function addRegex(path: string, re: unknown, options: unknown, out: Map<string, FieldCond>): void {
-  let source: string;
-  let flags: string;
-  if (re instanceof RegExp) [source, flags] = [re.source, re.flags];
-  else if (typeof re === 'string') [source, flags] = [re, ''];
-  else if (isRegex(re)) {
-    const r = re as { pattern: string; options: string };
-    [source, flags] = [r.pattern, r.options];
-  } else return;
-  if (typeof options === 'string') flags += options;
-  if (/[imx]/.test(flags) || source.includes('|')) return;
-  const m = /^\^([^.*+?^${}()|[\]\\]*)/.exec(source);
-  if (!m?.[1]) return;
-  let prefix = m[1];
-  const next = source[m[0].length];
-  if (next === '?' || next === '*' || next === '{') prefix = prefix.slice(0, -1);
-  if (prefix === '') return;
-  const last = prefix.charCodeAt(prefix.length - 1);
-  const c = condFor(path, out);
-  if (c.range && c.range.rank !== 3) return;
-  const hi =
-    last < 0xffff
-      ? { value: prefix.slice(0, -1) + String.fromCharCode(last + 1), inclusive: false }
-      : undefined;
-  if (!c.range) {
-    c.range = { rank: 3, lo: { value: prefix, inclusive: true }, hi, tight: true };
-    return;
-  }
-  c.range.tight = false;
-  c.range.lo ??= { value: prefix, inclusive: true };
-  c.range.hi ??= hi;
-}
-
-/** Values to probe for an equality/$in list, or nothing when some value is not a plain equality. */
-function addEq(path: string, values: unknown[], out: Map<string, FieldCond>): void {
-  const probes = new Map<string, unknown>();
-  for (const raw of values) {
-    const v = raw === undefined ? null : raw;
-    if (v instanceof RegExp || (v as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp') return;
-    if (Array.isArray(v)) {
-      // {a: [x, y]} matches a == [x, y] (indexed by its elements, so probe x) or a containing [x, y].
-      if (v.length === 0) return;
-      probes.set(canonicalKey(v), v);
-      probes.set(canonicalKey(v[0]), v[0] === undefined ? null : v[0]);
-    } else {
-      probes.set(canonicalKey(v), v);
-    }
-  }
-  condFor(path, out).eqs.push([...probes.values()]);
-}
-
-const RANGE_RANKS = new Set([2, 3, 7, 8, 9, 10]);
-
-function addRange(path: string, op: string, arg: unknown, out: Map<string, FieldCond>): void {
-  const rank = typeRank(arg);
-  if (!RANGE_RANKS.has(rank) || (typeof arg === 'number' && Number.isNaN(arg))) return;
-  if (arg instanceof Date && Number.isNaN(arg.getTime())) return;
-  const c = condFor(path, out);
-  if (!c.range) c.range = { rank };
-  else if (c.range.rank !== rank)
-    return; // contradictory brackets: any one alone is still a superset
-  else c.range.tight = false;
-  const bound = { value: arg, inclusive: op === '$gte' || op === '$lte' };
-  if (op === '$gt' || op === '$gte') c.range.lo ??= bound;
-  else c.range.hi ??= bound;
-}

@@ -135,11 +135,31 @@ export class SortedEntries {
     return [start, Math.max(start, end)];
   }
 
-  *scan(start: number, end: number): Generator<Entry> {
-    for (let i = start; i < end; i++) {
-      const e = this.arr[i]!;
-      if (!e.dead) yield e;
-    }
+  /**
+   * Live entries of [start, end) in key order. The array is captured now, so a later settle (which
+   * replaces it) cannot shift the slice under a lazy reader.
+   */
+  scan(start: number, end: number): Generator<Entry> {
+    return scanArray(this.arr, start, end);
+  }
+
+  /** The same slice as scan(), last entry first. */
+  scanBackward(start: number, end: number): Generator<Entry> {
+    return scanArrayBackward(this.arr, start, end);
+  }
+}
+
+function* scanArray(arr: Entry[], start: number, end: number): Generator<Entry> {
+  for (let i = start; i < end; i++) {
+    const e = arr[i]!;
+    if (!e.dead) yield e;
+  }
+}
+
+function* scanArrayBackward(arr: Entry[], start: number, end: number): Generator<Entry> {
+  for (let i = end - 1; i >= start; i--) {
+    const e = arr[i]!;
+    if (!e.dead) yield e;
   }
 }
 

@@ -11,6 +11,19 @@
  * them as read-only and clone (values.cloneDeep) before mutating or handing them to code that may mutate.
  */
 import type { Document } from 'bson';
+import type { AccessPlan, PlanCounters } from './access-plan.js';
+import type { SortKey } from './sort-plan.js';
+
+export type { AccessPlan, PlanCounters } from './access-plan.js';
+export type { SortKey } from './sort-plan.js';
+
+/** A query's access plans (null: no index helps, scan the collection). */
+export interface QueryPlans {
+  /** The cheapest plan regardless of order. */
+  any: AccessPlan | null;
+  /** The cheapest plan that yields the requested sort order (none asked, or no index fits: null). */
+  sorted: AccessPlan | null;
+}
 
 export interface IndexSpec {
   /** e.g. "email_1" or "orgId_1_createdAt_-1" (mongod's default naming: field_dir joined by "_"). */
@@ -62,6 +75,10 @@ export interface StoredCollection {
    * name, "$or(a_1,b_1)"), or null for a collection scan, and how many candidates that yields.
    */
   explain?(filter: Document): { index: string | null; candidates: number };
+  /** Access plans for `filter` (and `sort`): the command layer picks one and runs it (query-exec.ts). */
+  plans(filter: Document, sort?: SortKey[]): QueryPlans;
+  /** The stored documents behind a plan's ids, lazily, each counted in `counters.docsExamined`. */
+  resolve(plan: AccessPlan, counters: PlanCounters): Iterable<Document>;
   findById(id: unknown): Document | undefined;
   /** Throws MongoCommandError 11000 (mongod's message, keyPattern, keyValue) on a unique violation; nothing changes then. */
   insert(doc: Document): void;
