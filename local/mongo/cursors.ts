@@ -8,8 +8,9 @@
  * Cursors are NOT closed when their connection closes: the driver's pool may send the getMore on another
  * connection, as with mongod. Idle cursors expire after `idleMs` (mongod's 10 minutes by default).
  */
-import { calculateObjectSize, type Document, Long } from 'bson';
+import { type Document, Long } from 'bson';
 import { ErrorCode, MongoCommandError } from './errors.js';
+import { encodedBson } from './storage/encoded.js';
 
 /** Room left for the reply envelope ({cursor: {nextBatch, id, ns}, ok}) under the 16 MiB BSON limit. */
 const BATCH_BYTES_LIMIT = 16 * 1024 * 1024 - 64 * 1024;
@@ -43,7 +44,8 @@ export function takeBatch(docs: Document[], pos: number, batchSize: number): Doc
   const max = batchSize > 0 ? batchSize : Number.POSITIVE_INFINITY;
   for (let i = pos; i < docs.length && out.length < max; i++) {
     const doc = docs[i] as Document;
-    const size = calculateObjectSize(doc) + 12;
+    // Encoded now, the bytes are what the reply will carry (wire/reply-bson.ts).
+    const size = encodedBson(doc).length + 12;
     if (out.length > 0 && bytes + size > BATCH_BYTES_LIMIT) break;
     bytes += size;
     out.push(doc);

@@ -139,5 +139,6 @@ export function findMatches(
   max = Number.POSITIVE_INFINITY,
   deadline?: number,
 ): Document[] {
-  return runQuery(coll, { ...(filter ? { filter } : {}), limit: max, ...(deadline ? { deadline } : {}) }).docs;
+  return runQuery(coll, { ...(filter ? { filter } : {}), limit: max, ...(deadline ? { deadline } : {}) })
+    .docs;
 }

@@ -6,7 +6,6 @@ import type { Document } from 'bson';
 import { badValue, isPlainObject, toNumber } from './commands/context.js';
 import { ErrorCode, MongoCommandError, notSupported } from './errors.js';
 import { Query } from './mingo-context.js';
-import type { StoredCollection } from './storage/types.js';
 import { cloneDeep, compareValues } from './storage/values.js';
 
 export type Matcher = (doc: Document) => boolean;

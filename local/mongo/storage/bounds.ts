@@ -60,7 +60,12 @@ function splitInterval(inner: string): [string, string] {
  * Bounds of a scan over `ix` whose first fields take the values of `eqLists`, the next one `range`
  * (if any), and the rest anything.
  */
-export function indexBounds(ix: Index, eqLists: unknown[][], range: RangeCond | undefined, backward: boolean) {
+export function indexBounds(
+  ix: Index,
+  eqLists: unknown[][],
+  range: RangeCond | undefined,
+  backward: boolean,
+) {
   const out: Document = {};
   ix.fields.forEach((field, i) => {
     let list: string[];

@@ -5,9 +5,9 @@
  */
 import { calculateObjectSize, type Document, ObjectId } from 'bson';
 import { ErrorCode, MongoCommandError } from '../errors.js';
+import { type AccessPlan, idOf, newCounters, type PlanCounters } from './access-plan.js';
 import { Index, identitySignature, keySignature, otherOptionsSignature } from './indexes.js';
 import { type DocKeys, docKeys, duplicateKeyError, formatDoc } from './keys.js';
-import { type AccessPlan, idOf, newCounters, type PlanCounters } from './access-plan.js';
 import { planCandidates } from './planner.js';
 import { planSorted, type SortKey } from './sort-plan.js';
 import type { CollectionInfo, IndexSpec, QueryPlans, StoredCollection } from './types.js';

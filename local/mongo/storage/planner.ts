@@ -238,4 +238,3 @@ function product(lists: unknown[][]): unknown[][] | null {
   }
   return out;
 }
-

@@ -104,7 +104,12 @@ function mergedPlan(ix: Index, branches: Conditions[], sort: SortKey[]): AccessP
       const [start, end] = sorted.span(prefix, shape.range);
       if (end <= start) continue;
       const eqLists = prefix.map((v) => [v]);
-      spans.push({ sorted, start, end, stage: ixscanStage(ix, direction, indexBounds(ix, eqLists, shape.range, back)) });
+      spans.push({
+        sorted,
+        start,
+        end,
+        stage: ixscanStage(ix, direction, indexBounds(ix, eqLists, shape.range, back)),
+      });
     }
   }
   const dirs = sort.map(([, d]) => d);
@@ -125,9 +130,15 @@ function mergedPlan(ix: Index, branches: Conditions[], sort: SortKey[]): AccessP
         ? spans[0]!.stage
         : spans.length === 0
           ? ixscanStage(ix, direction, indexBounds(ix, shapes[0]!.eqLists, shapes[0]!.range, back))
-          : { stage: 'SORT_MERGE', sortPattern: Object.fromEntries(sort), inputStages: spans.map((s) => s.stage) },
+          : {
+              stage: 'SORT_MERGE',
+              sortPattern: Object.fromEntries(sort),
+              inputStages: spans.map((s) => s.stage),
+            },
     *run(counters) {
-      const streams = spans.map((s) => (back ? s.sorted.scanBackward(s.start, s.end) : s.sorted.scan(s.start, s.end)));
+      const streams = spans.map((s) =>
+        back ? s.sorted.scanBackward(s.start, s.end) : s.sorted.scan(s.start, s.end),
+      );
       if (streams.length === 1) {
         yield* scanSpan(streams[0]!, counters, null);
         return;
@@ -138,7 +149,10 @@ function mergedPlan(ix: Index, branches: Conditions[], sort: SortKey[]): AccessP
 }
 
 /** k-way merge of streams each already in `compare` order (k is small: prefixes are capped at 256). */
-function* mergeStreams(streams: Iterator<Entry>[], compare: (a: Entry, b: Entry) => number): Generator<Entry> {
+function* mergeStreams(
+  streams: Iterator<Entry>[],
+  compare: (a: Entry, b: Entry) => number,
+): Generator<Entry> {
   const heads: Array<Entry | undefined> = streams.map((s) => s.next().value as Entry | undefined);
   for (;;) {
     let min = -1;

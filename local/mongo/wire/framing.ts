@@ -2,8 +2,9 @@
  * MongoDB wire framing: turns a byte stream into messages and builds reply messages.
  * Only what driver 7.x speaks to a standalone server: OP_MSG, and OP_QUERY/OP_REPLY for the legacy handshake.
  */
-import { type Document, deserialize, serialize } from 'bson';
+import { type Document, deserialize } from 'bson';
 import { crc32c } from './crc32c.js';
+import { serializeReply } from './reply-bson.js';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -210,7 +211,7 @@ function writeHeader(buf: Buffer, responseTo: number, opCode: number): void {
 }
 
 export function encodeOpMsg(doc: Document, responseTo: number): Buffer {
-  const bson = serialize(doc);
+  const bson = serializeReply(doc);
   const out = Buffer.allocUnsafe(HEADER_SIZE + 4 + 1 + bson.length);
   writeHeader(out, responseTo, OP_MSG);
   out.writeUInt32LE(0, HEADER_SIZE);
@@ -220,7 +221,7 @@ export function encodeOpMsg(doc: Document, responseTo: number): Buffer {
 }
 
 export function encodeOpReply(doc: Document, responseTo: number): Buffer {
-  const bson = serialize(doc);
+  const bson = serializeReply(doc);
   const out = Buffer.allocUnsafe(HEADER_SIZE + 20 + bson.length);
   writeHeader(out, responseTo, OP_REPLY);
   out.writeInt32LE(8, HEADER_SIZE); // AwaitCapable, as mongod sets it
